@@ -1,0 +1,75 @@
+"""Command line for teachers: `python -m game check PATH...`, `python -m game import-anki`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from game.deck import DeckError, load_deck
+
+
+def check(paths: list[Path]) -> int:
+    """Validate decks; print a summary or the problems of each. 1 if any deck is invalid."""
+    failed = 0
+    for path in paths:
+        try:
+            deck = load_deck(path)
+        except DeckError as e:
+            failed += 1
+            print(f"✗ {e}")
+            continue
+        print(f"✓ {path}: {deck.name!r}, {len(deck.cards)} cards")
+        for warning in deck.warnings:
+            print(f"  ! {warning}")
+    if len(paths) > 1:
+        print(f"{len(paths) - failed} of {len(paths)} decks are valid.")
+    return 1 if failed else 0
+
+
+def import_anki(apkg: Path, out_dir: Path, answer_field: str | None, name: str | None) -> int:
+    from game.anki import AnkiImportError
+    from game.anki import import_anki as run_import
+
+    field: str | int | None = answer_field
+    if answer_field is not None and answer_field.isdigit():
+        field = int(answer_field)
+    try:
+        result = run_import(apkg, out_dir, answer_field=field, name=name)
+    except AnkiImportError as e:
+        print(f"✗ {e}")
+        return 1
+    print(
+        f"✓ wrote {result.cards} cards to {result.deck_dir} "
+        f"(note fields: {', '.join(result.fields)})"
+    )
+    for line in result.skipped:
+        print(f"  - skipped {line}")
+    return check([result.deck_dir])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m game", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p_check = commands.add_parser("check", help="validate deck folders and list every problem")
+    p_check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="deck folders")
+    p_anki = commands.add_parser("import-anki", help="turn an Anki .apkg into a deck folder")
+    p_anki.add_argument("apkg", type=Path, help="the .apkg file (exported from Anki)")
+    p_anki.add_argument("out_dir", type=Path, help="the deck folder to create (new or empty)")
+    p_anki.add_argument(
+        "--answer-field",
+        help="the note field with the Swedish word, by name or 0-based number "
+        "(default: the first field with text and no picture)",
+    )
+    p_anki.add_argument("--name", help="the deck's name (default: the Anki deck's name)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if args.command == "check":
+        return check(args.paths)
+    return import_anki(args.apkg, args.out_dir, args.answer_field, args.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

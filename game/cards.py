@@ -1,0 +1,81 @@
+"""Cards and decks: the values the rest of the game works on.
+
+A `Card` is one picture with the Swedish word it shows; a `Deck` is a named, validated collection
+of cards (see `game.deck.load_deck` for reading one from a teacher's folder).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ARTICLES = ("en", "ett")
+
+
+def card_id(answer: str) -> str:
+    """The stable identity of a card: its answer, NFC-normalised, case-folded, single-spaced.
+
+    Progress is stored under this key, so renaming a picture or reordering a deck keeps a player's
+    history, and the same word in two decks is the same word to practise.
+    """
+    return " ".join(unicodedata.normalize("NFC", answer).casefold().split())
+
+
+@dataclass(frozen=True)
+class Card:
+    """One picture and the Swedish word for it."""
+
+    answer: str
+    """The word or phrase in base form, without article ("hund", "äpple", "sköldpadda")."""
+    article: str = ""
+    """"en", "ett", or "" when the answer takes no article (phrases, verbs, names)."""
+    accept: tuple[str, ...] = ()
+    """Other answers that count as correct (synonyms, spelling variants)."""
+    hint: str = ""
+    """The teacher's hint, shown with the first hint level."""
+    image: Path | None = None
+    """The picture, an absolute path inside the deck folder."""
+    audio: Path | None = None
+    """An optional recording of the word."""
+
+    def __post_init__(self) -> None:
+        if self.article not in ("", *ARTICLES):
+            raise ValueError(f"article must be 'en', 'ett' or empty, not {self.article!r}")
+
+    @property
+    def id(self) -> str:
+        return card_id(self.answer)
+
+    @property
+    def display(self) -> str:
+        """The answer as a learner should say it: "en hund", "ett äpple", "glass"."""
+        return f"{self.article} {self.answer}" if self.article else self.answer
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A validated deck: a name, its cards, and the credits to show."""
+
+    name: str
+    cards: tuple[Card, ...]
+    language: str = "sv"
+    description: str = ""
+    author: str = ""
+    license: str = ""
+    attribution: str = ""
+    path: Path | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """Oddities that do not stop the deck from playing (each with file and row)."""
+
+    def card(self, card_id: str) -> Card | None:
+        """The card with this id, or None when the deck no longer has it."""
+        return self._by_id.get(card_id)
+
+    @property
+    def _by_id(self) -> dict[str, Card]:
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {card.id: card for card in self.cards}
+            object.__setattr__(self, "_index", cached)
+        return cached

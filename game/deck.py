@@ -1,0 +1,309 @@
+"""Loading and validating a teacher's deck folder.
+
+A deck is a folder with `deck.toml` (name, language, credits), `items.csv` (one card a row) and the
+pictures next to them; the README documents the format. `load_deck` checks everything and reports
+every problem at once, each with its file and line, so a teacher fixes a deck in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from game import files
+from game.cards import ARTICLES, Card, Deck, card_id
+
+log = logging.getLogger(__name__)
+
+DECK_FILE = "deck.toml"
+ITEMS_FILE = "items.csv"
+COLUMNS = ("image", "answer", "article", "accept", "hint", "audio")
+REQUIRED_COLUMNS = ("image", "answer")
+TEXT_KEYS = ("name", "language", "description", "author", "license", "attribution")
+LANGUAGES = ("sv",)
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class DeckLimits:
+    """Sizes past which a deck is refused; generous for a classroom, small for a free Space."""
+
+    max_table_bytes: int = 2 * 1024 * 1024  # items.csv and deck.toml
+    max_cards: int = 2000
+    max_hint_chars: int = 300
+    max_answer_chars: int = 80
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a deck, and where."""
+
+    file: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class DeckError(ValueError):
+    """A deck that cannot be played; the message lists every problem found."""
+
+    def __init__(self, path: Path | str, problems: list[Problem]) -> None:
+        self.path = Path(path)
+        self.problems = tuple(problems)
+        count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"Deck {path} has {count}:\n{lines}")
+
+
+class _Report:
+    """Collects errors and warnings while a deck is checked."""
+
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, file: str, message: str, line: int | None = None) -> None:
+        self.errors.append(Problem(file, message, line))
+
+    def warn(self, file: str, message: str, line: int | None = None) -> None:
+        self.warnings.append(Problem(file, message, line))
+
+
+def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
+    """Load and validate the deck folder at `path`.
+
+    Raises `DeckError` listing every problem (missing or unreadable pictures, files that are not
+    pictures, empty or duplicate answers, unknown articles or columns, paths that leave the
+    folder, text that is not UTF-8, oversized files). Oddities that do not stop play (a tiny
+    picture, a hint that gives the answer away) come back as `Deck.warnings`.
+    """
+    limits = limits or DeckLimits()
+    report = _Report()
+    folder = Path(path)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DeckError(path, [Problem(str(path), f"{what}; a deck is a folder with {DECK_FILE}")])
+    root = folder.resolve()
+    meta = _read_meta(root, report, limits)
+    cards = _read_cards(root, report, limits)
+    if report.errors:
+        raise DeckError(path, report.errors)
+    deck = Deck(
+        name=meta.get("name", root.name),
+        cards=tuple(cards),
+        language=meta.get("language", "sv"),
+        description=meta.get("description", ""),
+        author=meta.get("author", ""),
+        license=meta.get("license", ""),
+        attribution=meta.get("attribution", ""),
+        path=root,
+        warnings=tuple(str(w) for w in report.warnings),
+    )
+    log.info("loaded deck %r: %d cards, %d warnings", deck.name, len(cards), len(deck.warnings))
+    return deck
+
+
+def find_decks(*roots: Path | str) -> list[Path]:
+    """Deck folders (those holding a deck.toml) in each root, or the root itself if it is one."""
+    found: list[Path] = []
+    for root in map(Path, roots):
+        if (root / DECK_FILE).is_file():
+            found.append(root)
+        elif root.is_dir():
+            found.extend(sorted(p.parent for p in root.glob(f"*/{DECK_FILE}")))
+    return found
+
+
+def _read_text(path: Path, name: str, report: _Report, limits: DeckLimits) -> str | None:
+    if not path.is_file():
+        report.error(name, "is missing")
+        return None
+    if path.stat().st_size > limits.max_table_bytes:
+        report.error(name, f"is too large (over {limits.max_table_bytes // 1024} KB)")
+        return None
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        report.error(
+            name,
+            "is not UTF-8 text; save it as 'CSV UTF-8' (Excel) or with UTF-8 encoding",
+            line,
+        )
+        return None
+
+
+def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str]:
+    text = _read_text(root / DECK_FILE, DECK_FILE, report, limits)
+    if text is None:
+        return {}
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        report.error(DECK_FILE, f"is not valid TOML: {e}")
+        return {}
+    meta: dict[str, str] = {}
+    for key, value in raw.items():
+        if key not in TEXT_KEYS:
+            report.warn(
+                DECK_FILE, f"unknown key {key!r} is ignored (known: {', '.join(TEXT_KEYS)})"
+            )
+        elif not isinstance(value, str):
+            report.error(DECK_FILE, f"{key} must be text in quotes, not {value!r}")
+        else:
+            meta[key] = unicodedata.normalize("NFC", value.strip())
+    if not meta.get("name"):
+        report.error(DECK_FILE, 'needs a name, e.g. name = "Djur"')
+    language = meta.get("language")
+    if language is None:
+        report.error(DECK_FILE, 'needs language = "sv"')
+    elif language not in LANGUAGES:
+        report.error(DECK_FILE, f'language {language!r} is not supported; use language = "sv"')
+    if not meta.get("attribution") and not meta.get("license"):
+        report.warn(DECK_FILE, "has no license or attribution for its pictures")
+    return meta
+
+
+def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        report.error(ITEMS_FILE, f"is empty; it needs a header line: {','.join(COLUMNS)}")
+        return []
+    columns = [unicodedata.normalize("NFC", c).strip().casefold() for c in header]
+    bad_header = False
+    for column in columns:
+        if column not in COLUMNS:
+            report.error(ITEMS_FILE, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", 1)
+            bad_header = True
+        elif columns.count(column) > 1:
+            report.error(ITEMS_FILE, f"column {column!r} appears twice", 1)
+            bad_header = True
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            report.error(ITEMS_FILE, f"has no {column!r} column", 1)
+            bad_header = True
+    if bad_header:
+        return []
+    rows = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
+            report.error(
+                ITEMS_FILE,
+                f"has {len(cells)} cells but the header has {len(columns)} columns "
+                f"(a {delimiter!r} inside a value needs quotes)",
+                line,
+            )
+            continue
+        padded = (cells + [""] * len(columns))[: len(columns)]
+        rows.append(
+            (
+                line,
+                {
+                    c: unicodedata.normalize("NFC", v).strip()
+                    for c, v in zip(columns, padded, strict=True)
+                },
+            )
+        )
+    return rows
+
+
+def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
+    text = _read_text(root / ITEMS_FILE, ITEMS_FILE, report, limits)
+    if text is None:
+        return []
+    rows = _read_rows(text, report)
+    if not rows and not report.errors:
+        report.error(ITEMS_FILE, "has no cards")
+    if len(rows) > limits.max_cards:
+        report.error(ITEMS_FILE, f"has {len(rows)} cards; at most {limits.max_cards} fit a deck")
+        return []
+    cards: list[Card] = []
+    seen_answers: dict[str, int] = {}
+    seen_images: dict[Path, int] = {}
+    for line, row in rows:
+        card = _read_card(root, line, row, report, limits)
+        if card is None:
+            continue
+        if card.id in seen_answers:
+            report.error(
+                ITEMS_FILE,
+                f"duplicate answer {card.answer!r} (also on line {seen_answers[card.id]})",
+                line,
+            )
+            continue
+        seen_answers[card.id] = line
+        if card.image in seen_images:
+            report.warn(
+                ITEMS_FILE, f"uses the same picture as line {seen_images[card.image]}", line
+            )
+        seen_images.setdefault(card.image, line)
+        cards.append(card)
+    for card in cards:
+        for other in card.accept:
+            if card_id(other) in seen_answers and card_id(other) != card.id:
+                report.warn(
+                    ITEMS_FILE,
+                    f"accepts {other!r}, the answer on line {seen_answers[card_id(other)]}",
+                    seen_answers[card.id],
+                )
+    return cards
+
+
+def _read_card(
+    root: Path, line: int, row: dict[str, str], report: _Report, limits: DeckLimits
+) -> Card | None:
+    ok = True
+    answer = " ".join(row.get("answer", "").split())
+    article = row.get("article", "").casefold()
+    if not answer:
+        report.error(ITEMS_FILE, "the answer is empty", line)
+        ok = False
+    elif len(answer) > limits.max_answer_chars:
+        report.error(ITEMS_FILE, f"the answer is over {limits.max_answer_chars} characters", line)
+        ok = False
+    first, _, rest = answer.partition(" ")
+    if rest and first.casefold() in ARTICLES:
+        if article and article != first.casefold():
+            report.error(
+                ITEMS_FILE, f"the answer starts with {first!r} but article is {article!r}", line
+            )
+            ok = False
+        else:
+            report.warn(ITEMS_FILE, f"moved {first!r} from the answer to the article column", line)
+            article, answer = first.casefold(), rest
+    if article not in ("", *ARTICLES):
+        report.error(
+            ITEMS_FILE, f"unknown article {row['article']!r}; use en, ett or leave it empty", line
+        )
+        ok = False
+    accept = tuple(
+        dict.fromkeys(a for a in (p.strip() for p in row.get("accept", "").split("|")) if a)
+    )
+    hint = row.get("hint", "")
+    if len(hint) > limits.max_hint_chars:
+        report.warn(ITEMS_FILE, f"the hint is long (over {limits.max_hint_chars} characters)", line)
+    if answer and card_id(answer) in card_id(hint):
+        report.warn(ITEMS_FILE, "the hint gives the answer away", line)
+    image = files.check_file(root, row.get("image", ""), files.PICTURE, ITEMS_FILE, line, report)
+    audio = None
+    if row.get("audio"):
+        audio = files.check_file(root, row["audio"], files.AUDIO, ITEMS_FILE, line, report)
+        ok = ok and audio is not None
+    if image is None or not ok:
+        return None
+    return Card(answer=answer, article=article, accept=accept, hint=hint, image=image, audio=audio)

@@ -1,0 +1,158 @@
+"""The files a deck points to: safe paths inside the deck folder, content that is what it says.
+
+A deck may come from anywhere (a zip a teacher uploads, a shared drive), so a path in `items.csv`
+is untrusted: it must stay inside the deck folder after links are followed, and a picture must be
+a picture by its bytes, not by its name.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from PIL import Image, UnidentifiedImageError
+
+PICTURE_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG", "WEBP": "WebP"}
+MAX_PIXELS = 40_000_000  # a 40-megapixel picture is a photo straight off a camera, or a bomb
+MIN_SIDE = 128  # below this a picture is a blur at the size the app shows it
+
+
+class Reporter(Protocol):
+    def error(self, file: str, message: str, line: int | None = None) -> None: ...
+    def warn(self, file: str, message: str, line: int | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class FileKind:
+    noun: str
+    max_bytes: int
+    check: Callable[[Path], tuple[str | None, str | None]]
+    """Returns (error, warning) for a file's content; None where there is none."""
+
+
+def _check_picture(path: Path) -> tuple[str | None, str | None]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                kind = PICTURE_FORMATS.get(image.format or "")
+                if kind is None:
+                    return f"is a {image.format} picture; use PNG, JPEG or WebP", None
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    return f"is {width}x{height} pixels; scale it down below 40 megapixels", None
+                image.verify()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "is not a picture (PNG, JPEG or WebP)", None
+    except (OSError, SyntaxError, ValueError) as e:
+        return f"is a damaged picture ({e})", None
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix and suffix not in ("png", "jpg", "jpeg", "webp"):
+        return None, f"is a {kind} picture named .{suffix}"
+    if min(width, height) < MIN_SIDE:
+        return None, f"is only {width}x{height} pixels; it will look blurred (use {MIN_SIDE}+)"
+    return None, None
+
+
+# Leading bytes of the audio containers a browser plays.
+_AUDIO_MAGIC = (
+    (0, b"RIFF"),  # wav
+    (0, b"ID3"),  # mp3 with tags
+    (0, b"\xff\xfb"),
+    (0, b"\xff\xf3"),
+    (0, b"\xff\xf2"),  # mp3 frames
+    (0, b"OggS"),  # ogg, opus
+    (0, b"fLaC"),  # flac
+    (4, b"ftyp"),  # m4a, mp4
+    (0, b"\x1a\x45\xdf\xa3"),  # webm, mka
+)
+
+
+def _check_audio(path: Path) -> tuple[str | None, str | None]:
+    with path.open("rb") as f:
+        head = f.read(16)
+    if any(head[at : at + len(magic)] == magic for at, magic in _AUDIO_MAGIC):
+        return None, None
+    return "is not a recording (wav, mp3, ogg, flac, m4a or webm)", None
+
+
+PICTURE = FileKind("picture", 10 * 1024 * 1024, _check_picture)
+AUDIO = FileKind("recording", 5 * 1024 * 1024, _check_audio)
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def check_file(
+    root: Path, rel: str, kind: FileKind, table: str, line: int, report: Reporter
+) -> Path | None:
+    """Resolve `rel` inside the deck folder `root` and check the file; None if it is bad."""
+    if not rel:
+        report.error(table, f"no {kind.noun} given", line)
+        return None
+    # Decks made on Windows use backslashes.
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if pure.is_absolute() or _DRIVE.match(rel):
+        report.error(
+            table,
+            f"{kind.noun} {rel!r} is an absolute path; give it relative to the deck folder",
+            line,
+        )
+        return None
+    if ".." in pure.parts:
+        report.error(table, f"{kind.noun} {rel!r} leaves the deck folder", line)
+        return None
+    path = _find(root, pure)
+    if path is None:
+        report.error(table, f"{kind.noun} {rel!r} not found in the deck folder", line)
+        return None
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        report.error(table, f"{kind.noun} {rel!r} links out of the deck folder", line)
+        return None
+    if not real.is_file():
+        report.error(table, f"{kind.noun} {rel!r} is not a file", line)
+        return None
+    if real.stat().st_size > kind.max_bytes:
+        mb = kind.max_bytes // (1024 * 1024)
+        report.error(table, f"{kind.noun} {rel!r} is too large (over {mb} MB)", line)
+        return None
+    if unicodedata.normalize("NFC", path.name) != unicodedata.normalize("NFC", pure.name):
+        report.warn(table, f"{kind.noun} {rel!r} is named {path.name!r} in the folder", line)
+    try:
+        error, warning = kind.check(real)
+    except OSError as e:
+        error, warning = f"cannot be read ({e.strerror or e})", None
+    if warning:
+        report.warn(table, f"{kind.noun} {rel!r} {warning}", line)
+    if error:
+        report.error(table, f"{kind.noun} {rel!r} {error}", line)
+        return None
+    return real
+
+
+def _find(root: Path, rel: PurePosixPath) -> Path | None:
+    """The file `rel` names, forgiving what a teacher cannot see: letter case and Unicode form.
+
+    A deck zipped on a Mac stores "äpple.png" decomposed (NFD) while the CSV has it composed (NFC),
+    and a deck made on Windows may say "Hund.PNG" for "hund.png".
+    """
+    exact = root.joinpath(*rel.parts)
+    if exact.exists() or exact.is_symlink():
+        return exact
+    folder = root
+    for part in rel.parts:
+        if not folder.is_dir():
+            return None
+        wanted = unicodedata.normalize("NFC", part).casefold()
+        matches = [
+            c for c in folder.iterdir() if unicodedata.normalize("NFC", c.name).casefold() == wanted
+        ]
+        if len(matches) != 1:
+            return None
+        folder = matches[0]
+    return folder

@@ -1,0 +1,257 @@
+"""Judging what the recogniser heard against the card's answer.
+
+`judge(card, heard)` is fair to the learner about what speech recognition does to one spoken word
+(capitals, full stops, a split compound, "det är en hund", a repeated word, the article written
+as "1") and strict about what a teacher would correct (a wrong article, å/ä/ö, a near miss).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz.distance import OSA, Levenshtein
+
+from game import swedish
+from game.cards import Card
+
+Forms = dict[str, tuple[str, str]]  # see swedish.answer_forms
+
+MAX_SPAN = 4  # a compound split by the recogniser rarely comes in more than four pieces
+MAX_WORDS = 40  # a transcript longer than this is not an answer to one picture
+
+
+class Verdict(StrEnum):
+    CORRECT = "correct"
+    CLOSE = "close"
+    WRONG = "wrong"
+    NO_SPEECH = "no_speech"
+
+
+POINTS = {Verdict.CORRECT: 10, Verdict.CLOSE: 5, Verdict.WRONG: 0, Verdict.NO_SPEECH: 0}
+
+
+class Reason(StrEnum):
+    """Why a verdict was given; the app and the session may treat reasons differently."""
+
+    EXACT = "exact"  # the answer itself or an accepted alternative
+    DEFINITE = "definite"  # hunden for hund
+    ARTICLE = "article"  # the right word with the wrong article
+    DOTS = "dots"  # å/ä/ö confused with a/o (or the other way round)
+    PLURAL = "plural"  # hundar for hund
+    NEAR = "near"  # a few letters off, within the threshold for the word's length
+    SEVERAL = "several"  # the answer among several other words (guessing)
+    DIFFERENT = "different"  # another word
+    EMPTY = "empty"  # nothing but silence, punctuation or filler
+
+
+@dataclass(frozen=True)
+class DiffSpan:
+    """One piece of a letter-level comparison of what was heard against the answer."""
+
+    kind: str
+    """"equal", "replace" (heard letters where others belong), "delete" (heard letters too many)
+    or "insert" (letters missing from what was heard)."""
+    heard: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    points: int
+    message: str
+    """Feedback a learner can act on, in English with Swedish words in *asterisks*."""
+    heard: str
+    """The transcript as given."""
+    expected: str
+    """The answer as it should be said, with its article ("ett äpple")."""
+    reason: Reason
+    matched: str = ""
+    """The part of the transcript that was compared with the answer, normalised."""
+    target: str = ""
+    """The form of the answer it was compared with (base, definite or accepted)."""
+    diff: tuple[DiffSpan, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Match:
+    rank: int  # lower is better
+    reason: Reason
+    start: int
+    end: int
+    matched: str
+    target: str
+    distance: int
+
+
+def max_edits(length: int) -> int:
+    """How many letters may be off for a near miss, by the length of the word.
+
+    One letter off in "ko" makes another word (sko); in "sköldpadda" it is a slip.
+    """
+    if length <= 2:
+        return 0
+    if length <= 5:
+        return 1
+    if length <= 9:
+        return 2
+    return 3
+
+
+def letter_diff(heard: str, expected: str) -> tuple[DiffSpan, ...]:
+    """A letter-level diff of `heard` against `expected`."""
+    spans = []
+    for op in Levenshtein.opcodes(heard, expected):
+        spans.append(
+            DiffSpan(
+                op.tag, heard[op.src_start : op.src_end], expected[op.dest_start : op.dest_end]
+            )
+        )
+    return tuple(spans)
+
+
+def judge(card: Card, heard: str) -> Judgement:
+    """Judge a transcript of the learner's answer to `card`."""
+    forms = swedish.answer_forms(card)
+    keep = frozenset(
+        w for answer in (card.answer, *card.accept) for w in swedish.normalize(answer).split()
+    )
+    tokens = swedish.words(heard, keep)[:MAX_WORDS]
+    if not any(token not in swedish.ARTICLE_WORDS for token in tokens):
+        return _judgement(card, heard, Verdict.NO_SPEECH, Reason.EMPTY, None)
+    match = _best_match(tokens, forms, card)
+    if match is None:
+        guess = " ".join(t for t in tokens if t not in swedish.ARTICLE_WORDS)
+        base = swedish.normalize(card.answer).replace(" ", "")
+        wrong = _Match(9, Reason.DIFFERENT, 0, 0, guess, base, OSA.distance(guess, base))
+        return _judgement(card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong)
+    if match.rank == 0:
+        article = tokens[match.start - 1] if match.start > 0 else ""
+        said = swedish.ARTICLE_WORDS.get(article, "")
+        if card.article and said and said != card.article and match.reason is Reason.EXACT:
+            return _judgement(card, heard, Verdict.CLOSE, Reason.ARTICLE, match, said=said)
+        if _extra_words(tokens, match, forms):
+            return _judgement(card, heard, Verdict.CLOSE, Reason.SEVERAL, match)
+        return _judgement(card, heard, Verdict.CORRECT, match.reason, match)
+    return _judgement(card, heard, Verdict.CLOSE, match.reason, match)
+
+
+def _best_match(tokens: list[str], forms: Forms, card: Card) -> _Match | None:
+    plurals = {
+        plural: form
+        for form in forms
+        for plural in swedish.plural_forms(form, card.article)
+        if plural not in forms
+    }
+    best: _Match | None = None
+    for start in range(len(tokens)):
+        for end in range(start + 1, min(len(tokens), start + MAX_SPAN) + 1):
+            joined = "".join(tokens[start:end])
+            candidate = _compare(joined, forms, plurals, start, end)
+            if candidate and (best is None or _sort_key(candidate) < _sort_key(best)):
+                best = candidate
+    return best
+
+
+def _sort_key(match: _Match) -> tuple[int, int, int]:
+    return (match.rank, match.distance, match.end - match.start)
+
+
+def _compare(
+    joined: str, forms: Forms, plurals: dict[str, str], start: int, end: int
+) -> _Match | None:
+    if joined in forms:
+        reason = Reason.DEFINITE if forms[joined][0] == "definite" else Reason.EXACT
+        return _Match(0, reason, start, end, joined, joined, 0)
+    if joined in plurals:
+        return _Match(2, Reason.PLURAL, start, end, joined, plurals[joined], 1)
+    best: _Match | None = None
+    folded = swedish.fold_dots(joined)
+    for form, (_, base) in forms.items():
+        # The allowance goes by the word itself: "kol" is not a slip for "ko" because of "kon".
+        allowed = max_edits(len(base))
+        distance = OSA.distance(joined, form)
+        folded_distance = OSA.distance(folded, swedish.fold_dots(form))
+        if swedish.dots_only(joined, form):
+            candidate = _Match(1, Reason.DOTS, start, end, joined, form, distance)
+        elif distance <= allowed or (folded_distance <= allowed and distance <= allowed + 1):
+            candidate = _Match(3, Reason.NEAR, start, end, joined, form, distance)
+        else:
+            continue
+        if best is None or _sort_key(candidate) < _sort_key(best):
+            best = candidate
+    return best
+
+
+def _extra_words(tokens: list[str], match: _Match, forms: Forms) -> int:
+    """Content words outside the match that are not the answer again: a sign of guessing."""
+    outside = tokens[: match.start] + tokens[match.end :]
+    return sum(
+        1
+        for token in outside
+        if token not in swedish.FRAME_WORDS
+        and token not in swedish.ARTICLE_WORDS
+        and token not in swedish.ADJECTIVES
+        and token not in forms
+        and not any(token and form.startswith(token) for form in forms)
+    )
+
+
+def _judgement(
+    card: Card,
+    heard: str,
+    verdict: Verdict,
+    reason: Reason,
+    match: _Match | None,
+    *,
+    said: str = "",
+) -> Judgement:
+    diff = letter_diff(match.matched, match.target) if match else ()
+    return Judgement(
+        verdict=verdict,
+        points=POINTS[verdict],
+        message=_message(card, reason, match, said, diff),
+        heard=heard,
+        expected=card.display,
+        reason=reason,
+        matched=match.matched if match else "",
+        target=match.target if match else "",
+        diff=diff,
+    )
+
+
+def _message(
+    card: Card, reason: Reason, match: _Match | None, said: str, diff: tuple[DiffSpan, ...]
+) -> str:
+    answer = f"*{card.display}*"
+    heard = f"*{match.matched}*" if match else ""
+    changed = [span for span in diff if span.kind != "equal"]
+    match reason:
+        case Reason.EMPTY:
+            return "I didn't hear a word. Try again, a little louder and closer to the microphone."
+        case Reason.EXACT:
+            return f"Right: {answer}!"
+        case Reason.DEFINITE:
+            return f"Right: {answer} (you said the definite form, {heard})."
+        case Reason.ARTICLE:
+            return f"Almost: it is {answer}, not *{said}*."
+        case Reason.DOTS:
+            letters = ", ".join(
+                f"*{s.expected}*, not *{s.heard}*" for s in changed if s.expected or s.heard
+            )
+            return f"Almost: I heard {heard}. Listen to the vowel: {letters}. It is {answer}."
+        case Reason.PLURAL:
+            return f"Almost: {heard} is more than one. Say just one: {answer}."
+        case Reason.SEVERAL:
+            return f"I heard several words. Say just the one for the picture: {answer}."
+        case Reason.NEAR:
+            if len(changed) == 1 and changed[0].kind == "replace" and len(changed[0].expected) == 1:
+                kind = "vowel" if swedish.is_vowel(changed[0].expected) else "letter"
+                return (
+                    f"Almost: I heard {heard}: the {kind} should be *{changed[0].expected}*. "
+                    f"It is {answer}."
+                )
+            return f"Almost: I heard {heard}. It is {answer}."
+        case _:
+            return f"Not quite: I heard {heard}."

@@ -1,0 +1,296 @@
+"""A player's session: rounds, tries, hints, score, and spaced repetition across rounds.
+
+Every step is a pure function `(state, deck, input) -> (new state, feedback)`; nothing is mutated,
+so a state can sit in `gr.State` or the browser and come back later. Cards move through Leitner
+boxes: a card answered well waits longer before it comes back, a missed one comes back next round.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from game.cards import Card, Deck
+from game.judge import Judgement, Verdict, judge
+
+MAX_TRIES = 3
+ROUND_SIZE = 10
+TOP_BOX = 5  # box b comes back after 2**(b-1) rounds: 1, 2, 4, 8, 16
+HINT_LEVELS = 3  # first letter, letter pattern, the answer
+STREAK_BONUS_CAP = 5
+
+
+class Outcome(StrEnum):
+    """How a card ended in a round."""
+
+    CORRECT = "correct"
+    CLOSE = "close"  # the best answer was close when the tries ran out or the card was skipped
+    MISSED = "missed"  # three wrong tries
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class CardResult:
+    card_id: str
+    outcome: Outcome
+    points: int
+    tries: int
+    hints: int
+    heard: tuple[str, ...] = ()
+    typed: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The card being played: what has happened to it so far."""
+
+    tries: int = 0
+    hints: int = 0
+    heard: tuple[str, ...] = ()
+    close: bool = False  # some try was close
+    typed: bool = False
+
+
+@dataclass(frozen=True)
+class Round:
+    deck: str
+    queue: tuple[str, ...]
+    position: int = 0
+    turn: Turn = field(default_factory=Turn)
+    results: tuple[CardResult, ...] = ()
+    score: int = 0
+    streak: int = 0
+    best_streak: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.queue)
+
+    @property
+    def current(self) -> str | None:
+        return None if self.finished else self.queue[self.position]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A player's history with one deck: Leitner box and due round per card."""
+
+    rounds: int = 0
+    boxes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """card id -> (box 1..TOP_BOX, the round number from which the card is due again)."""
+
+
+@dataclass(frozen=True)
+class GameState:
+    round: Round | None = None
+    progress: dict[str, Progress] = field(default_factory=dict)
+    """By deck name."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What the app shows after a step."""
+
+    message: str
+    judgement: Judgement | None = None
+    points: int = 0
+    card_done: bool = False
+    """The card is over (answered, out of tries, or skipped): show the answer, then move on."""
+    hint: str = ""
+    tries_left: int = MAX_TRIES
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    results: tuple[CardResult, ...]
+    score: int
+    accuracy: float
+    """Share of cards answered correctly, 0..1."""
+    running_accuracy: tuple[float, ...]
+    """Accuracy after each card, for a chart of the round."""
+    best_streak: int
+    to_practise: tuple[str, ...]
+    """Ids of cards that were not right first time without help."""
+
+
+def start_round(
+    state: GameState,
+    deck: Deck,
+    *,
+    seed: int,
+    size: int = ROUND_SIZE,
+    only: Iterable[str] | None = None,
+) -> GameState:
+    """A new round on `deck`: due and weak cards first, in a seeded shuffle.
+
+    `only` limits the round to these card ids (e.g. "practise missed words").
+    """
+    rng = random.Random(seed)
+    progress = state.progress.get(deck.name, Progress())
+    rounds = progress.rounds + 1
+    cards = [c for c in deck.cards if only is None or c.id in set(only)]
+
+    def priority(card: Card) -> tuple[bool, int, int, float]:
+        box, due = progress.boxes.get(card.id, (0, 0))
+        return (due > rounds, due, box, rng.random())
+
+    chosen = [c.id for c in sorted(cards, key=priority)[: max(1, size)]]
+    rng.shuffle(chosen)
+    new_progress = replace(progress, rounds=rounds)
+    return GameState(
+        round=Round(deck=deck.name, queue=tuple(chosen)),
+        progress={**state.progress, deck.name: new_progress},
+    )
+
+
+def current_card(state: GameState, deck: Deck) -> Card | None:
+    """The card to show now, or None when there is no round or it is over."""
+    if state.round is None or state.round.deck != deck.name or state.round.current is None:
+        return None
+    return deck.card(state.round.current)
+
+
+def answer(
+    state: GameState, deck: Deck, heard: str, *, typed: bool = False
+) -> tuple[GameState, Feedback]:
+    """Judge an answer to the current card and move the round on."""
+    card = current_card(state, deck)
+    if card is None or state.round is None:
+        return state, Feedback("There is no card to answer: start a round.")
+    judgement = judge(card, heard)
+    turn = state.round.turn
+    if judgement.verdict is Verdict.NO_SPEECH:
+        return state, Feedback(judgement.message, judgement, tries_left=MAX_TRIES - turn.tries)
+    turn = replace(
+        turn,
+        tries=turn.tries + 1,
+        heard=(*turn.heard, heard),
+        close=turn.close or judgement.verdict is Verdict.CLOSE,
+        typed=turn.typed or typed,
+    )
+    if judgement.verdict is Verdict.CORRECT:
+        return _finish(state, card, turn, Outcome.CORRECT, judgement.message, judgement)
+    if turn.tries >= MAX_TRIES:
+        outcome = Outcome.CLOSE if turn.close else Outcome.MISSED
+        message = f"{judgement.message} The answer is *{card.display}*."
+        return _finish(state, card, turn, outcome, message, judgement)
+    left = MAX_TRIES - turn.tries
+    message = f"{judgement.message} Try again ({left} {'try' if left == 1 else 'tries'} left)."
+    new_round = replace(state.round, turn=turn)
+    return replace(state, round=new_round), Feedback(message, judgement, tries_left=left)
+
+
+def hint(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:
+    """The next hint: the first letter, then the pattern of letters, then the answer."""
+    card = current_card(state, deck)
+    if card is None or state.round is None:
+        return state, Feedback("There is no card to give a hint for: start a round.")
+    turn = state.round.turn
+    level = min(turn.hints + 1, HINT_LEVELS)
+    text = hint_text(card, level)
+    if card.hint and level == 1:
+        text = f"{card.hint} — {text}"
+    new_round = replace(state.round, turn=replace(turn, hints=level))
+    tries_left = MAX_TRIES - turn.tries
+    return replace(state, round=new_round), Feedback(text, hint=text, tries_left=tries_left)
+
+
+def hint_text(card: Card, level: int) -> str:
+    """Level 1: "h _ _ _"; level 2: "h _ n d" (consonants); level 3: "en hund"."""
+    if level >= HINT_LEVELS:
+        return card.display
+    shown = []
+    for i, letter in enumerate(card.answer):
+        visible = (
+            i == 0 or not letter.isalpha() or (level == 2 and letter.casefold() not in "aeiouyåäöé")
+        )
+        shown.append(letter if visible else "_")
+    pattern = " ".join(shown)
+    return f"{card.article} {pattern}".strip() if card.article else pattern
+
+
+def skip(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:
+    """Give up on the current card: show the answer and move on."""
+    card = current_card(state, deck)
+    if card is None or state.round is None:
+        return state, Feedback("There is no card to skip: start a round.")
+    turn = state.round.turn
+    outcome = Outcome.CLOSE if turn.close else Outcome.SKIPPED
+    return _finish(state, card, turn, outcome, f"The answer is *{card.display}*.", None)
+
+
+def _finish(
+    state: GameState,
+    card: Card,
+    turn: Turn,
+    outcome: Outcome,
+    message: str,
+    judgement: Judgement | None,
+) -> tuple[GameState, Feedback]:
+    assert state.round is not None
+    old = state.round
+    revealed = turn.hints >= HINT_LEVELS
+    streak = old.streak + 1 if outcome is Outcome.CORRECT and not revealed else 0
+    points = _points(outcome, turn, streak)
+    result = CardResult(card.id, outcome, points, turn.tries, turn.hints, turn.heard, turn.typed)
+    new_round = replace(
+        old,
+        position=old.position + 1,
+        turn=Turn(),
+        results=(*old.results, result),
+        score=old.score + points,
+        streak=streak,
+        best_streak=max(old.best_streak, streak),
+    )
+    progress = state.progress.get(old.deck, Progress())
+    progress = replace(progress, boxes={**progress.boxes, card.id: _reschedule(progress, result)})
+    new_state = GameState(round=new_round, progress={**state.progress, old.deck: progress})
+    if points:
+        message = f"{message} +{points} points."
+    return new_state, Feedback(message, judgement, points, card_done=True, tries_left=0)
+
+
+def _points(outcome: Outcome, turn: Turn, streak: int) -> int:
+    if outcome is Outcome.CLOSE:
+        return 3
+    if outcome is not Outcome.CORRECT:
+        return 0
+    if turn.hints >= HINT_LEVELS:
+        return 1
+    base = max(2, 10 - 2 * (turn.tries - 1) - 3 * turn.hints)
+    return base + min(max(streak - 1, 0), STREAK_BONUS_CAP)
+
+
+def _reschedule(progress: Progress, result: CardResult) -> tuple[int, int]:
+    """Leitner: right first time moves a card up a box, close keeps it, a miss resets it."""
+    box, _ = progress.boxes.get(result.card_id, (1, 0))
+    clean = result.outcome is Outcome.CORRECT and result.tries == 1 and result.hints == 0
+    if clean:
+        box = min(box + 1, TOP_BOX)
+    elif result.outcome is not Outcome.CORRECT and result.outcome is not Outcome.CLOSE:
+        box = 1
+    box = max(box, 1)
+    return box, progress.rounds + 2 ** (box - 1)
+
+
+def summary(state: GameState) -> RoundSummary:
+    """The round so far (or finished): per-card results, accuracy, the words to practise."""
+    results = state.round.results if state.round else ()
+    running: list[float] = []
+    correct = 0
+    for n, result in enumerate(results, start=1):
+        correct += result.outcome is Outcome.CORRECT
+        running.append(correct / n)
+    practise = tuple(
+        r.card_id for r in results if r.outcome is not Outcome.CORRECT or r.tries > 1 or r.hints > 0
+    )
+    return RoundSummary(
+        results=results,
+        score=state.round.score if state.round else 0,
+        accuracy=running[-1] if running else 0.0,
+        running_accuracy=tuple(running),
+        best_streak=state.round.best_streak if state.round else 0,
+        to_practise=practise,
+    )

@@ -1,0 +1,200 @@
+"""Loading teachers' decks: every problem found and reported with file and line."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from game import DeckError, load_deck
+from game.deck import DeckLimits, find_decks
+from tests.conftest import png_bytes
+
+
+def test_valid_deck_loads(make_deck):
+    deck = load_deck(make_deck())
+    assert deck.name == "Testdjur"
+    assert [c.display for c in deck.cards] == ["en hund", "ett äpple", "en katt"]
+    assert deck.cards[2].accept == ("kisse",)
+    assert all(c.image and c.image.is_file() for c in deck.cards)
+    assert deck.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("rows", "pictures", "expected"),
+    [
+        (["saknas.png,hund,en,,,"], {}, "'saknas.png' not found"),
+        (["hund.png,,en,,,"], None, "the answer is empty"),
+        (["hund.png,hund,et,,,"], None, "unknown article 'et'"),
+        (
+            ["hund.png,hund,en,,,", "katt.png,Hund,en,,,"],
+            None,
+            "duplicate answer 'Hund' (also on line 2)",
+        ),
+        (["../hund.png,hund,en,,,"], {}, "leaves the deck folder"),
+        (["/etc/passwd,hund,en,,,"], {}, "is an absolute path"),
+        (["C:\\bilder\\hund.png,hund,en,,,"], {}, "is an absolute path"),
+        (["hund.png,hund,en,,,"], {"hund.png": b"not a picture at all"}, "is not a picture"),
+        (["hund.png,hund,en,,,"], {"hund.png": png_bytes(fmt="GIF")}, "is a GIF picture"),
+        (["hund.png,hund,en,,,"], {"hund.png": png_bytes()[:100]}, "damaged picture"),
+        ([",hund,en,,,"], {}, "no picture given"),
+        (["hund.png,hund,en,,,ljud.wav"], None, "recording 'ljud.wav' not found"),
+        (["hund.png,hund,en,,,a,b"], None, "has 7 cells but the header has 6 columns"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_card_problems(make_deck, rows, pictures, expected):
+    folder = make_deck(rows, pictures=pictures)
+    with pytest.raises(DeckError) as info:
+        load_deck(folder)
+    assert expected in str(info.value)
+    assert all(p.file in ("items.csv", "deck.toml") for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("image,answer,sound", "unknown column 'sound' (known: image, answer, article"),
+        ("image,answer,answer", "column 'answer' appears twice"),
+        ("image,article", "has no 'answer' column"),
+        ("Image ,ANSWER", None),
+    ],
+)
+def test_header_problems(make_deck, header, expected):
+    folder = make_deck(["hund.png,hund,"], header=header, pictures={"hund.png": None})
+    if expected is None:
+        assert load_deck(folder).cards[0].answer == "hund"
+        return
+    with pytest.raises(DeckError) as info:
+        load_deck(folder)
+    assert expected in str(info.value)
+    assert info.value.problems[0].line == 1
+
+
+def test_every_problem_is_listed_at_once_with_its_line(make_deck):
+    rows = [
+        "hund.png,hund,en,,,",  # line 2: fine
+        "saknas.png,katt,en,,,",  # line 3: missing picture
+        "hund2.png,,en,,,",  # line 4: empty answer
+        "hund3.png,häst,ettt,,,",  # line 5: unknown article
+        "../ut.png,ko,en,,,",  # line 6: leaves the folder
+        "hund4.png,HUND,en,,,",  # line 7: duplicate
+    ]
+    pictures = {"hund.png": None, "hund2.png": None, "hund3.png": None, "hund4.png": None}
+    with pytest.raises(DeckError) as info:
+        load_deck(make_deck(rows, pictures=pictures))
+    lines = sorted(p.line for p in info.value.problems)
+    assert lines == [3, 4, 5, 6, 7]
+    message = str(info.value)
+    assert message.startswith("Deck ") and "has 5 problems" in message
+    assert "items.csv, line 5: unknown article 'ettt'" in message
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        (None, "deck.toml: is missing"),
+        ('name = "Djur"\n', 'needs language = "sv"'),
+        ('language = "sv"\n', "needs a name"),
+        ('name = "Djur"\nlanguage = "de"\n', "language 'de' is not supported"),
+        ('name = "Djur\nlanguage = "sv"\n', "is not valid TOML"),
+        ('name = 3\nlanguage = "sv"\n', "name must be text"),
+    ],
+)
+def test_deck_toml_problems(make_deck, toml, expected):
+    with pytest.raises(DeckError, match=expected):
+        load_deck(make_deck(toml=toml))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [("utf-8", ",", False), ("utf-8", ";", True), ("utf-8", "\t", False), ("utf-8", ";", False)],
+)
+def test_excel_csv_flavours(make_deck, encoding, delimiter, bom):
+    rows = ["image,answer,article,accept,hint,audio", "hund.png,hund,en,vovve|byracka,says woof,"]
+    text = "\r\n".join(r.replace(",", delimiter) for r in rows) + "\r\n"
+    data = ("\ufeff" if bom else "") + text
+    folder = make_deck(csv_bytes=data.encode(encoding), pictures={"hund.png": None})
+    deck = load_deck(folder)
+    assert deck.cards[0].answer == "hund"
+    assert deck.cards[0].accept == ("vovve", "byracka")
+    assert deck.cards[0].hint == "says woof"
+
+
+def test_latin1_csv_is_refused_with_the_line(make_deck):
+    text = "image,answer,article\nhund.png,hund,en\nb.png,björn,en\n".encode("latin-1")
+    with pytest.raises(DeckError) as info:
+        load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None, "b.png": None}))
+    (problem,) = info.value.problems
+    assert problem.line == 3 and "not UTF-8" in problem.message
+
+
+def test_quoted_cells_and_missing_optional_columns(make_deck):
+    text = b'answer,image\n"glass, strut",glass.png\n'
+    deck = load_deck(make_deck(csv_bytes=text, pictures={"glass.png": None}))
+    assert deck.cards[0].answer == "glass, strut" and deck.cards[0].article == ""
+
+
+def test_symlink_out_of_the_deck_is_refused(make_deck, tmp_path):
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(png_bytes())
+    folder = make_deck(["hund.png,hund,en,,,"], pictures={})
+    os.symlink(outside, folder / "hund.png")
+    with pytest.raises(DeckError, match="links out of the deck folder"):
+        load_deck(folder)
+
+
+def test_unicode_form_and_case_of_file_names_are_forgiven(make_deck):
+    nfd = unicodedata.normalize("NFD", "äpple.png")
+    folder = make_deck(
+        ["äpple.png,äpple,ett,,,", "Hund.PNG,hund,en,,,"], pictures={nfd: None, "hund.png": None}
+    )
+    deck = load_deck(folder)
+    assert [c.answer for c in deck.cards] == ["äpple", "hund"]
+    assert any("named 'hund.png'" in w for w in deck.warnings)
+
+
+def test_oversized_files_are_refused(make_deck):
+    folder = make_deck()
+    with pytest.raises(DeckError, match="too large"):
+        load_deck(folder, DeckLimits(max_table_bytes=20))
+
+
+def test_oddities_are_warnings_not_errors(make_deck):
+    rows = ["liten.png,en hund,,,a dog,", "stor.png,katt,en,,the katt,", "stor.png,mus,en,,,"]
+    pictures = {"liten.png": png_bytes(size=32), "stor.png": None}
+    deck = load_deck(
+        make_deck(rows, pictures=pictures, toml='name = "X"\nlanguage = "sv"\nfoo = "1"\n')
+    )
+    assert deck.cards[0].display == "en hund"
+    text = "\n".join(deck.warnings)
+    for expected in (
+        "unknown key 'foo'",
+        "no license or attribution",
+        "moved 'en' from the answer",
+        "only 32x32 pixels",
+        "gives the answer away",
+        "same picture as line 3",
+    ):
+        assert expected in text
+
+
+@pytest.mark.parametrize("path", ["missing-folder", "file.txt"])
+def test_not_a_deck_folder(tmp_path, path):
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(DeckError, match="a deck is a folder"):
+        load_deck(tmp_path / path)
+
+
+def test_empty_items_csv(make_deck):
+    with pytest.raises(DeckError, match="no cards"):
+        load_deck(make_deck([], pictures={}))
+
+
+def test_find_decks(make_deck, tmp_path: Path):
+    a, b = make_deck(), make_deck()
+    (tmp_path / "not-a-deck").mkdir()
+    assert find_decks(tmp_path) == [a, b]
+    assert find_decks(a) == [a]

@@ -1,0 +1,244 @@
+"""A player's session: pure steps (state, deck, input) -> (state, feedback)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from game import (
+    MAX_TRIES,
+    Card,
+    Deck,
+    GameState,
+    Outcome,
+    answer,
+    current_card,
+    fit_to_deck,
+    from_dict,
+    hint,
+    skip,
+    start_round,
+    summary,
+    to_dict,
+)
+from game.session import hint_text
+
+WORDS = [
+    ("hund", "en"),
+    ("äpple", "ett"),
+    ("katt", "en"),
+    ("bil", "en"),
+    ("hus", "ett"),
+    ("ko", "en"),
+]
+DECK = Deck("Test", tuple(Card(w, a) for w, a in WORDS))
+
+
+def started(size: int = 4, seed: int = 7, state: GameState | None = None) -> GameState:
+    return start_round(state or GameState(), DECK, seed=seed, size=size)
+
+
+def play(state: GameState, *heard: str) -> GameState:
+    for text in heard:
+        state, _ = answer(state, DECK, text)
+    return state
+
+
+def test_round_is_a_seeded_shuffle_of_distinct_cards():
+    a, b, c = started(seed=1), started(seed=1), started(seed=2, size=6)
+    assert a.round.queue == b.round.queue
+    assert len(set(a.round.queue)) == 4
+    assert sorted(c.round.queue) == sorted(card.id for card in DECK.cards)
+    assert any(started(seed=s, size=6).round.queue != c.round.queue for s in range(3, 10))
+
+
+def test_correct_answer_scores_and_moves_on():
+    state = started()
+    first = current_card(state, DECK)
+    state, feedback = answer(state, DECK, f"Det är {first.display}.")
+    assert feedback.card_done and feedback.judgement.verdict == "correct"
+    assert feedback.points == 10 and state.round.score == 10
+    assert state.round.streak == 1
+    assert current_card(state, DECK) != first
+
+
+def test_streak_bonus_grows_and_resets():
+    state = started(size=6)
+    points = []
+    for _ in range(3):
+        state, feedback = answer(state, DECK, current_card(state, DECK).answer)
+        points.append(feedback.points)
+    state, _ = skip(state, DECK)
+    state, feedback = answer(state, DECK, current_card(state, DECK).answer)
+    assert points == [10, 11, 12]
+    assert feedback.points == 10 and state.round.best_streak == 3
+
+
+def test_three_wrong_tries_show_the_answer():
+    state = started()
+    card = current_card(state, DECK)
+    for n in range(1, MAX_TRIES):
+        state, feedback = answer(state, DECK, "elefant")
+        assert not feedback.card_done and feedback.tries_left == MAX_TRIES - n
+        assert card.display not in feedback.message  # no giving the answer away yet
+    state, feedback = answer(state, DECK, "elefant")
+    assert feedback.card_done and card.display in feedback.message and feedback.points == 0
+    assert state.round.results[-1].outcome is Outcome.MISSED
+    assert state.round.results[-1].heard == ("elefant",) * 3
+
+
+def test_no_speech_costs_no_try():
+    state = started()
+    before = state
+    state, feedback = answer(state, DECK, "  öh ... ")
+    assert state == before and feedback.judgement.verdict == "no_speech"
+    assert feedback.tries_left == MAX_TRIES and not feedback.card_done
+
+
+def test_close_then_correct_and_close_when_tries_run_out():
+    state = started(size=6)
+    card = current_card(state, DECK)
+    wrong_article = ("ett" if card.article == "en" else "en") + " " + card.answer
+    state, feedback = answer(state, DECK, wrong_article)
+    assert feedback.judgement.verdict == "close" and not feedback.card_done
+    state, feedback = answer(state, DECK, card.display)
+    assert feedback.card_done and feedback.points == 8  # second try
+    card = current_card(state, DECK)
+    wrong_article = ("ett" if card.article == "en" else "en") + " " + card.answer
+    state = play(state, wrong_article, "elefant", "elefant")
+    assert state.round.results[-1].outcome is Outcome.CLOSE and state.round.results[-1].points == 3
+
+
+def test_hints_go_from_first_letter_to_pattern_to_answer():
+    card = Card("sköldpadda", "en")
+    assert hint_text(card, 1) == "en s _ _ _ _ _ _ _ _ _"
+    assert hint_text(card, 2) == "en s k _ l d p _ d d _"
+    assert hint_text(card, 3) == "en sköldpadda"
+    assert hint_text(Card("god morgon"), 1) == "g _ _   _ _ _ _ _ _"
+    state = started()
+    card = current_card(state, DECK)
+    texts = []
+    for _ in range(4):
+        state, feedback = hint(state, DECK)
+        texts.append(feedback.hint)
+    assert texts[0].endswith(f"{card.answer[0]} " + " ".join("_" * (len(card.answer) - 1)))
+    assert texts[2] == texts[3] == card.display
+    state, feedback = answer(state, DECK, card.answer)
+    assert feedback.points == 1  # the answer was shown
+
+
+def test_teacher_hint_comes_with_the_first_level():
+    deck = Deck("H", (Card("hund", "en", hint="says woof"),))
+    state = start_round(GameState(), deck, seed=1)
+    _, feedback = hint(state, deck)
+    assert feedback.hint == "says woof — en h _ _ _"
+
+
+def test_hints_cost_points():
+    state = started()
+    state, _ = hint(state, DECK)
+    state, feedback = answer(state, DECK, current_card(state, DECK).answer)
+    assert feedback.points == 7
+
+
+def test_skip_shows_the_answer_and_breaks_the_streak():
+    state = play(started(), "x")
+    state = play(state)  # nothing
+    card = current_card(state, DECK)
+    state, feedback = skip(state, DECK)
+    assert feedback.card_done and card.display in feedback.message
+    assert state.round.results[-1].outcome is Outcome.SKIPPED and state.round.streak == 0
+
+
+def test_round_end_and_summary():
+    state = started(size=3)
+    first = current_card(state, DECK)
+    state = play(state, first.answer)
+    state, _ = skip(state, DECK)
+    state = play(state, "fel", current_card(state, DECK).answer)
+    assert state.round.finished and current_card(state, DECK) is None
+    result = summary(state)
+    assert [r.outcome for r in result.results] == [
+        Outcome.CORRECT,
+        Outcome.SKIPPED,
+        Outcome.CORRECT,
+    ]
+    assert result.accuracy == pytest.approx(2 / 3)
+    assert result.running_accuracy == pytest.approx((1.0, 0.5, 2 / 3))
+    assert result.to_practise == state.round.queue[1:]
+    assert result.score == 18
+    _, feedback = answer(state, DECK, "hund")
+    assert "start a round" in feedback.message
+
+
+def test_missed_cards_come_back_next_round_and_known_ones_wait():
+    state = started(size=6, seed=3)
+    missed = set()
+    for i in range(6):
+        card = current_card(state, DECK)
+        if i % 2:
+            state, _ = skip(state, DECK)
+            missed.add(card.id)
+        else:
+            state = play(state, card.answer)
+    state = start_round(state, DECK, seed=4, size=3)
+    assert set(state.round.queue) == missed
+    assert {box for box, _ in state.progress["Test"].boxes.values()} == {1, 2}
+
+
+def test_practise_missed_words_only():
+    state = started(size=6)
+    state = start_round(state, DECK, seed=1, only=["hund", "ko"])
+    assert sorted(state.round.queue) == ["hund", "ko"]
+
+
+def test_state_round_trips_through_json():
+    state = play(started(), "elefant")
+    state, _ = hint(state, DECK)
+    state = play(state, current_card(state, DECK).answer, "x")
+    data = json.loads(json.dumps(to_dict(state)))
+    assert from_dict(data) == state
+    assert len(json.dumps(data)) < 1000
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        {},
+        "garbage",
+        {"v": 99},
+        {"v": 1, "progress": "x"},
+        {"v": 1, "progress": {"d": {"rounds": "x"}}},
+    ],
+)
+def test_damaged_state_gives_a_fresh_one(stored):
+    assert from_dict(stored) == GameState()
+
+
+def test_damaged_round_keeps_progress():
+    played = play(started(), "hund", "äpple")
+    data = to_dict(played)
+    data["round"]["turn"] = "nonsense"
+    state = from_dict(data)
+    assert state.round is None
+    assert state.progress == played.progress and state.progress["Test"].boxes
+
+
+def test_state_from_an_older_deck_still_loads():
+    state = started(size=6, seed=5)
+    state = play(state, current_card(state, DECK).answer)
+    removed = state.round.queue[0]  # answered already
+    upcoming = state.round.queue[1]
+    smaller = Deck(
+        "Test",
+        (*tuple(c for c in DECK.cards if c.id not in (removed, upcoming)), Card("mus", "en")),
+    )
+    restored = fit_to_deck(from_dict(to_dict(state)), smaller)
+    assert removed not in restored.round.queue and upcoming not in restored.round.queue
+    assert restored.round.position == 0 and restored.round.results == ()
+    assert current_card(restored, smaller) is not None
+    assert removed not in restored.progress["Test"].boxes
+    nxt = start_round(restored, smaller, seed=1, size=10)
+    assert "mus" in nxt.round.queue
