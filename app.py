@@ -92,6 +92,8 @@ def build_demo(decks: dict[str, game.Deck]) -> gr.Blocks:
             hint_button = gr.Button("Hint")
             skip_button = gr.Button("Skip")
             again = gr.Button("New round")
+        credits = gr.Markdown(_credits(decks[names[0]]))
+        deck_name.change(lambda name: _credits(decks[name]), deck_name, credits, api_name=False)
         outputs = [stored, picture, feedback, score]
         demo.load(new_round, [stored, deck_name], outputs, api_name="start")
         deck_name.change(new_round, [stored, deck_name], outputs, api_name="change_deck")
@@ -110,6 +112,11 @@ def build_demo(decks: dict[str, game.Deck]) -> gr.Blocks:
             lambda s, d: step(game.skip, s, d), [stored, deck_name], outputs, api_name="skip"
         )
     return demo
+
+
+def _credits(deck: game.Deck) -> str:
+    parts = [deck.description, deck.attribution]
+    return "<small>" + html.escape(" · ".join(p for p in parts if p)) + "</small>"
 
 
 def _typed_answer(state: game.GameState, deck: game.Deck, text: str):
