@@ -41,7 +41,7 @@ def import_anki(apkg: Path, out_dir: Path, answer_field: str | None, name: str |
         print(f"✗ {e}")
         return 1
     print(
-        f"✓ wrote {result.cards} cards to {result.deck_dir} "
+        f"✓ wrote {result.cards} card{'s' if result.cards != 1 else ''} to {result.deck_dir} "
         f"(note fields: {', '.join(result.fields)})"
     )
     for line in result.skipped:

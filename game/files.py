@@ -73,10 +73,15 @@ _AUDIO_MAGIC = (
 )
 
 
+def is_recording(head: bytes) -> bool:
+    """Whether these leading bytes start an audio file a browser plays."""
+    return any(head[at : at + len(magic)] == magic for at, magic in _AUDIO_MAGIC)
+
+
 def _check_audio(path: Path) -> tuple[str | None, str | None]:
     with path.open("rb") as f:
         head = f.read(16)
-    if any(head[at : at + len(magic)] == magic for at, magic in _AUDIO_MAGIC):
+    if is_recording(head):
         return None, None
     return "is not a recording (wav, mp3, ogg, flac, m4a or webm)", None
 

@@ -75,3 +75,21 @@ def test_default_decks_are_big_enough_and_credited():
 def test_default_decks_have_the_right_articles(answer, article):
     cards = {c.answer: c for path in DEFAULT_DECKS for c in load_deck(path).cards}
     assert cards[answer].article == article
+
+
+def test_import_anki_command_writes_a_deck_that_checks(tmp_path, capsys):
+    from tests.test_anki import make_apkg, picture
+
+    notes = [['<img src="hund.png">', "en hund"], ['<img src="saknas.png">', "katt"]]
+    apkg = make_apkg(tmp_path / "djur.apkg", notes, {"hund.png": picture(color=(1, 2, 3))})
+    assert main(["import-anki", str(apkg), str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "wrote 1 card to" in out and "skipped" in out and "saknas.png" in out
+    assert load_deck(tmp_path / "out").cards[0].display == "en hund"
+
+
+def test_import_anki_command_reports_a_bad_file(tmp_path, capsys):
+    bad = tmp_path / "x.apkg"
+    bad.write_bytes(b"not a zip")
+    assert main(["import-anki", str(bad), str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().out.startswith("✗ ")
