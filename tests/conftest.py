@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
+
+# No test may reach the model hub: there is no network in CI, and a test must not depend on one.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 DECK_TOML = 'name = "Testdjur"\nlanguage = "sv"\nlicense = "CC0-1.0"\n'
 
@@ -57,3 +64,19 @@ def make_deck(tmp_path: Path) -> DeckMaker:
         return folder
 
     return make
+
+
+@pytest.fixture(scope="session")
+def whisper_root(tmp_path_factory) -> Path:
+    """Where tiny Whisper checkpoints are built, once per session (see whisper_tiny.py)."""
+    return tmp_path_factory.mktemp("whisper")
+
+
+def voiced(seconds: float = 1.0, rate: int = 16_000, pitch: float = 150.0) -> np.ndarray:
+    """A speech-like float32 signal: a few harmonics under a syllable-shaped envelope."""
+    t = np.arange(int(seconds * rate)) / rate
+    wave = sum(np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 6))
+    envelope = np.sin(np.pi * np.clip(t / seconds, 0, 1)) ** 2 * (
+        0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)
+    )
+    return (0.3 * wave * envelope).astype(np.float32)

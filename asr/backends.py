@@ -1,0 +1,200 @@
+"""Two ways to run Whisper: transformers (PyTorch) and CTranslate2. Both decode exactly once.
+
+Every call is Swedish, task transcribe, greedy, no timestamps and a small token limit: a one-word
+answer needs a handful of tokens, and a loop ("hund hund hund ...") stops early. transformers'
+`generate` would otherwise run a seek loop and a temperature fallback that re-run the encoder
+(see FIELD_NOTES: up to 5 encoder passes on one clip); `force_unique_generate_call` shuts both off.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from asr import models
+from asr.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+LANGUAGE = "sv"
+PROMPT_TOKENS = ("<|startoftranscript|>", f"<|{LANGUAGE}|>", "<|transcribe|>", "<|notimestamps|>")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    tokens: int
+    """How many tokens were generated (without the prompt)."""
+    hit_limit: bool
+    """The token limit stopped decoding: the text may end in a loop or a cut word."""
+
+
+class Backend(Protocol):
+    name: str
+    device: str
+    precision: str
+    window_seconds: float
+
+    def decode(self, batch: list[np.ndarray]) -> list[Decoded]: ...
+
+
+def _feature_extractor(path: Path, window_seconds: float | None, n_mels: int | None):
+    """The checkpoint's feature extractor, with its window set to the encoder's."""
+    from transformers import WhisperFeatureExtractor
+
+    try:
+        extractor = WhisperFeatureExtractor.from_pretrained(str(path))
+    except (OSError, ValueError):
+        extractor = WhisperFeatureExtractor(feature_size=n_mels or 80)
+    if n_mels and extractor.feature_size != n_mels:
+        extractor = WhisperFeatureExtractor(feature_size=n_mels)
+    if window_seconds and int(window_seconds) != extractor.chunk_length:
+        extractor = WhisperFeatureExtractor(
+            feature_size=extractor.feature_size, chunk_length=int(window_seconds)
+        )
+    return extractor
+
+
+def repair_generation_config(generation_config, tokenizer) -> bool:
+    """Give an outdated generation config (2022-era fine-tunes) what `language=` needs.
+
+    Such configs lack `lang_to_id`, and `generate(language="sv")` then raises "The generation
+    config is outdated". The ids come from the tokenizer: the language tokens are the special
+    tokens between <|startoftranscript|> and <|translate|>. Returns True if anything changed.
+    """
+    if getattr(generation_config, "lang_to_id", None) and getattr(
+        generation_config, "task_to_id", None
+    ):
+        return False
+    vocab = tokenizer.get_vocab()
+    start, end = vocab["<|startoftranscript|>"], vocab["<|translate|>"]
+    generation_config.lang_to_id = {t: i for t, i in vocab.items() if start < i < end}
+    generation_config.task_to_id = {"translate": end, "transcribe": vocab["<|transcribe|>"]}
+    generation_config.no_timestamps_token_id = vocab["<|notimestamps|>"]
+    generation_config.decoder_start_token_id = start
+    generation_config.is_multilingual = True
+    generation_config.forced_decoder_ids = None
+    generation_config._from_model_config = False
+    log.info(
+        "repaired an outdated generation config (%d languages)", len(generation_config.lang_to_id)
+    )
+    return True
+
+
+class TransformersBackend:
+    """Whisper on PyTorch: fp16 on a GPU, fp32 or dynamic int8 on a CPU."""
+
+    name = "transformers"
+
+    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int) -> None:
+        import torch
+        from transformers import WhisperForConditionalGeneration, WhisperTokenizerFast
+
+        path = models.hf_dir(model)
+        self.device = device
+        self.precision = precision
+        self.max_new_tokens = max_new_tokens
+        dtype = torch.float16 if precision == "fp16" else torch.float32
+        try:
+            self.model = WhisperForConditionalGeneration.from_pretrained(str(path), dtype=dtype)
+            self.tokenizer = WhisperTokenizerFast.from_pretrained(str(path))
+        except (OSError, ValueError) as e:
+            raise ModelLoadError(f"Could not load the Whisper checkpoint in {path}: {e}") from e
+        self.model.eval().to(device)
+        if precision == "int8":
+            # torch.ao's dynamic quantisation is deprecated in favour of torchao but still the one
+            # int8 path without another dependency; CTranslate2 is the recommended int8 backend.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", UserWarning)
+                self.model = torch.ao.quantization.quantize_dynamic(
+                    self.model, {torch.nn.Linear}, dtype=torch.qint8
+                )
+        repair_generation_config(self.model.generation_config, self.tokenizer)
+        config = self.model.config
+        self.window_seconds = config.max_source_positions * 2 / 100
+        self.extractor = _feature_extractor(path, self.window_seconds, config.num_mel_bins)
+        self._torch = torch
+        self._dtype = dtype
+
+    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+        torch = self._torch
+        features = self.extractor(
+            batch, sampling_rate=16_000, return_tensors="pt", padding="max_length"
+        ).input_features.to(self.device, self._dtype)
+        with torch.inference_mode():
+            sequences = self.model.generate(
+                features,
+                language=LANGUAGE,
+                task="transcribe",
+                return_timestamps=False,
+                max_new_tokens=self.max_new_tokens,
+                num_beams=1,
+                do_sample=False,
+                force_unique_generate_call=True,
+            )
+        if not isinstance(sequences, torch.Tensor):
+            sequences = sequences["sequences"]
+        results = []
+        eos = self.tokenizer.eos_token_id
+        for row in sequences.tolist():
+            generated = [t for t in row if t < eos]  # Whisper's special tokens start at EOS
+            text = self.tokenizer.decode(generated, skip_special_tokens=True)
+            hit = eos not in row and len(generated) >= self.max_new_tokens
+            results.append(Decoded(text.strip(), len(generated), hit))
+        return results
+
+
+class CTranslate2Backend:
+    """Whisper on CTranslate2: int8 on a CPU (a quarter of the memory), float16 on a GPU."""
+
+    name = "ctranslate2"
+
+    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int) -> None:
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        compute_type = {"int8": "int8", "fp16": "float16"}.get(precision, "float32")
+        path = models.ct2_dir(model, "int8" if device == "cpu" else "float16")
+        self.device = device
+        self.precision = precision
+        self.max_new_tokens = max_new_tokens
+        try:
+            self.model = ctranslate2.models.Whisper(
+                str(path), device=device, compute_type=compute_type, inter_threads=1
+            )
+            self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        except (RuntimeError, ValueError, OSError) as e:
+            raise ModelLoadError(f"Could not load the CTranslate2 model in {path}: {e}") from e
+        self.prompt = [self.tokenizer.token_to_id(t) for t in PROMPT_TOKENS]
+        if None in self.prompt:
+            raise ModelLoadError(f"The tokenizer in {path} lacks Whisper's special tokens.")
+        self.eos = self.tokenizer.token_to_id("<|endoftext|>")
+        self.extractor = _feature_extractor(path, None, self.model.n_mels)
+        self.window_seconds = float(self.extractor.chunk_length)
+        self._ctranslate2 = ctranslate2
+
+    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+        features = self.extractor(
+            batch, sampling_rate=16_000, return_tensors="np", padding="max_length"
+        ).input_features.astype(np.float32)
+        storage = self._ctranslate2.StorageView.from_array(np.ascontiguousarray(features))
+        outputs = self.model.generate(
+            storage,
+            [self.prompt] * len(batch),
+            beam_size=1,
+            max_length=self.max_new_tokens + len(self.prompt),
+            suppress_blank=True,
+        )
+        results = []
+        for out in outputs:
+            ids = [t for t in out.sequences_ids[0] if t < self.eos]
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            hit = len(out.sequences_ids[0]) >= self.max_new_tokens
+            results.append(Decoded(text.strip(), len(ids), hit))
+        return results

@@ -1,0 +1,163 @@
+"""Audio in: every shape a browser or a user gives, and the cases that must not reach the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile
+
+from asr import AudioError, AudioTooLong, prepare
+from asr.audio import SAMPLE_RATE, load
+from asr.text import collapse_repeats, is_hallucination
+from tests.conftest import voiced
+
+
+def as_int16(x: np.ndarray) -> np.ndarray:
+    return (np.clip(x, -1, 1) * 32767).astype(np.int16)
+
+
+def with_silence(x: np.ndarray, rate: int, before: float = 0.5, after: float = 0.5) -> np.ndarray:
+    return np.concatenate(
+        [np.zeros(int(before * rate), x.dtype), x, np.zeros(int(after * rate), x.dtype)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "rate"),
+    [
+        (lambda: as_int16(np.stack([voiced(1, 44_100)] * 2, axis=1)), 44_100),  # the browser
+        (lambda: voiced(1, 48_000), 48_000),  # float 48 kHz
+        (lambda: np.stack([voiced(1, 22_050)] * 2, axis=0), 22_050),  # channels first
+        (lambda: as_int16(voiced(1, 16_000)).astype(np.int32) << 16, 16_000),  # int32
+        (lambda: voiced(1, 8_000).astype(np.float64), 8_000),
+    ],
+    ids=["stereo-44k-int16", "float-48k", "channels-first", "int32", "float64-8k"],
+)
+def test_speech_in_any_shape_becomes_16k_mono_float(make, rate):
+    data = make()
+    clip = prepare((rate, data))
+    assert clip.speech and clip.reason == ""
+    assert clip.samples.dtype == np.float32 and clip.samples.ndim == 1
+    assert clip.duration == pytest.approx(1.0, abs=0.01)
+    assert 0.7 * SAMPLE_RATE < len(clip.samples) <= 1.0 * SAMPLE_RATE + 1
+    assert np.abs(clip.samples).max() <= 1.0
+
+
+def test_silence_at_both_ends_is_trimmed():
+    x = with_silence(voiced(0.8, 44_100), 44_100, 1.0, 1.5)
+    clip = prepare((44_100, as_int16(x)))
+    assert clip.speech and clip.duration == pytest.approx(3.3, abs=0.01)
+    assert len(clip.samples) / SAMPLE_RATE < 1.3
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (np.zeros(32_000, np.int16), "silence"),
+        (np.zeros(32_000, np.float32) + 1e-4, "silence"),
+        (as_int16(voiced(0.05)), "too short"),
+        (np.zeros(0, np.int16), "too short"),
+        (as_int16(np.random.default_rng(0).normal(0, 0.1, 32_000)), "noise"),
+        (
+            with_silence(as_int16(voiced(1.0) * 0 + 0.5 * (np.arange(16_000) == 8000)), 16_000),
+            "too short",
+        ),
+    ],
+    ids=["zeros", "dc-hum", "50ms", "empty", "white-noise", "click"],
+)
+def test_no_speech_cases(data, reason):
+    clip = prepare((SAMPLE_RATE, data))
+    assert not clip.speech and clip.reason == reason and len(clip.samples) == 0
+
+
+def test_speech_over_noise_is_speech():
+    noise = np.random.default_rng(1).normal(0, 0.01, 16_000 * 2).astype(np.float32)
+    noise[8000:24000] += voiced(1.0)
+    assert prepare((SAMPLE_RATE, noise)).speech
+
+
+def test_too_long_is_refused_with_a_message():
+    with pytest.raises(AudioTooLong, match=r"40\.0 s long; answers can be at most 15 s"):
+        prepare((16_000, np.zeros(16_000 * 40, np.int16)))
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg"])
+def test_files_are_read(tmp_path, suffix):
+    path = tmp_path / f"answer{suffix}"
+    soundfile.write(path, with_silence(voiced(1.0, 44_100), 44_100), 44_100)
+    clip = prepare(path)
+    assert clip.speech and clip.duration == pytest.approx(2.0, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "is empty"), (b"RIFF\x00\x00garbage that is not audio" * 10, "Cannot decode")],
+    ids=["empty", "corrupt"],
+)
+def test_bad_files_give_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "answer.wav"
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match=message):
+        prepare(path)
+
+
+@pytest.mark.parametrize(
+    ("audio", "message"),
+    [
+        (None, "Nothing was recorded"),
+        ("/no/such/file.wav", "does not exist"),
+        (np.zeros(10), "needs its sample_rate"),
+        (object(), "Cannot read audio"),
+        ((16_000, np.zeros((2, 2, 2))), "mono or stereo"),
+        ((16_000, np.array(["a", "b"])), "not supported"),
+    ],
+)
+def test_bad_input_gives_a_clear_error(audio, message):
+    with pytest.raises(AudioError, match=message):
+        load(audio)
+
+
+@pytest.mark.parametrize(
+    ("text", "cut", "expected"),
+    [
+        ("hund", False, "hund"),
+        ("hund hund", False, "hund hund"),
+        ("hund hund hund hund hund", False, "hund hund"),
+        ("Hund. Hund. Hund. Hund.", False, "Hund. Hund."),
+        ("det är en hund det är en hund det är en hund", False, "det är en hund det är en hund"),
+        ("Äplar. Äplar. Äplar. Äpl", True, "Äplar. Äplar."),
+        ("en katt", True, "en katt"),
+    ],
+)
+def test_repetition_loops_are_cut(text, cut, expected):
+    assert collapse_repeats(text, cut=cut) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tack för att du tittade!", True),
+        ("Textning.nu", True),
+        ("Svensktextning.nu", True),
+        ("Undertexter från Amara.org-gemenskapen", True),
+        ("Tack.", False),
+        ("hund", False),
+        ("", False),
+    ],
+)
+def test_silence_hallucinations(text, expected):
+    assert is_hallucination(text) is expected
+
+
+def test_webm_opus_from_a_browser_upload_is_read(tmp_path):
+    av = pytest.importorskip("av")
+    wav, webm = tmp_path / "in.wav", tmp_path / "answer.webm"
+    soundfile.write(wav, with_silence(voiced(1.0, 48_000), 48_000), 48_000)
+    with av.open(str(wav)) as source, av.open(str(webm), "w", format="webm") as sink:
+        stream = sink.add_stream("libopus", rate=48_000)
+        for frame in source.decode(audio=0):
+            frame.pts = None
+            sink.mux(stream.encode(frame))
+        sink.mux(stream.encode(None))
+    clip = prepare(webm)
+    assert clip.speech and clip.duration == pytest.approx(2.0, abs=0.05)

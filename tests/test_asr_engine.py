@@ -1,0 +1,242 @@
+"""The transcriber on tiny offline Whisper models, on both backends.
+
+The models come from tests/whisper_tiny.py: a few KB each, built in the session; `hears="hund"`
+gives a model that says "hund" for any audio, so results can be checked end to end.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from whisper_tiny import cached_ct2, cached_model
+
+import asr
+from asr import AudioTooLong, ModelLoadError, load_transcriber
+from asr.backends import Decoded, repair_generation_config
+from asr.transcriber import Transcriber, TranscriberOptions, resolve_options
+from tests.conftest import voiced
+
+BACKENDS = [("transformers", "fp32"), ("transformers", "int8"), ("ctranslate2", "int8")]
+BROWSER = (44_100, (np.stack([voiced(1.0, 44_100)] * 2, axis=1) * 32767).astype(np.int16))
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    asr.clear_cache()
+    yield
+    asr.clear_cache()
+
+
+@pytest.mark.parametrize("window", [30, 5])
+@pytest.mark.parametrize(("backend", "precision"), BACKENDS)
+def test_hears_the_word_on_every_backend_and_window(whisper_root, backend, precision, window):
+    model = cached_model(whisper_root, hears="hund", window_seconds=window)
+    transcriber = load_transcriber(model, backend, "cpu", precision)
+    result = transcriber.transcribe(BROWSER)
+    assert result.text == "hund" and not result.no_speech
+    assert result.backend == backend and result.device == "cpu"
+    assert transcriber.window_seconds == window
+    assert 0 < result.model_seconds <= result.seconds
+
+
+def test_a_ctranslate2_directory_loads_by_path(whisper_root):
+    ct2 = cached_ct2(whisper_root, hears="katt", window_seconds=5)
+    transcriber = load_transcriber(ct2, backend="ctranslate2", device="cpu")
+    assert transcriber.transcribe(BROWSER).text == "katt"
+    assert transcriber.window_seconds == 5
+
+
+def test_an_hf_directory_is_converted_once_for_ctranslate2(whisper_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAGDET_CACHE", str(tmp_path))
+    model = cached_model(whisper_root, hears="häst")
+    assert (
+        load_transcriber(model, backend="ctranslate2", device="cpu").transcribe(BROWSER).text
+        == "häst"
+    )
+    converted = list((tmp_path / "ct2").iterdir())
+    assert len(converted) == 1 and (converted[0] / "model.bin").is_file()
+    asr.clear_cache()
+    load_transcriber(model, backend="ctranslate2", device="cpu")
+    assert list((tmp_path / "ct2").iterdir()) == converted
+
+
+def test_outdated_generation_config_is_forced_to_swedish(whisper_root):
+    model = cached_model(whisper_root, hears="båt", outdated_generation_config=True)
+    transcriber = load_transcriber(model, backend="transformers", device="cpu")
+    assert transcriber.transcribe(BROWSER).text == "båt"
+    config = transcriber.backend.model.generation_config
+    assert config.lang_to_id["<|sv|>"] == transcriber.backend.tokenizer.convert_tokens_to_ids(
+        "<|sv|>"
+    )
+    assert not repair_generation_config(config, transcriber.backend.tokenizer)  # already whole
+
+
+def test_one_encoder_pass_per_call(whisper_root):
+    model = cached_model(whisper_root)  # random weights: the case that used to loop
+    transcriber = load_transcriber(model, backend="transformers", device="cpu", warm_up=False)
+    calls = []
+    encoder = transcriber.backend.model.model.encoder
+    handle = encoder.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        transcriber.transcribe(BROWSER)
+        assert len(calls) == 1
+        transcriber.transcribe_batch([BROWSER, BROWSER, BROWSER])
+        assert len(calls) == 2  # one batched pass for three clips
+    finally:
+        handle.remove()
+
+
+def test_the_model_loads_once_even_from_many_threads(whisper_root, monkeypatch):
+    import asr.transcriber as module
+
+    model = cached_model(whisper_root, hears="hund")
+    made = []
+    real = module._make_backend
+
+    def counting(options):
+        made.append(options)
+        return real(options)
+
+    monkeypatch.setattr(module, "_make_backend", counting)
+    with ThreadPoolExecutor(4) as pool:
+        loaded = list(pool.map(lambda _: load_transcriber(model, "transformers", "cpu"), range(4)))
+    assert len(made) == 1 and all(t is loaded[0] for t in loaded)
+    assert load_transcriber(model, "transformers", "cpu") is loaded[0]
+
+
+def test_loading_in_the_background(whisper_root):
+    model = cached_model(whisper_root, hears="hund")
+    future = asr.load_in_background(model, "ctranslate2", "cpu")
+    transcriber = future.result(timeout=60)
+    assert transcriber is load_transcriber(model, "ctranslate2", "cpu")
+
+
+class FakeBackend:
+    """Stands in for a model: returns fixed text and counts its calls."""
+
+    name, device, precision, window_seconds = "fake", "cpu", "fp32", 30.0
+
+    def __init__(self, text: str, hit_limit: bool = False) -> None:
+        self.text, self.hit_limit, self.calls = text, hit_limit, 0
+        self.lock = threading.Lock()
+
+    def decode(self, batch):
+        self.calls += 1
+        return [Decoded(self.text, 5, self.hit_limit) for _ in batch]
+
+
+def fake(text: str, hit_limit: bool = False) -> Transcriber:
+    return Transcriber(TranscriberOptions(model="fake"), FakeBackend(text, hit_limit))
+
+
+@pytest.mark.parametrize(
+    ("audio", "reason"),
+    [
+        ((16_000, np.zeros(32_000, np.int16)), "silence"),
+        ((16_000, voiced(0.05)), "too short"),
+        ((16_000, (np.random.default_rng(0).normal(0, 3000, 32_000)).astype(np.int16)), "noise"),
+    ],
+)
+def test_no_speech_never_runs_the_model(audio, reason):
+    transcriber = fake("hund")
+    result = transcriber.transcribe(audio)
+    assert result.no_speech and result.reason == reason and result.text == ""
+    assert transcriber.backend.calls == 0 and result.model_seconds == 0
+
+
+def test_hallucination_is_no_speech():
+    result = fake("Tack för att du tittade.").transcribe(BROWSER)
+    assert result.no_speech and result.reason == "hallucination" and result.text == ""
+
+
+def test_repetition_loop_is_cut():
+    assert (
+        fake("hund hund hund hund hund hu", hit_limit=True).transcribe(BROWSER).text == "hund hund"
+    )
+
+
+def test_batch_mixes_speech_and_silence_in_one_model_call():
+    transcriber = fake("hund")
+    results = transcriber.transcribe_batch([BROWSER, (16_000, np.zeros(16_000, np.int16)), BROWSER])
+    assert [r.text for r in results] == ["hund", "", "hund"]
+    assert transcriber.backend.calls == 1
+
+
+def test_clip_longer_than_the_window_is_refused(whisper_root):
+    model = cached_model(whisper_root, hears="hund", window_seconds=5)
+    transcriber = load_transcriber(model, "ctranslate2", "cpu")
+    long_speech = (16_000, np.concatenate([voiced(1.0)] * 7))
+    with pytest.raises(AudioTooLong, match="the model hears 5 s at most"):
+        transcriber.transcribe(long_speech)
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("/no/such/dir", "is not a directory with a Whisper model"),
+        ("no-such-short-name", "Unknown model 'no-such-short-name'. Use one of: kb-small"),
+        ("KBLab/kb-whisper-small", "Could not get the model 'KBLab/kb-whisper-small'"),
+    ],
+)
+def test_model_that_cannot_load_says_why(model, message):
+    with pytest.raises(ModelLoadError, match=message):
+        load_transcriber(model, "transformers", "cpu")
+
+
+def test_a_directory_without_a_model(tmp_path):
+    with pytest.raises(ModelLoadError, match="holds no transformers Whisper checkpoint"):
+        load_transcriber(tmp_path, "transformers", "cpu")
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (TranscriberOptions(device="cpu"), ("ctranslate2", "int8")),
+        (TranscriberOptions(device="cpu", backend="transformers"), ("transformers", "fp32")),
+        (TranscriberOptions(device="cuda"), ("transformers", "fp16")),
+        (TranscriberOptions(model="kb-base", device="cpu"), ("ctranslate2", "int8")),
+    ],
+)
+def test_auto_choices(options, expected):
+    resolved = resolve_options(options)
+    assert (resolved.backend, resolved.precision) == expected
+    assert resolved.model.startswith("KBLab/")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        TranscriberOptions(backend="onnx"),
+        TranscriberOptions(precision="int4"),
+        TranscriberOptions(device="cpu", precision="fp16"),
+    ],
+)
+def test_bad_options_are_refused(options):
+    with pytest.raises(ValueError):
+        resolve_options(options)
+
+
+def test_import_is_light():
+    heavy = "('torch', 'transformers', 'ctranslate2')"
+    code = f"import asr, sys; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_transcribes_a_file(whisper_root, tmp_path, capsys):
+    import soundfile
+
+    from asr.__main__ import main
+
+    wav = tmp_path / "svar.wav"
+    soundfile.write(wav, voiced(1.0, 22_050), 22_050)
+    model = cached_model(whisper_root, hears="hund")
+    assert main(["transcribe", str(wav), "--model", str(model), "--backend", "transformers"]) == 0
+    assert "\thund\t" in capsys.readouterr().out
+    assert main(["transcribe", str(tmp_path / "saknas.wav"), "--model", str(model)]) == 1
+    assert "does not exist" in capsys.readouterr().err

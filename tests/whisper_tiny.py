@@ -1,0 +1,330 @@
+"""Tiny offline Whisper checkpoints for tests: built in memory, saved in about a second.
+
+Nothing here touches the model hub. The tokenizer is a byte-level BPE with one token per test word
+(" hund" is one id) and Whisper's special tokens in Whisper's order, so prompts, language codes and
+timestamp arithmetic behave as they do for real checkpoints. `build_model(..., hears="hund")` wires
+the weights so the model says " hund" for any audio, on transformers and on CTranslate2 alike.
+
+Import it from tests as `from whisper_tiny import ...` (pytest puts `tests/` on `sys.path`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import ctranslate2
+import torch
+from transformers import (
+    GenerationConfig,
+    WhisperConfig,
+    WhisperFeatureExtractor,
+    WhisperForConditionalGeneration,
+    WhisperProcessor,
+    WhisperTokenizer,
+)
+from transformers.convert_slow_tokenizer import bytes_to_unicode
+from transformers.models.whisper.tokenization_whisper import LANGUAGES
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WORDS: tuple[str, ...] = (
+    "hund",
+    "katt",
+    "äpple",
+    "häst",
+    "sköldpadda",
+    "båt",
+    "hus",
+    "bil",
+    "ko",
+    "jordgubbe",
+    "tack",
+    "hej",
+)
+
+# The 99 languages of whisper-tiny … large-v2, in Whisper's order; "yue" came with large-v3.
+WHISPER_LANGUAGES: tuple[str, ...] = tuple(code for code in LANGUAGES if code != "yue")
+
+# After the language tokens, as in openai/whisper's tokenizer. `<|notimestamps|>` must stay last:
+# transformers and CTranslate2 treat every id above it as a timestamp.
+TASK_AND_CONTROL_TOKENS: tuple[str, ...] = (
+    "<|translate|>",
+    "<|transcribe|>",
+    "<|startoflm|>",
+    "<|startofprev|>",
+    "<|nospeech|>",
+    "<|notimestamps|>",
+)
+SPECIAL_TOKENS: tuple[str, ...] = (
+    "<|endoftext|>",
+    "<|startoftranscript|>",
+    *(f"<|{code}|>" for code in WHISPER_LANGUAGES),
+    *TASK_AND_CONTROL_TOKENS,
+)
+
+SAMPLING_RATE = 16_000
+MAX_TARGET_POSITIONS = 64
+# How far the wired model's chosen token outscores the rest (logit units, before softmax).
+_HEARING_SCALE = 10.0
+
+
+def _byte_chars(text: str) -> list[str]:
+    byte_to_char = bytes_to_unicode()
+    return [byte_to_char[byte] for byte in text.encode("utf-8")]
+
+
+def _check_words(words: Sequence[str]) -> None:
+    problems = [
+        f"{word!r}: a word must be non-empty and contain no whitespace"
+        for word in words
+        if not word or word != "".join(word.split())
+    ]
+    duplicates = sorted({word for word in words if list(words).count(word) > 1})
+    if duplicates:
+        problems.append(f"duplicate words: {duplicates}")
+    if problems:
+        raise ValueError("bad test vocabulary: " + "; ".join(problems))
+
+
+def build_tokenizer(words: Sequence[str] = DEFAULT_WORDS) -> WhisperTokenizer:
+    """A Whisper tokenizer with a tiny byte-level BPE vocabulary.
+
+    Ids: the 256 byte tokens (GPT-2's byte-to-character table), then for each word the chain of
+    merges that builds it with a leading space ("Ġh", "Ġhu", "Ġhun", "Ġhund"; å/ä/ö as the
+    characters of their UTF-8 bytes), then the special tokens of `SPECIAL_TOKENS` with
+    `<|notimestamps|>` as the last id. `encode(" hund", add_special_tokens=False)` is one id; any
+    other text still encodes, byte by byte except where a word's prefix matches (" hundar" is
+    " hund", "a", "r"; " Åre" starts with the "Ġ" + first byte of "å" merge).
+    """
+    _check_words(words)
+    vocab = {char: index for index, char in enumerate(bytes_to_unicode().values())}
+    merges: list[tuple[str, str]] = []
+    for word in words:
+        chars = _byte_chars(" " + word)
+        prefix = chars[0]
+        for char in chars[1:]:
+            if (prefix, char) not in merges:
+                merges.append((prefix, char))
+            prefix += char
+            vocab.setdefault(prefix, len(vocab))
+    for token in SPECIAL_TOKENS:
+        vocab[token] = len(vocab)
+    # <|endoftext|> is the named bos/eos/unk token; listing the rest as extra special tokens in
+    # id order keeps `all_special_ids[-1]` == <|notimestamps|>, which timestamp decoding relies on.
+    extra_special_tokens = list(SPECIAL_TOKENS[1:])
+    return WhisperTokenizer(vocab=vocab, merges=merges, extra_special_tokens=extra_special_tokens)
+
+
+def sot_prompt(tokenizer: WhisperTokenizer, language: str = "sv") -> list[int]:
+    """The decoder prompt `<|startoftranscript|><|{language}|><|transcribe|><|notimestamps|>`."""
+    tokens = ["<|startoftranscript|>", f"<|{language}|>", "<|transcribe|>", "<|notimestamps|>"]
+    return tokenizer.convert_tokens_to_ids(tokens)
+
+
+def _generation_config(
+    tokenizer: WhisperTokenizer, config: WhisperConfig, outdated: bool
+) -> GenerationConfig:
+    ids = tokenizer.convert_tokens_to_ids
+    fields: dict[str, object] = {
+        "decoder_start_token_id": config.decoder_start_token_id,
+        "bos_token_id": config.bos_token_id,
+        "eos_token_id": config.eos_token_id,
+        "pad_token_id": config.pad_token_id,
+        "max_length": config.max_target_positions,
+        "suppress_tokens": list(config.suppress_tokens),
+        "begin_suppress_tokens": list(config.begin_suppress_tokens),
+    }
+    if not outdated:
+        # What configs from the 2022 fine-tuning recipe lack (FIELD_NOTES, "Whisper in
+        # transformers 5.x"); `generate(language=...)` needs lang_to_id and task_to_id.
+        fields |= {
+            "is_multilingual": True,
+            "lang_to_id": {f"<|{code}|>": ids(f"<|{code}|>") for code in WHISPER_LANGUAGES},
+            "task_to_id": {task: ids(f"<|{task}|>") for task in ("transcribe", "translate")},
+            "no_timestamps_token_id": ids("<|notimestamps|>"),
+            "prev_sot_token_id": ids("<|startofprev|>"),
+        }
+    generation_config = GenerationConfig(**fields)
+    # Otherwise `from_pretrained` rebuilds the generation config from config.json and drops
+    # lang_to_id and friends.
+    generation_config._from_model_config = False
+    return generation_config
+
+
+def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: int) -> None:
+    """Set weights so the decoder predicts `word_id` after any other token, and EOT after it.
+
+    Every decoder layer's residual branches are zeroed (self- and cross-attention output
+    projections, fc2: weights and biases), so each layer passes its input through unchanged and
+    the audio cannot reach the output. The positional embeddings are zeroed too, so the final
+    hidden state after token t is LayerNorm(embed_tokens[t]) whatever the position. Every token
+    embeds to one zero-mean direction `to_word`, the word itself to an orthogonal `to_eot`; the
+    final LayerNorm (weight 1, bias 0) keeps their directions, and the untied output projection
+    has only two non-zero rows: the word's along `to_word`, EOT's along `to_eot`. The chosen
+    token then leads every other by ~57 logits. Keying on the previous token rather than on a
+    position makes it independent of the prompt: 4 tokens (sot, sv, transcribe, notimestamps),
+    faster-whisper's English-only [sot, notimestamps], or a `prompt_ids` prefix all work.
+    """
+    decoder = model.model.decoder
+    d_model = model.config.d_model
+    to_word = torch.zeros(d_model)
+    to_word[0], to_word[1] = 1.0, -1.0
+    to_eot = torch.zeros(d_model)
+    to_eot[2], to_eot[3] = 1.0, -1.0
+    with torch.no_grad():
+        for layer in decoder.layers:
+            for linear in (layer.self_attn.out_proj, layer.encoder_attn.out_proj, layer.fc2):
+                linear.weight.zero_()
+                linear.bias.zero_()
+        decoder.embed_positions.weight.zero_()
+        decoder.embed_tokens.weight.copy_(to_word.expand_as(decoder.embed_tokens.weight))
+        decoder.embed_tokens.weight[word_id] = to_eot
+        decoder.layer_norm.weight.fill_(1.0)
+        decoder.layer_norm.bias.zero_()
+        model.proj_out.weight.zero_()
+        model.proj_out.weight[word_id] = _HEARING_SCALE * to_word
+        model.proj_out.weight[eot_id] = _HEARING_SCALE * to_eot
+
+
+def build_model(
+    out_dir: Path,
+    *,
+    words: Sequence[str] = DEFAULT_WORDS,
+    hears: str | None = None,
+    window_seconds: int = 30,
+    d_model: int = 16,
+    layers: int = 1,
+    outdated_generation_config: bool = False,
+    seed: int = 0,
+) -> Path:
+    """Save a tiny Whisper checkpoint (model, tokenizer, feature extractor) in `out_dir`.
+
+    Sizes follow transformers' `WhisperModelTester`: d_model 16, `layers` encoder and decoder
+    layers, 2 heads, ffn 2 * d_model, 80 mel bins, 64 decoder positions, and an encoder window of
+    `window_seconds` (`max_source_positions = 50 * window_seconds`, feature extractor
+    `chunk_length = window_seconds`). Weights are random from `seed`, except with `hears`: then
+    the model outputs " {hears}" and `<|endoftext|>` for any audio (see `_wire_to_hear`).
+    `outdated_generation_config` saves a generation config without `lang_to_id`, `task_to_id`,
+    `is_multilingual` and `no_timestamps_token_id`, as 2022-era fine-tunes have:
+    `generate(..., language="sv")` then raises "The generation config is outdated".
+    Returns `out_dir`.
+    """
+    started = time.perf_counter()
+    words = tuple(words)
+    if hears is not None and hears not in words:
+        raise ValueError(f"hears={hears!r} is not one of the words {list(words)}")
+    if window_seconds < 1 or window_seconds > 30:
+        raise ValueError(f"window_seconds={window_seconds} must be between 1 and 30")
+    tokenizer = build_tokenizer(words)
+    eot_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    config = WhisperConfig(
+        vocab_size=len(tokenizer),
+        num_mel_bins=80,
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=2 * d_model,
+        decoder_ffn_dim=2 * d_model,
+        max_source_positions=50 * window_seconds,
+        max_target_positions=MAX_TARGET_POSITIONS,
+        decoder_start_token_id=tokenizer.convert_tokens_to_ids("<|startoftranscript|>"),
+        bos_token_id=eot_id,
+        eos_token_id=eot_id,
+        pad_token_id=eot_id,
+        # Whisper suppresses a leading blank and EOT; the stock ids (220, 50256) are out of range.
+        begin_suppress_tokens=[tokenizer.convert_tokens_to_ids("Ġ"), eot_id],
+        suppress_tokens=[],
+        scale_embedding=False,
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(seed)
+    model = WhisperForConditionalGeneration(config).eval()
+    if hears is not None:
+        (word_id,) = tokenizer.encode(" " + hears, add_special_tokens=False)
+        _wire_to_hear(model, word_id, eot_id)
+    model.generation_config = _generation_config(tokenizer, config, outdated_generation_config)
+
+    out_dir = Path(out_dir)
+    model.save_pretrained(out_dir)
+    feature_extractor = WhisperFeatureExtractor(
+        feature_size=80, sampling_rate=SAMPLING_RATE, hop_length=160, chunk_length=window_seconds
+    )
+    WhisperProcessor(feature_extractor=feature_extractor, tokenizer=tokenizer).save_pretrained(
+        out_dir
+    )
+    logger.debug("built %s in %.2f s", out_dir, time.perf_counter() - started)
+    return out_dir
+
+
+# Tokenizer and feature-extractor files a CTranslate2 model folder needs beside model.bin.
+_CT2_COPY_CANDIDATES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "vocab.json",
+    "merges.txt",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "normalizer.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+)
+
+
+def build_ct2(hf_dir: Path, out_dir: Path, quantization: str = "int8") -> Path:
+    """Convert the transformers checkpoint in `hf_dir` to CTranslate2 in `out_dir`; return it.
+
+    The tokenizer and processor files that exist are copied along (transformers 5 writes
+    `processor_config.json`, not `preprocessor_config.json`). The result is loaded once with
+    `ctranslate2.models.Whisper` so a broken conversion fails here, not in the test using it.
+    """
+    hf_dir = Path(hf_dir)
+    copy_files = [name for name in _CT2_COPY_CANDIDATES if (hf_dir / name).exists()]
+    converter = ctranslate2.converters.TransformersConverter(str(hf_dir), copy_files=copy_files)
+    converter.convert(str(out_dir), quantization=quantization, force=True)
+    ctranslate2.models.Whisper(str(out_dir), device="cpu")
+    return Path(out_dir)
+
+
+def _cache_dir(tmp_root: Path, prefix: str, arguments: dict[str, object]) -> Path:
+    key = json.dumps(arguments, sort_keys=True, default=list)
+    return Path(tmp_root) / f"{prefix}-{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+
+
+def _build_once(target: Path, build: Callable[[Path], object]) -> Path:
+    if target.exists():
+        return target
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    build(partial)
+    partial.rename(target)
+    return target
+
+
+def cached_model(tmp_root: Path, **kwargs: object) -> Path:
+    """`build_model(**kwargs)` into `tmp_root`, built once per distinct arguments.
+
+    Pass a session-scoped directory (`tmp_path_factory.mktemp("whisper")`). Defaults count: the
+    same checkpoint comes back for `cached_model(root)` and `cached_model(root, seed=0)`. Treat
+    the folder as read-only; it is shared by every test asking for the same arguments.
+    """
+    bound = inspect.signature(build_model).bind(Path(), **kwargs)
+    bound.apply_defaults()
+    arguments = {name: value for name, value in bound.arguments.items() if name != "out_dir"}
+    target = _cache_dir(tmp_root, "hf", arguments)
+    return _build_once(target, lambda path: build_model(path, **kwargs))
+
+
+def cached_ct2(tmp_root: Path, quantization: str = "int8", **kwargs: object) -> Path:
+    """`build_ct2` of `cached_model(tmp_root, **kwargs)`, converted once per distinct arguments."""
+    hf_dir = cached_model(tmp_root, **kwargs)
+    target = hf_dir.with_name(f"{hf_dir.name}-ct2-{quantization}")
+    return _build_once(target, lambda path: build_ct2(hf_dir, path, quantization))
