@@ -1,28 +1,78 @@
-"""Säg det! in the browser: a thin Gradio layer over the `game` package.
+"""Säg det! in the browser: a Gradio app over the `game` and `asr` packages.
 
-Run `python app.py`. For now the learner types the Swedish word; spoken answers arrive with the
-`asr` package. `build_demo()` builds the Blocks without launching, so tests can drive it.
+`python app.py [--decks DIR] [--model M] [--backend B]` starts it; `build_demo(...)` builds the
+Blocks without launching, so tests can drive it with a fake transcriber. Per-player state lives in
+the browser (`gr.BrowserState`) and in `gr.State`; module level holds only read-only things.
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import logging
 import os
 import random
-import re
+import secrets
+import tempfile
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import gradio as gr
+import pandas as pd
 
+import asr
 import game
+from game import render, voice
 
-log = logging.getLogger(__name__)
+try:  # ZeroGPU on Hugging Face Spaces; the app runs the same without it.
+    import spaces
+except ImportError:
+    spaces = None
 
-ASSETS = Path(__file__).parent / "assets"
-DEFAULT_DECKS = ASSETS / "decks"
-COLOURS = {"correct": "#1b7f3b", "close": "#b36b00", "wrong": "#b3261e", "no_speech": "#555"}
+log = logging.getLogger("sag-det")
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DECKS = HERE / "assets" / "decks"
+STORAGE_KEY = "sag-det-progress"
+UPLOADED = " (uploaded)"
+
+
+class Recogniser(Protocol):
+    def transcribe_batch(self, batch: list[object], sample_rate: int | None = None) -> list: ...
+
+
+@dataclass
+class Model:
+    """The speech model as the app sees it: loading in the background, ready, or failed."""
+
+    future: Future | None = None
+    ready: Recogniser | None = None
+    name: str = ""
+
+    def get(self) -> Recogniser | None:
+        future = self.future
+        if self.ready is None and future is not None and future.done() and not future.exception():
+            self.ready = future.result()
+        return self.ready
+
+    def status(self) -> str:
+        if self.get() is not None:
+            return f"🎙️ Speech recognition ready ({self.name})."
+        if self.future is None:
+            return "⌨️ No speech model: type your answers."
+        if not self.future.done():
+            return f"⏳ Loading the speech model ({self.name})… type your answers meanwhile."
+        return f"⚠️ The speech model could not load: {self.future.exception()} Type your answers."
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    decks_dir: Path | None = None  # the deployer's decks, next to the default ones
+    allow_saving_decks: bool = False  # may uploaded decks be saved for everyone?
+    round_size: int = game.session.ROUND_SIZE
+    secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sag-det-")))
 
 
 def load_decks(*roots: Path) -> dict[str, game.Deck]:
@@ -38,104 +88,427 @@ def load_decks(*roots: Path) -> dict[str, game.Deck]:
     return decks
 
 
-def build_demo(decks: dict[str, game.Deck]) -> gr.Blocks:
+def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -> gr.Blocks:
+    """The whole app. `model` may be loading still, failed, or a fake in tests."""
+    if not decks:
+        raise SystemExit("No valid deck found: check the decks with `python -m game check DIR`.")
     names = sorted(decks)
-    if not names:
-        raise SystemExit("No valid deck found: check the decks folder with `python -m game check`.")
+    voice_dir = options.work_dir / "voice"
+    upload_dir = options.work_dir / "uploads"
 
-    def view(stored: dict, deck_name: str, message: str = "", verdict: str = ""):
-        deck = decks[deck_name]
-        state = game.from_dict(stored)
-        card = game.current_card(state, deck)
-        result = game.summary(state)
-        score = f"**Score** {result.score} · **streak** {state.round.streak if state.round else 0}"
-        if state.round:
-            score += f" · card {min(state.round.position + 1, len(state.round.queue))}"
-            score += f" of {len(state.round.queue)}"
-        if card is None:
-            practise = ", ".join(deck.card(c).display for c in result.to_practise if deck.card(c))
-            message += (
-                f"\n\n### Round over: {result.accuracy:.0%} right, {result.score} points."
-                + (f"\n\nWords to practise: {practise}" if practise else "")
-            )
-        colour = COLOURS.get(verdict, "inherit")
-        feedback = f"<div style='color:{colour};font-size:1.2em'>{_html(message)}</div>"
-        image = str(card.image) if card and card.image else None
-        return stored, image, feedback, score
+    def deck_for(key: str, uploaded: dict) -> game.Deck:
+        return uploaded.get(key) or decks.get(key) or decks[names[0]]
 
-    def new_round(stored: dict | None, deck_name: str):
-        deck = decks[deck_name]
-        state = game.fit_to_deck(game.from_dict(stored), deck)
-        state = game.start_round(state, deck, seed=random.randrange(2**32))
-        return view(game.to_dict(state), deck_name, "What is this in Swedish?")
+    def screen(state: game.GameState, deck: game.Deck, pending: str | None, note: str) -> tuple:
+        """Everything the play tab shows, in the order of `screen_outputs`."""
+        card = deck.card(pending) if pending else game.current_card(state, deck)
+        finished = state.round is not None and state.round.finished and not pending
+        summary = game.summary(state) if finished else None
+        data = game.to_dict(state)
+        return (
+            data,
+            data,
+            str(card.image) if card and card.image else None,
+            render.progress_html(state),
+            note,
+            gr.update(visible=voice.can_speak(card) and not finished),
+            gr.update(visible=bool(pending)),
+            gr.update(visible=finished),
+            render.summary_html(summary, deck) if summary else "",
+            _points_frame(summary, deck) if summary else None,
+            _accuracy_frame(summary) if summary else None,
+            pending,
+        )
 
-    def step(action, stored: dict, deck_name: str, *args):
-        deck = decks[deck_name]
-        state = game.fit_to_deck(game.from_dict(stored), deck)
+    def restore(stored: Any, deck: game.Deck) -> game.GameState:
+        return game.fit_to_deck(game.from_dict(stored), deck)
+
+    def begin(stored, key, uploaded, only=None, note="What is this in Swedish?"):
+        deck = deck_for(key, uploaded)
+        state = game.start_round(
+            restore(stored, deck),
+            deck,
+            seed=random.randrange(2**32),
+            size=options.round_size,
+            only=only,
+        )
+        return screen(state, deck, None, render.emphasis(note))
+
+    def on_load(browser, key, uploaded):
+        """A new page: pick up the progress kept in this browser (rounds go on after a reload)."""
+        stored = browser
+        deck = deck_for(key, uploaded)
+        state = restore(stored, deck)
+        if state.round and state.round.deck == deck.name and not state.round.finished:
+            return screen(state, deck, None, "Welcome back: your round goes on.")
+        return begin(stored, key, uploaded)
+
+    def practise(stored, key, uploaded):
+        deck = deck_for(key, uploaded)
+        missed = game.summary(restore(stored, deck)).to_practise
+        note = "Practising the words you missed." if missed else "Nothing missed: a new round!"
+        return begin(stored, key, uploaded, only=missed or None, note=note)
+
+    def step(action, stored, key, uploaded, pending, auto, *args, extra=None):
+        deck = deck_for(key, uploaded)
+        state = restore(stored, deck)
+        if pending:  # the learner looks at a finished card: a new answer waits for "Next"
+            return screen(state, deck, pending, "Press <b>Next</b> for the next picture.")
+        before = game.current_card(state, deck)
         state, feedback = action(state, deck, *args)
-        verdict = feedback.judgement.verdict.value if feedback.judgement else ""
-        return view(game.to_dict(state), deck_name, feedback.message, verdict)
+        note = render.feedback_html(feedback, **(extra or {}))
+        done = feedback.card_done and before is not None and not auto
+        return screen(state, deck, before.id if done else None, note)
 
-    def on_answer(text: str, stored: dict, deck_name: str):
-        return (*step(_typed_answer, stored, deck_name, text), "")
+    def answer_text(text, stored, key, uploaded, pending, auto):
+        if not text or not text.strip():
+            raise gr.Error("Type the Swedish word first.", duration=4)
+        return (
+            *step(
+                _typed,
+                stored,
+                key,
+                uploaded,
+                pending,
+                auto,
+                text,
+                extra={"heard": text, "typed": True},
+            ),
+            "",
+        )
+
+    def answer_audio(audios, storeds, keys, uploadeds, pendings, autos):
+        """Batched: several players' recordings go through the model in one call."""
+        transcripts = _transcribe_all(model, audios)
+        rows = []
+        for audio_result, stored, key, uploaded, pending, auto in zip(
+            transcripts, storeds, keys, uploadeds, pendings, autos, strict=True
+        ):
+            if isinstance(audio_result, str):  # a message instead of a transcript
+                deck = deck_for(key, uploaded)
+                note = f"<div class='feedback'>{render.emphasis(audio_result)}</div>"
+                rows.append(screen(restore(stored, deck), deck, pending, note))
+                continue
+            extra = {"heard": audio_result.text, "seconds": audio_result.seconds}
+            rows.append(
+                step(
+                    game.answer,
+                    stored,
+                    key,
+                    uploaded,
+                    pending,
+                    auto,
+                    audio_result.text,
+                    extra=extra,
+                )
+            )
+        return tuple([list(column) for column in zip(*rows, strict=True)])
+
+    def next_card(stored, key, uploaded):
+        deck = deck_for(key, uploaded)
+        return screen(restore(stored, deck), deck, None, "")
+
+    def listen(stored, key, uploaded, pending):
+        deck = deck_for(key, uploaded)
+        card = deck.card(pending) if pending else game.current_card(restore(stored, deck), deck)
+        path = voice.word_audio(card, voice_dir) if card else None
+        if path is None:
+            raise gr.Error("No recording of this word, and speech synthesis is not installed.")
+        return str(path)
+
+    def reset(key, uploaded):
+        return begin({}, key, uploaded, note="Your progress is reset. A fresh start!")
+
+    def upload(files, name, uploaded):
+        from game.upload import UploadError, unpack_deck
+
+        if not files:
+            raise gr.Error(
+                "Choose a deck to upload: a .zip, an Anki .apkg, or a CSV with its pictures."
+            )
+        try:
+            folder = unpack_deck([Path(f) for f in files], upload_dir, name=name or None)
+            deck = game.load_deck(folder)
+        except (UploadError, game.DeckError) as e:
+            return (
+                f"### ✗ This deck cannot be played\n```\n{e}\n```",
+                uploaded,
+                gr.update(),
+                gr.update(visible=False),
+            )
+        key = deck.name + UPLOADED
+        uploaded = {**uploaded, key: deck}
+        report = f"### ✓ {deck.name}: {len(deck.cards)} cards, ready to play in this session"
+        if deck.warnings:
+            report += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in deck.warnings)
+        choices = names + sorted(uploaded)
+        return (
+            report,
+            uploaded,
+            gr.update(choices=choices, value=key),
+            gr.update(visible=options.allow_saving_decks),
+        )
+
+    def save_for_everyone(key, uploaded):
+        from game.upload import UploadError, save_deck
+
+        deck = uploaded.get(key)
+        if not options.allow_saving_decks or options.decks_dir is None:
+            raise gr.Error("Saving decks for everyone is switched off on this server.")
+        if deck is None or deck.path is None:
+            raise gr.Error("Pick an uploaded deck in the deck menu first.")
+        try:
+            folder = save_deck(deck.path, options.decks_dir)
+        except UploadError as e:
+            raise gr.Error(str(e)) from e
+        decks[deck.name] = game.load_deck(folder)
+        return f"### ✓ Saved: everyone can now play {deck.name}."
 
     with gr.Blocks(title="Säg det!") as demo:
-        gr.Markdown("# Säg det!\nSay (for now: type) the Swedish word for the picture.")
+        # The session's state lives server-side in `stored` (one per tab, also for API clients);
+        # `browser` mirrors it into the browser's storage so progress survives visits.
+        browser = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=options.secret)
         stored = gr.State({})
-        deck_name = gr.Dropdown(names, value=names[0], label="Deck")
-        picture = gr.Image(type="filepath", label="Picture", height=360, interactive=False)
-        feedback = gr.HTML(label="Feedback")
-        score = gr.Markdown(label="Score")
-        typed = gr.Textbox(label="Your answer", placeholder="en hund")
-        with gr.Row():
-            submit = gr.Button("Answer", variant="primary")
-            hint_button = gr.Button("Hint")
-            skip_button = gr.Button("Skip")
-            again = gr.Button("New round")
-        credits = gr.Markdown(_credits(decks[names[0]]))
-        deck_name.change(lambda name: _credits(decks[name]), deck_name, credits, api_name=False)
-        outputs = [stored, picture, feedback, score]
-        demo.load(new_round, [stored, deck_name], outputs, api_name="start")
-        deck_name.change(new_round, [stored, deck_name], outputs, api_name="change_deck")
-        again.click(new_round, [stored, deck_name], outputs, api_name="new_round")
+        uploaded = gr.State({})
+        pending = gr.State(None)
+        gr.Markdown("# Säg det!\nSay the Swedish word for the picture.")
+        with gr.Tab("Play"):
+            with gr.Row():
+                deck_key = gr.Dropdown(names, value=names[0], label="Deck", scale=3)
+                auto = gr.Checkbox(True, label="Next picture automatically", scale=2)
+            progress = gr.HTML()
+            picture = gr.Image(
+                type="filepath", show_label=False, height=340, interactive=False, elem_id="picture"
+            )
+            feedback = gr.HTML()
+            with gr.Row():
+                mic = gr.Audio(
+                    sources=["microphone", "upload"],
+                    type="numpy",
+                    label="Say it (recording stops: answer sent)",
+                    scale=3,
+                )
+            with gr.Row():
+                typed = gr.Textbox(
+                    label="No microphone? Type it",
+                    placeholder="en hund",
+                    scale=3,
+                    submit_btn="Answer",
+                )
+            with gr.Row():
+                hint_btn = gr.Button("💡 Hint")
+                listen_btn = gr.Button("🔊 Listen")
+                skip_btn = gr.Button("⏭ Skip")
+                next_btn = gr.Button("Next ▶", variant="primary", visible=False)
+            spoken = gr.Audio(autoplay=True, visible=False, label="The word")
+            with gr.Column(visible=False) as summary_box:
+                summary = gr.HTML()
+                with gr.Row():
+                    points_plot = gr.BarPlot(
+                        x="word", y="points", color="result", title="Points per word", height=260
+                    )
+                    accuracy_plot = gr.LinePlot(
+                        x="card",
+                        y="accuracy",
+                        title="Accuracy over the round",
+                        y_lim=[0, 100],
+                        height=260,
+                    )
+                with gr.Row():
+                    again_btn = gr.Button("Play again", variant="primary")
+                    practise_btn = gr.Button("Practise missed words")
+            status = gr.Markdown(model.status())
+            with gr.Accordion("Settings", open=False):
+                reset_btn = gr.Button("Reset my progress", variant="stop")
+            credits = gr.Markdown(_credits(decks[names[0]]))
+        with gr.Tab("Decks"):
+            gr.Markdown(
+                "Upload a deck: a **.zip** of a deck folder, an **Anki .apkg**, or a **CSV** "
+                "together with its pictures. The format is in the README. Every problem is listed."
+            )
+            deck_files = gr.File(file_count="multiple", label="Deck files")
+            deck_name = gr.Textbox(label="Deck name (for a CSV upload)", placeholder="Mina ord")
+            check_btn = gr.Button("Check and play", variant="primary")
+            report = gr.Markdown()
+            save_btn = gr.Button("Save for everyone", visible=False)
+
+        common = [stored, deck_key, uploaded]
+        screen_outputs = [
+            stored, browser, picture, progress, feedback, listen_btn, next_btn,
+            summary_box, summary, points_plot, accuracy_plot, pending,
+        ]  # fmt: skip
+        demo.load(on_load, [browser, deck_key, uploaded], screen_outputs, api_name="start")
+        deck_key.change(begin, common, screen_outputs, api_name="change_deck")
+        deck_key.change(
+            lambda k, u: _credits(deck_for(k, u)), [deck_key, uploaded], credits, api_name=False
+        )
+        again_btn.click(begin, common, screen_outputs, api_name="new_round")
+        practise_btn.click(practise, common, screen_outputs, api_name="practise_missed")
+        play_inputs = [*common, pending, auto]
+        typed.submit(
+            answer_text, [typed, *play_inputs], [*screen_outputs, typed], api_name="answer_text"
+        )
         gr.on(
-            [submit.click, typed.submit],
-            on_answer,
-            [typed, stored, deck_name],
-            [*outputs, typed],
-            api_name="answer",
+            [mic.stop_recording, mic.upload],
+            answer_audio,
+            [mic, *play_inputs],
+            screen_outputs,
+            api_name="answer_audio",
+            batch=True,
+            max_batch_size=8,
+            concurrency_limit=1,
+            concurrency_id="model",
         )
-        hint_button.click(
-            lambda s, d: step(game.hint, s, d), [stored, deck_name], outputs, api_name="hint"
+        hint_btn.click(lambda *a: step(game.hint, *a), play_inputs, screen_outputs, api_name="hint")
+        skip_btn.click(lambda *a: step(game.skip, *a), play_inputs, screen_outputs, api_name="skip")
+        next_btn.click(next_card, common, screen_outputs, api_name="next")
+        listen_btn.click(listen, [*common, pending], spoken, api_name="listen")
+        reset_btn.click(reset, [deck_key, uploaded], screen_outputs, api_name="reset_progress")
+        check_btn.click(
+            upload,
+            [deck_files, deck_name, uploaded],
+            [report, uploaded, deck_key, save_btn],
+            api_name="upload_deck",
         )
-        skip_button.click(
-            lambda s, d: step(game.skip, s, d), [stored, deck_name], outputs, api_name="skip"
+        save_btn.click(save_for_everyone, [deck_key, uploaded], report, api_name="save_deck")
+        timer = gr.Timer(1.0, active=model.future is not None and model.get() is None)
+        timer.tick(
+            lambda: (
+                model.status(),
+                gr.Timer(active=model.get() is None and not model.future.done()),
+            ),
+            None,
+            [status, timer],
+            api_name=False,
         )
     return demo
 
 
-def _credits(deck: game.Deck) -> str:
-    parts = [deck.description, deck.attribution]
-    return "<small>" + html.escape(" · ".join(p for p in parts if p)) + "</small>"
-
-
-def _typed_answer(state: game.GameState, deck: game.Deck, text: str):
+def _typed(state: game.GameState, deck: game.Deck, text: str):
     return game.answer(state, deck, text, typed=True)
 
 
-def _html(markdown_text: str) -> str:
-    """Learner feedback marks Swedish words with *asterisks*; show them in bold."""
-    escaped = html.escape(markdown_text).replace("\n", "<br>")
-    return re.sub(r"\*([^*]+)\*", r"<b>\1</b>", escaped)
+def _transcribe_all(model: Model, audios: list) -> list:
+    """A transcript per recording, or a message saying why there is none. Never raises."""
+    recogniser = model.get()
+    results: list = [None] * len(audios)
+    wanted = []
+    for i, item in enumerate(audios):
+        if item is None:
+            results[i] = "Nothing was recorded. Press record, say the word, then stop."
+        elif recogniser is None:
+            results[i] = model.status()
+        else:
+            wanted.append(i)
+    if wanted:
+        try:
+            batch = _run_model(recogniser, [audios[i] for i in wanted])
+        except asr.AsrError:
+            batch = [_one(recogniser, audios[i]) for i in wanted]  # find which one was bad
+        for i, transcript in zip(wanted, batch, strict=True):
+            results[i] = transcript
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--decks", type=Path, default=os.environ.get("SAGDET_DECKS"))
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
+def _one(recogniser: Recogniser, audio: object):
+    try:
+        return _run_model(recogniser, [audio])[0]
+    except asr.AsrError as e:
+        return str(e)
+
+
+def _run_model(recogniser: Recogniser, audios: list) -> list:
+    return recogniser.transcribe_batch(audios)
+
+
+if spaces is not None:  # on ZeroGPU the model call gets a GPU for its duration
+    _run_model = spaces.GPU(_run_model)
+
+
+def _points_frame(summary: game.RoundSummary, deck: game.Deck) -> pd.DataFrame:
+    rows = []
+    for result in summary.results:
+        card = deck.card(result.card_id)
+        rows.append(
+            {
+                "word": card.answer if card else result.card_id,
+                "points": result.points,
+                "result": render.OUTCOME_LABELS[result.outcome],
+            }
+        )
+    return pd.DataFrame(rows, columns=["word", "points", "result"])
+
+
+def _accuracy_frame(summary: game.RoundSummary) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "card": range(1, len(summary.running_accuracy) + 1),
+            "accuracy": [round(a * 100) for a in summary.running_accuracy],
+        }
+    )
+
+
+def _credits(deck: game.Deck) -> str:
+    parts = [p for p in (deck.description, deck.attribution) if p]
+    return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
+
+
+def browser_secret() -> str:
+    """The secret that encrypts progress in the browser: $SAGDET_SECRET, else one kept on disk.
+
+    A new secret on every start would make every player's stored progress unreadable.
+    """
+    if os.environ.get("SAGDET_SECRET"):
+        return os.environ["SAGDET_SECRET"]
+    path = asr.models.cache_dir() / "browser-secret"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+    except OSError:
+        log.warning("no SAGDET_SECRET and no writable cache: progress is lost on restart")
+        return secrets.token_hex(32)
+
+
+def main(argv: list[str] | None = None) -> None:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description="Säg det! the Swedish speaking game")
+    parser.add_argument("--decks", type=Path, default=env("SAGDET_DECKS"), help="a folder of decks")
+    parser.add_argument(
+        "--model",
+        default=env("SAGDET_MODEL", asr.DEFAULT_MODEL),
+        help="model name, hub id or folder",
+    )
+    parser.add_argument(
+        "--backend",
+        default=env("SAGDET_BACKEND", "auto"),
+        choices=["auto", "transformers", "ctranslate2"],
+    )
+    parser.add_argument("--device", default=env("SAGDET_DEVICE", "auto"), help="cpu, cuda or auto")
+    parser.add_argument("--no-model", action="store_true", help="typed answers only")
+    parser.add_argument(
+        "--allow-saving-decks",
+        action="store_true",
+        default=env("SAGDET_ALLOW_SAVING_DECKS") == "1",
+        help="let uploaded decks be saved into --decks for everyone",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     roots = [DEFAULT_DECKS, *([args.decks] if args.decks else [])]
-    build_demo(load_decks(*roots)).launch()
+    model = Model(name=args.model)
+    if not args.no_model:
+        model.future = asr.load_in_background(args.model, args.backend, args.device)
+    options = AppOptions(
+        decks_dir=args.decks, allow_saving_decks=args.allow_saving_decks, secret=browser_secret()
+    )
+    demo = build_demo(load_decks(*roots), model, options)
+    demo.queue(default_concurrency_limit=8).launch(
+        css=render.CSS,
+        theme=gr.themes.Soft(),
+        allowed_paths=[str(r) for r in roots] + [str(options.work_dir)],
+    )
 
 
 if __name__ == "__main__":

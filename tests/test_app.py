@@ -1,34 +1,83 @@
-"""The app launched in-process and played through gradio_client, one client per player."""
+"""The app launched in-process and played through gradio_client: one Client is one player.
+
+The speech model is the real `asr.Transcriber` (audio checks, no-speech detection, batching) on a
+scripted backend that "hears" whatever the test says, so every verdict path can be driven.
+"""
 
 from __future__ import annotations
 
-import os
-import re
+import threading
+from collections import deque
+from concurrent.futures import Future
 
+import numpy as np
 import pytest
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import soundfile
 
 import app
+import asr
+from asr.backends import Decoded
 from game import Card, Deck
-from tests.conftest import png_bytes
+from tests.conftest import png_bytes, voiced
+
+WORDS = [("hund", "en"), ("äpple", "ett"), ("katt", "en")]
+
+
+class ScriptedBackend:
+    """Hears the next word queued by the test, or the current card's answer if none is queued."""
+
+    name, device, precision, window_seconds = "scripted", "cpu", "fp32", 30.0
+
+    def __init__(self) -> None:
+        self.queue: deque[str] = deque()
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def decode(self, batch):
+        with self.lock:
+            self.calls += 1
+            return [Decoded(self.queue.popleft() if self.queue else "", 2, False) for _ in batch]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def backend():
+    return ScriptedBackend()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, backend):
     folder = tmp_path_factory.mktemp("pics")
     cards = []
-    for word, article in [("hund", "en"), ("äpple", "ett"), ("katt", "en")]:
+    for word, article in WORDS:
         image = folder / f"{len(cards)}.png"
-        image.write_bytes(png_bytes())
+        image.write_bytes(png_bytes(color=["red", "green", "blue"][len(cards)]))
         cards.append(Card(word, article, image=image))
     deck = Deck("Test", tuple(cards))
-    demo = app.build_demo({deck.name: deck})
-    _, url, _ = demo.launch(
+    transcriber = asr.Transcriber(asr.TranscriberOptions(model="scripted"), backend)
+    future: Future = Future()
+    future.set_result(transcriber)
+    model = app.Model(future=future, name="scripted")
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"))
+    demo = app.build_demo({deck.name: deck}, model, options)
+    _, url, _ = demo.queue().launch(
         prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("audio") / "answer.wav"
+    soundfile.write(path, np.concatenate([np.zeros(8000), voiced(1.0), np.zeros(8000)]), 16_000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def silent_wav(tmp_path_factory):
+    path = tmp_path_factory.mktemp("audio") / "silence.wav"
+    soundfile.write(path, np.zeros(32_000), 16_000)
+    return path
 
 
 def client(url):
@@ -37,34 +86,117 @@ def client(url):
     return Client(url, verbose=False)
 
 
-def test_a_typed_round_plays_to_the_end(server):
+# What an API client gets back from a play action (gr.State and button updates are not sent).
+SCREEN = ("browser", "picture", "progress", "feedback", "summary", "points", "accuracy")
+
+
+def named(result) -> dict:
+    return dict(zip(SCREEN, result, strict=False))
+
+
+def current_card(screen: dict) -> str:
+    """The card up now as it is said ("en hund"), read from the state sent to the browser."""
+    state = screen["browser"]["round"]
+    word = state["queue"][state["position"]]
+    return f"{dict(WORDS)[word]} {word}"
+
+
+def say(player, backend, wav, heard: str) -> dict:
+    from gradio_client import handle_file
+
+    backend.queue.append(heard)
+    return named(player.predict(handle_file(str(wav)), "Test", True, api_name="/answer_audio"))
+
+
+def test_a_spoken_round_to_the_end(server, backend, wav):
     player = client(server)
-    _, feedback, score = player.predict("Test", api_name="/new_round")
-    assert "card 1 of 3" in score
+    screen = named(player.predict("Test", api_name="/new_round"))
+    assert "Card 1 of 3" in screen["progress"]
     for _ in range(3):
-        _, feedback, score, _ = player.predict("xyz", "Test", api_name="/answer")
-        assert "Not quite" in feedback
-        _, feedback, score = player.predict("Test", api_name="/skip")
-        assert "The answer is" in feedback
-    assert "Round over" in feedback
+        screen = say(player, backend, wav, "elefant")
+        assert "Not quite" in screen["feedback"] and "I heard" in screen["feedback"]
+        assert "<ins>" not in screen["feedback"]  # a wrong try does not spell out the answer
+        screen = named(player.predict("Test", True, api_name="/skip"))
+        assert "The answer is" in screen["feedback"]
+    assert "Round over: 0% right" in screen["summary"]
+    assert screen["points"] and screen["accuracy"]
 
 
-def test_hint_and_correct_answer(server):
+def test_right_answer_said_aloud(server, backend, wav):
+    player = client(server)
+    screen = named(player.predict("Test", api_name="/new_round"))
+    screen = say(player, backend, wav, f"Det är {current_card(screen)}.")
+    assert "Right" in screen["feedback"] and "+10 points" in screen["feedback"]
+    assert "Card 2 of 3" in screen["progress"] and "recognised in" in screen["feedback"]
+
+
+@pytest.mark.parametrize(
+    ("heard", "expected"),
+    [("", "hear a word"), ("Tack för att du tittade!", "hear a word")],
+)
+def test_no_speech_costs_no_try(server, backend, wav, heard, expected):
     player = client(server)
     player.predict("Test", api_name="/new_round")
-    _, hint, _ = player.predict("Test", api_name="/hint")
-    first = re.search(r"(en|ett) (\w) _", hint)
-    assert first, hint
-    answer = {"h": "hund", "ä": "äpple", "k": "katt"}[first.group(2)]
-    _, feedback, score, typed = player.predict(answer, "Test", api_name="/answer")
-    assert "Right" in feedback and "+7 points" in feedback
-    assert "card 2 of 3" in score and typed == ""
+    screen = say(player, backend, wav, heard)
+    assert expected in screen["feedback"] and "Card 1 of 3" in screen["progress"]
+
+
+def test_silence_never_reaches_the_model(server, backend, silent_wav):
+    from gradio_client import handle_file
+
+    player = client(server)
+    player.predict("Test", api_name="/new_round")
+    before = backend.calls
+    screen = named(
+        player.predict(handle_file(str(silent_wav)), "Test", True, api_name="/answer_audio")
+    )
+    assert "hear a word" in screen["feedback"] and backend.calls == before
+
+
+def test_typed_answer_is_judged_and_marked_typed(server):
+    player = client(server)
+    screen = named(player.predict("Test", api_name="/new_round"))
+    result = player.predict(current_card(screen), "Test", True, api_name="/answer_text")
+    screen = named(result)
+    assert "Right" in screen["feedback"] and "You typed" in screen["feedback"]
+    assert result[-1] == ""  # the text box is cleared
+
+
+def test_manual_next_keeps_the_finished_card_until_next(server):
+    player = client(server)
+    first = named(player.predict("Test", api_name="/new_round"))
+    screen = named(player.predict("Test", False, api_name="/skip"))
+    assert screen["picture"] == first["picture"] and "The answer is" in screen["feedback"]
+    assert named(player.predict("Test", False, api_name="/hint"))["feedback"].startswith("Press")
+    after = named(player.predict("Test", api_name="/next"))
+    assert after["picture"] != first["picture"] and "Card 2 of 3" in after["progress"]
 
 
 def test_two_players_are_isolated(server):
     one, two = client(server), client(server)
     one.predict("Test", api_name="/new_round")
     two.predict("Test", api_name="/new_round")
-    one.predict("Test", api_name="/skip")
-    _, _, score_two = two.predict("Test", api_name="/hint")
-    assert "card 1 of 3" in score_two
+    one.predict("Test", True, api_name="/skip")
+    one.predict("Test", True, api_name="/skip")
+    assert "Card 1 of 3" in named(two.predict("Test", True, api_name="/hint"))["progress"]
+    assert "Card 3 of 3" in named(one.predict("Test", True, api_name="/hint"))["progress"]
+
+
+def test_listen_speaks_the_word(server):
+    if not app.voice.espeak():
+        pytest.skip("espeak-ng is not installed")
+    player = client(server)
+    player.predict("Test", api_name="/new_round")
+    path = player.predict("Test", api_name="/listen")
+    data, rate = soundfile.read(path)
+    assert rate > 8000 and len(data) > rate * 0.2
+
+
+def test_practise_missed_words_after_a_round(server):
+    player = client(server)
+    player.predict("Test", api_name="/new_round")
+    screen = named(player.predict("Test", True, api_name="/skip"))
+    player.predict(current_card(screen), "Test", True, api_name="/answer_text")
+    player.predict("Test", True, api_name="/skip")
+    screen = named(player.predict("Test", api_name="/practise_missed"))
+    assert "Card 1 of 2" in screen["progress"]
