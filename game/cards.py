@@ -22,6 +22,17 @@ def card_id(answer: str) -> str:
     return " ".join(unicodedata.normalize("NFC", answer).casefold().split())
 
 
+def split_article(text: str) -> tuple[str, str]:
+    """("ett", "armbandsur") for "Ett armbandsur"; ("", text) when no article leads a phrase.
+
+    A lone "en" or "ett" is a word, not an article ("en" is also a juniper).
+    """
+    first, _, rest = " ".join(text.split()).partition(" ")
+    if rest and first.casefold() in ARTICLES:
+        return first.casefold(), rest
+    return "", " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Card:
     """One picture and the Swedish word for it."""
@@ -31,7 +42,8 @@ class Card:
     article: str = ""
     """"en", "ett", or "" when the answer takes no article (phrases, verbs, names)."""
     accept: tuple[str, ...] = ()
-    """Other answers that count as correct (synonyms, spelling variants)."""
+    """Other answers that count as correct (synonyms, spelling variants). One may lead with its
+    own article ("ett armbandsur" for "en klocka"); without one, any article goes for it."""
     hint: str = ""
     """The teacher's hint, shown with the first hint level."""
     image: Path | None = None
@@ -46,6 +58,15 @@ class Card:
     @property
     def id(self) -> str:
         return card_id(self.answer)
+
+    @property
+    def alternatives(self) -> tuple[tuple[str, str], ...]:
+        """(word, article) for the answer, then each accepted alternative.
+
+        An alternative without its own article gets "": its gender is unknown (a synonym need not
+        share the answer's: en klocka, ett armbandsur), so no article said with it is wrong.
+        """
+        return ((self.answer, self.article), *(split_article(a)[::-1] for a in self.accept))
 
     @property
     def display(self) -> str:

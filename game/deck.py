@@ -14,8 +14,9 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from game import files
+from game import files, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,14 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
     folder = Path(path)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
+        if folder.suffix.casefold() == ".zip":
+            what += "; unzip it first"
         raise DeckError(path, [Problem(str(path), f"{what}; a deck is a folder with {DECK_FILE}")])
     root = folder.resolve()
+    if not (root / DECK_FILE).exists() and (inner := find_decks(root)):
+        # A zipped deck often unzips into a folder of its own: djur.zip -> djur/djur/deck.toml.
+        names = ", ".join(str(p.relative_to(root)) for p in inner)
+        raise DeckError(path, [Problem(DECK_FILE, f"is missing here but found in: {names}")])
     meta = _read_meta(root, report, limits)
     cards = _read_cards(root, report, limits)
     if report.errors:
@@ -126,20 +133,30 @@ def _read_text(path: Path, name: str, report: _Report, limits: DeckLimits) -> st
     if not path.is_file():
         report.error(name, "is missing")
         return None
-    if path.stat().st_size > limits.max_table_bytes:
-        report.error(name, f"is too large (over {limits.max_table_bytes // 1024} KB)")
+    try:
+        if path.stat().st_size > limits.max_table_bytes:
+            report.error(name, f"is too large (over {limits.max_table_bytes // 1024} KB)")
+            return None
+        data = path.read_bytes()
+    except OSError as e:
+        report.error(name, f"cannot be read ({e.strerror or e})")
         return None
-    data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        report.error(
-            name,
-            "is not UTF-8 text; save it as 'CSV UTF-8' (Excel) or with UTF-8 encoding",
-            line,
-        )
+        csv_file = name == ITEMS_FILE
+        how = "as 'CSV UTF-8' (Excel)" if csv_file else "with UTF-8 encoding"
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            what = "UTF-16 text (Excel's 'Unicode Text')" if csv_file else "UTF-16 text"
+            report.error(name, f"is {what}; save it {how}", 1)
+        else:
+            report.error(name, f"is not UTF-8 text; save it {how}", _line_at(data, e.start))
         return None
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    """The line `offset` falls on, for any line ending (old Mac files end lines with CR only)."""
+    return len(data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"))
 
 
 def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str]:
@@ -174,52 +191,98 @@ def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str
 
 
 def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)
+    lines = text.splitlines()
+    first_line = lines[0] if lines else ""
+    skipped = 0
+    if first_line.casefold().startswith("sep=") and len(first_line) == 5:
+        # "sep=;" is Excel's way to name the delimiter on the first line.
+        delimiter, skipped = first_line[4], 1
+        text = "".join(text.splitlines(keepends=True)[1:])
+    else:
+        delimiter = max(DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _read_table(reader, delimiter, skipped, report)
+    except csv.Error as e:
+        line = reader.line_num + skipped
+        report.error(
+            ITEMS_FILE, f'cannot be read from here on ({e}; is a quote " not closed?)', line
+        )
+        return []
+
+
+def _read_table(
+    reader: Any, delimiter: str, skipped: int, report: _Report
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a csv.reader (its type is private), each with the line it starts on."""
     header = next(reader, None)
     if header is None:
         report.error(ITEMS_FILE, f"is empty; it needs a header line: {','.join(COLUMNS)}")
         return []
     columns = [unicodedata.normalize("NFC", c).strip().casefold() for c in header]
-    bad_header = False
-    for column in columns:
-        if column not in COLUMNS:
-            report.error(ITEMS_FILE, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", 1)
-            bad_header = True
-        elif columns.count(column) > 1:
-            report.error(ITEMS_FILE, f"column {column!r} appears twice", 1)
-            bad_header = True
-    for column in REQUIRED_COLUMNS:
-        if column not in columns:
-            report.error(ITEMS_FILE, f"has no {column!r} column", 1)
-            bad_header = True
-    if bad_header:
+    # Excel writes an empty header cell for every column that was ever formatted: ignore those
+    # columns, and refuse only a value put under one.
+    named = [i for i, c in enumerate(columns) if c]
+    if not _header_ok([columns[i] for i in named], 1 + skipped, report):
         return []
     rows = []
+    line = reader.line_num + skipped  # the line the header ended on
     for cells in reader:
-        line = reader.line_num
+        start, line = line + 1, reader.line_num + skipped
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
+        where = str(start) if start == line else f"{start}-{line}"
+        extra = [c for i, c in enumerate(cells) if (i >= len(columns) or not columns[i])]
+        if any(c.strip() for c in extra):
             report.error(
                 ITEMS_FILE,
-                f"has {len(cells)} cells but the header has {len(columns)} columns "
+                f"has {len(cells)} cells but the header has {len(named)} columns "
                 f"(a {delimiter!r} inside a value needs quotes)",
-                line,
+                start,
             )
             continue
-        padded = (cells + [""] * len(columns))[: len(columns)]
-        rows.append(
-            (
-                line,
-                {
-                    c: unicodedata.normalize("NFC", v).strip()
-                    for c, v in zip(columns, padded, strict=True)
-                },
+        padded = cells + [""] * len(columns)
+        row = {columns[i]: unicodedata.normalize("NFC", padded[i]).strip() for i in named}
+        if start != line and _swallows_rows(row, delimiter):
+            report.error(
+                ITEMS_FILE,
+                f'a cell runs over lines {where}: close the quote " it opens, or remove the '
+                "line break in the cell",
+                start,
             )
-        )
+            continue
+        if "hint" in row:  # a line break typed into a hint (Alt+Enter in Excel) is a space
+            row["hint"] = " ".join(row["hint"].split())
+        rows.append((start, row))
     return rows
+
+
+def _swallows_rows(row: dict[str, str], delimiter: str) -> bool:
+    """Whether a cell spans lines where it must not: a quote left open swallows the rows after
+    it into one cell, silently losing cards. Only a hint may hold a line break of its own."""
+    for column, value in row.items():
+        later = value.splitlines()[1:]
+        if later and (column != "hint" or any(delimiter in part for part in later)):
+            return True
+    return False
+
+
+def _header_ok(columns: list[str], line: int, report: _Report) -> bool:
+    ok = True
+    for column in dict.fromkeys(columns):
+        if column not in COLUMNS:
+            report.error(
+                ITEMS_FILE, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", line
+            )
+            ok = False
+        elif columns.count(column) > 1:
+            report.error(ITEMS_FILE, f"column {column!r} appears twice", line)
+            ok = False
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            report.error(ITEMS_FILE, f"has no {column!r} column", line)
+            ok = False
+    return ok
 
 
 def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
@@ -254,7 +317,7 @@ def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
         seen_images.setdefault(card.image, line)
         cards.append(card)
     for card in cards:
-        for other in card.accept:
+        for other, _ in card.alternatives[1:]:
             if card_id(other) in seen_answers and card_id(other) != card.id:
                 report.warn(
                     ITEMS_FILE,
@@ -262,6 +325,15 @@ def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
                     seen_answers[card.id],
                 )
     return cards
+
+
+def _gives_away(hint: str, answer: str) -> bool:
+    """Whether the hint holds the answer as a word (or a word starting with a longer answer:
+    "hundar"), not just its letters: "lives in a big hive" does not give away "bi"."""
+    said, wanted = swedish.normalize(hint), swedish.normalize(answer)
+    if " " in wanted:
+        return f" {wanted} " in f" {said} "
+    return any(w == wanted or (len(wanted) > 3 and w.startswith(wanted)) for w in said.split())
 
 
 def _read_card(
@@ -275,6 +347,9 @@ def _read_card(
         ok = False
     elif len(answer) > limits.max_answer_chars:
         report.error(ITEMS_FILE, f"the answer is over {limits.max_answer_chars} characters", line)
+        ok = False
+    elif not swedish.normalize(answer):  # "?!" or "-": no spoken answer could ever match it
+        report.error(ITEMS_FILE, f"the answer {answer!r} has no letters", line)
         ok = False
     first, _, rest = answer.partition(" ")
     if rest and first.casefold() in ARTICLES:
@@ -297,7 +372,7 @@ def _read_card(
     hint = row.get("hint", "")
     if len(hint) > limits.max_hint_chars:
         report.warn(ITEMS_FILE, f"the hint is long (over {limits.max_hint_chars} characters)", line)
-    if answer and card_id(answer) in card_id(hint):
+    if answer and _gives_away(hint, answer):
         report.warn(ITEMS_FILE, "the hint gives the answer away", line)
     image = files.check_file(root, row.get("image", ""), files.PICTURE, ITEMS_FILE, line, report)
     audio = None

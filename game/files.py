@@ -7,6 +7,7 @@ a picture by its bytes, not by its name.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import warnings
@@ -111,21 +112,14 @@ def check_file(
     if ".." in pure.parts:
         report.error(table, f"{kind.noun} {rel!r} leaves the deck folder", line)
         return None
-    path = _find(root, pure)
-    if path is None:
-        report.error(table, f"{kind.noun} {rel!r} not found in the deck folder", line)
+    try:
+        found = _locate(root, pure, kind)
+    except (OSError, RuntimeError) as e:  # a name too long for the disk; a symlink loop (3.11)
+        found = f"cannot be opened ({getattr(e, 'strerror', None) or e})"
+    if isinstance(found, str):
+        report.error(table, f"{kind.noun} {rel!r} {found}", line)
         return None
-    real = path.resolve()
-    if not real.is_relative_to(root):
-        report.error(table, f"{kind.noun} {rel!r} links out of the deck folder", line)
-        return None
-    if not real.is_file():
-        report.error(table, f"{kind.noun} {rel!r} is not a file", line)
-        return None
-    if real.stat().st_size > kind.max_bytes:
-        mb = kind.max_bytes // (1024 * 1024)
-        report.error(table, f"{kind.noun} {rel!r} is too large (over {mb} MB)", line)
-        return None
+    path, real = found
     if unicodedata.normalize("NFC", path.name) != unicodedata.normalize("NFC", pure.name):
         report.warn(table, f"{kind.noun} {rel!r} is named {path.name!r} in the folder", line)
     try:
@@ -138,6 +132,21 @@ def check_file(
         report.error(table, f"{kind.noun} {rel!r} {error}", line)
         return None
     return real
+
+
+def _locate(root: Path, rel: PurePosixPath, kind: FileKind) -> tuple[Path, Path] | str:
+    """(the path as found, its real path), or why the file cannot be used."""
+    path = _find(root, rel)
+    if path is None:
+        return "not found in the deck folder"
+    real = path.resolve()
+    if not real.is_relative_to(root):
+        return "links out of the deck folder"
+    if not real.is_file():
+        return "is not a file"
+    if real.stat().st_size > kind.max_bytes:
+        return f"is too large (over {kind.max_bytes // (1024 * 1024)} MB)"
+    return path, real
 
 
 def _find(root: Path, rel: PurePosixPath) -> Path | None:
@@ -153,11 +162,18 @@ def _find(root: Path, rel: PurePosixPath) -> Path | None:
     for part in rel.parts:
         if not folder.is_dir():
             return None
-        wanted = unicodedata.normalize("NFC", part).casefold()
-        matches = [
-            c for c in folder.iterdir() if unicodedata.normalize("NFC", c.name).casefold() == wanted
-        ]
+        wanted = _name_key(part)
+        matches = [c for c in folder.iterdir() if _name_key(c.name) == wanted]
         if len(matches) != 1:
             return None
         folder = matches[0]
     return folder
+
+
+def _name_key(name: str) -> str:
+    """A file name as a teacher sees it: NFC, case-folded, and repaired when it was unzipped
+    wrongly. A zip that does not flag its names as UTF-8 (macOS Archive Utility makes them) is
+    read by Python's zipfile as code page 437: "äpple.png" comes out as "a╠êpple.png"."""
+    with contextlib.suppress(UnicodeError):  # not such a name: most are not
+        name = name.encode("cp437").decode("utf-8")
+    return unicodedata.normalize("NFC", name).casefold()

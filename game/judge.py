@@ -2,7 +2,9 @@
 
 `judge(card, heard)` is fair to the learner about what speech recognition does to one spoken word
 (capitals, full stops, a split compound, "det är en hund", a repeated word, the article written
-as "1") and strict about what a teacher would correct (a wrong article, å/ä/ö, a near miss).
+as "1", a subtitle line invented over silence) and strict about what a teacher would correct (a
+wrong article, å/ä/ö, a near miss). Messages for a try that may be followed by another never
+give the answer away unless the learner all but said it (a wrong article, a lost dot, a plural).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from rapidfuzz.distance import OSA, Levenshtein
 from game import swedish
 from game.cards import Card
 
-Forms = dict[str, tuple[str, str]]  # see swedish.answer_forms
+Forms = dict[str, swedish.Form]  # see swedish.answer_forms
 
 MAX_SPAN = 4  # a compound split by the recogniser rarely comes in more than four pieces
 MAX_WORDS = 40  # a transcript longer than this is not an answer to one picture
+_COUNT = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
 class Verdict(StrEnum):
@@ -117,33 +120,47 @@ def judge(card: Card, heard: str) -> Judgement:
     keep = frozenset(
         w for answer in (card.answer, *card.accept) for w in swedish.normalize(answer).split()
     )
-    tokens = swedish.words(heard, keep)[:MAX_WORDS]
+    tokens = swedish.spoken_words(heard, keep)[:MAX_WORDS]
     if not any(token not in swedish.ARTICLE_WORDS for token in tokens):
         return _judgement(card, heard, Verdict.NO_SPEECH, Reason.EMPTY, None)
-    match = _best_match(tokens, forms, card)
+    match = _best_match(tokens, forms)
     if match is None:
         guess = " ".join(t for t in tokens if t not in swedish.ARTICLE_WORDS)
         base = swedish.normalize(card.answer).replace(" ", "")
         wrong = _Match(9, Reason.DIFFERENT, 0, 0, guess, base, OSA.distance(guess, base))
         return _judgement(card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong)
     if match.rank == 0:
-        article = tokens[match.start - 1] if match.start > 0 else ""
-        said = swedish.ARTICLE_WORDS.get(article, "")
-        if card.article and said and said != card.article and match.reason is Reason.EXACT:
-            return _judgement(card, heard, Verdict.CLOSE, Reason.ARTICLE, match, said=said)
+        form = forms[match.target]
+        said = _said_article(tokens, match.start)
+        if form.article and said and said != form.article and match.reason is Reason.EXACT:
+            return _judgement(
+                card, heard, Verdict.CLOSE, Reason.ARTICLE, match, said=said, right=form.display
+            )
         if _extra_words(tokens, match, forms):
             return _judgement(card, heard, Verdict.CLOSE, Reason.SEVERAL, match)
         return _judgement(card, heard, Verdict.CORRECT, match.reason, match)
     return _judgement(card, heard, Verdict.CLOSE, match.reason, match)
 
 
-def _best_match(tokens: list[str], forms: Forms, card: Card) -> _Match | None:
+def _said_article(tokens: list[str], start: int) -> str:
+    """The article said before the word, past describing words: "ett stor hund" says "ett"."""
+    i = start - 1
+    while i >= 0 and tokens[i] in swedish.ADJECTIVES:
+        i -= 1
+    return swedish.ARTICLE_WORDS.get(tokens[i], "") if i >= 0 else ""
+
+
+def _best_match(tokens: list[str], forms: Forms) -> _Match | None:
     plurals = {
-        plural: form
-        for form in forms
-        for plural in swedish.plural_forms(form, card.article)
+        plural: key
+        for key, form in forms.items()
+        if form.kind == "base"
+        for plural in swedish.plural_forms(key, form.article)
         if plural not in forms
     }
+    # A plural with a dot lost ("batar" for båtar) is still the plural, not another word.
+    for plural, key in list(plurals.items()):
+        plurals.setdefault(swedish.fold_dots(plural), key)
     best: _Match | None = None
     for start in range(len(tokens)):
         for end in range(start + 1, min(len(tokens), start + MAX_SPAN) + 1):
@@ -162,15 +179,15 @@ def _compare(
     joined: str, forms: Forms, plurals: dict[str, str], start: int, end: int
 ) -> _Match | None:
     if joined in forms:
-        reason = Reason.DEFINITE if forms[joined][0] == "definite" else Reason.EXACT
+        reason = Reason.DEFINITE if forms[joined].kind == "definite" else Reason.EXACT
         return _Match(0, reason, start, end, joined, joined, 0)
     if joined in plurals:
         return _Match(2, Reason.PLURAL, start, end, joined, plurals[joined], 1)
     best: _Match | None = None
     folded = swedish.fold_dots(joined)
-    for form, (_, base) in forms.items():
+    for form, info in forms.items():
         # The allowance goes by the word itself: "kol" is not a slip for "ko" because of "kon".
-        allowed = max_edits(len(base))
+        allowed = max_edits(len(info.base))
         distance = OSA.distance(joined, form)
         folded_distance = OSA.distance(folded, swedish.fold_dots(form))
         if swedish.dots_only(joined, form):
@@ -190,7 +207,9 @@ def _extra_words(tokens: list[str], match: _Match, forms: Forms) -> int:
     return sum(
         1
         for token in outside
-        if token not in swedish.FRAME_WORDS
+        # A lone letter is no guess: the "n" of "tv:n" (heard as "tv n"), a false start "h".
+        if len(token) > 1
+        and token not in swedish.FRAME_WORDS
         and token not in swedish.ARTICLE_WORDS
         and token not in swedish.ADJECTIVES
         and token not in forms
@@ -206,12 +225,15 @@ def _judgement(
     match: _Match | None,
     *,
     said: str = "",
+    right: str = "",
 ) -> Judgement:
-    diff = letter_diff(match.matched, match.target) if match else ()
+    # Guesses that include the answer have nothing to correct, and a diff of the answer against
+    # itself would spell it out before the next try.
+    diff = letter_diff(match.matched, match.target) if match and reason != Reason.SEVERAL else ()
     return Judgement(
         verdict=verdict,
         points=POINTS[verdict],
-        message=_message(card, reason, match, said, diff),
+        message=_message(card, reason, match, said, right or card.display, diff),
         heard=heard,
         expected=card.display,
         reason=reason,
@@ -222,8 +244,15 @@ def _judgement(
 
 
 def _message(
-    card: Card, reason: Reason, match: _Match | None, said: str, diff: tuple[DiffSpan, ...]
+    card: Card,
+    reason: Reason,
+    match: _Match | None,
+    said: str,
+    right: str,
+    diff: tuple[DiffSpan, ...],
 ) -> str:
+    # A learner who was near the word, or listed guesses, tries again: the message must not
+    # hand them the answer (the session shows it when the card is over).
     answer = f"*{card.display}*"
     heard = f"*{match.matched}*" if match else ""
     changed = [span for span in diff if span.kind != "equal"]
@@ -235,7 +264,7 @@ def _message(
         case Reason.DEFINITE:
             return f"Right: {answer} (you said the definite form, {heard})."
         case Reason.ARTICLE:
-            return f"Almost: it is {answer}, not *{said}*."
+            return f"Almost: it is *{right}*, not *{said}*."
         case Reason.DOTS:
             letters = ", ".join(
                 f"*{s.expected}*, not *{s.heard}*" for s in changed if s.expected or s.heard
@@ -244,14 +273,12 @@ def _message(
         case Reason.PLURAL:
             return f"Almost: {heard} is more than one. Say just one: {answer}."
         case Reason.SEVERAL:
-            return f"I heard several words. Say just the one for the picture: {answer}."
+            return "I heard several words. Say just one: the word for the picture."
         case Reason.NEAR:
             if len(changed) == 1 and changed[0].kind == "replace" and len(changed[0].expected) == 1:
                 kind = "vowel" if swedish.is_vowel(changed[0].expected) else "letter"
-                return (
-                    f"Almost: I heard {heard}: the {kind} should be *{changed[0].expected}*. "
-                    f"It is {answer}."
-                )
-            return f"Almost: I heard {heard}. It is {answer}."
+                return f"Almost: I heard {heard}: the {kind} should be *{changed[0].expected}*."
+            off = match.distance if match else 0
+            return f"Almost: I heard {heard}, {_COUNT.get(off, off)} letter{'s' * (off != 1)} off."
         case _:
             return f"Not quite: I heard {heard}."

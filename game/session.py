@@ -13,13 +13,14 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from game.cards import Card, Deck
-from game.judge import Judgement, Verdict, judge
+from game.judge import Judgement, Reason, Verdict, judge
 
 MAX_TRIES = 3
 ROUND_SIZE = 10
 TOP_BOX = 5  # box b comes back after 2**(b-1) rounds: 1, 2, 4, 8, 16
 HINT_LEVELS = 3  # first letter, letter pattern, the answer
 STREAK_BONUS_CAP = 5
+CLOSE_POINTS = 3  # a card that ended close, at most
 
 
 class Outcome(StrEnum):
@@ -125,12 +126,15 @@ def start_round(
 ) -> GameState:
     """A new round on `deck`: due and weak cards first, in a seeded shuffle.
 
-    `only` limits the round to these card ids (e.g. "practise missed words").
+    `only` limits the round to these card ids (e.g. "practise missed words"); when the deck has
+    none of them any more (an edited deck), the round draws from the whole deck rather than
+    being empty.
     """
     rng = random.Random(seed)
     progress = state.progress.get(deck.name, Progress())
     rounds = progress.rounds + 1
-    cards = [c for c in deck.cards if only is None or c.id in set(only)]
+    wanted = None if only is None else set(only)  # once: `only` may be a one-shot iterator
+    cards = [c for c in deck.cards if wanted is None or c.id in wanted] or list(deck.cards)
 
     def priority(card: Card) -> tuple[bool, int, int, float]:
         box, due = progress.boxes.get(card.id, (0, 0))
@@ -163,18 +167,22 @@ def answer(
     turn = state.round.turn
     if judgement.verdict is Verdict.NO_SPEECH:
         return state, Feedback(judgement.message, judgement, tries_left=MAX_TRIES - turn.tries)
+    # Listing guesses ("katt, häst, hund") is not knowing the word: it earns no close card.
+    close = judgement.verdict is Verdict.CLOSE and judgement.reason is not Reason.SEVERAL
     turn = replace(
         turn,
         tries=turn.tries + 1,
         heard=(*turn.heard, heard),
-        close=turn.close or judgement.verdict is Verdict.CLOSE,
+        close=turn.close or close,
         typed=turn.typed or typed,
     )
     if judgement.verdict is Verdict.CORRECT:
         return _finish(state, card, turn, Outcome.CORRECT, judgement.message, judgement)
     if turn.tries >= MAX_TRIES:
         outcome = Outcome.CLOSE if turn.close else Outcome.MISSED
-        message = f"{judgement.message} The answer is *{card.display}*."
+        message = judgement.message
+        if f"*{card.display}*" not in message:  # "Almost: it is *en hund*" says it already
+            message = f"{message} The answer is *{card.display}*."
         return _finish(state, card, turn, outcome, message, judgement)
     left = MAX_TRIES - turn.tries
     message = f"{judgement.message} Try again ({left} {'try' if left == 1 else 'tries'} left)."
@@ -248,28 +256,39 @@ def _finish(
     progress = replace(progress, boxes={**progress.boxes, card.id: _reschedule(progress, result)})
     new_state = GameState(round=new_round, progress={**state.progress, old.deck: progress})
     if points:
-        message = f"{message} +{points} points."
+        message = f"{message} +{points} point{'s' * (points != 1)}."
     return new_state, Feedback(message, judgement, points, card_done=True, tries_left=0)
 
 
 def _points(outcome: Outcome, turn: Turn, streak: int) -> int:
     if outcome is Outcome.CLOSE:
-        return 3
+        # Never more than saying it right would have earned: after the answer was shown, a
+        # wrong article must not beat the right one.
+        return min(CLOSE_POINTS, _right_points(turn))
     if outcome is not Outcome.CORRECT:
         return 0
+    return _right_points(turn) + min(max(streak - 1, 0), STREAK_BONUS_CAP)
+
+
+def _right_points(turn: Turn) -> int:
+    """Points for a right answer after this turn's tries and hints, before any streak bonus."""
     if turn.hints >= HINT_LEVELS:
         return 1
-    base = max(2, 10 - 2 * (turn.tries - 1) - 3 * turn.hints)
-    return base + min(max(streak - 1, 0), STREAK_BONUS_CAP)
+    return max(2, 10 - 2 * (max(turn.tries, 1) - 1) - 3 * turn.hints)
 
 
 def _reschedule(progress: Progress, result: CardResult) -> tuple[int, int]:
-    """Leitner: right first time moves a card up a box, close keeps it, a miss resets it."""
+    """Leitner: right first time moves a card up a box, close keeps it, a miss resets it.
+
+    A card whose answer had to be shown is a miss, however it was then repeated: the learner
+    did not know it, so it comes back next round.
+    """
     box, _ = progress.boxes.get(result.card_id, (1, 0))
     clean = result.outcome is Outcome.CORRECT and result.tries == 1 and result.hints == 0
+    shown = result.hints >= HINT_LEVELS
     if clean:
         box = min(box + 1, TOP_BOX)
-    elif result.outcome is not Outcome.CORRECT and result.outcome is not Outcome.CLOSE:
+    elif shown or result.outcome not in (Outcome.CORRECT, Outcome.CLOSE):
         box = 1
     box = max(box, 1)
     return box, progress.rounds + 2 ** (box - 1)

@@ -12,11 +12,24 @@ from dataclasses import replace
 from typing import Any
 
 from game.cards import Deck
-from game.session import TOP_BOX, CardResult, GameState, Outcome, Progress, Round, Turn
+from game.session import (
+    HINT_LEVELS,
+    MAX_TRIES,
+    TOP_BOX,
+    CardResult,
+    GameState,
+    Outcome,
+    Progress,
+    Round,
+    Turn,
+)
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
+# What a damaged stored value can raise while it is read: OverflowError is int(1e999), which
+# JSON happily parses as infinity.
+_DAMAGED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 def to_dict(state: GameState) -> dict[str, Any]:
@@ -64,12 +77,12 @@ def from_dict(data: object) -> GameState:
             )
             for deck, p in data.get("progress", {}).items()
         }
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except _DAMAGED:
         log.warning("ignoring damaged progress in a stored state")
         return GameState()
     try:
         round_ = _round_from_dict(data.get("round"))
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except _DAMAGED:
         log.warning("ignoring a damaged round in a stored state")
         round_ = None
     return GameState(round=round_, progress=progress)
@@ -80,21 +93,33 @@ def _round_from_dict(raw: Any) -> Round | None:
         return None
     tries, hints, heard, close, typed = raw["turn"]
     results = tuple(
-        CardResult(
-            str(cid), Outcome(outcome), int(pts), int(t), int(h), tuple(map(str, hd)), bool(ty)
-        )
+        CardResult(str(cid), Outcome(outcome), int(pts), int(t), int(h), _strings(hd), bool(ty))
         for cid, outcome, pts, t, h, hd, ty in raw["results"]
     )
-    return Round(
+    round_ = Round(
         deck=str(raw["deck"]),
-        queue=tuple(map(str, raw["queue"])),
+        queue=_strings(raw["queue"]),
         position=int(raw["position"]),
-        turn=Turn(int(tries), int(hints), tuple(map(str, heard)), bool(close), bool(typed)),
+        turn=Turn(int(tries), int(hints), _strings(heard), bool(close), bool(typed)),
         results=results,
         score=int(raw["score"]),
         streak=int(raw["streak"]),
         best_streak=int(raw["best_streak"]),
     )
+    # Values the steps never produce would index outside the queue (a traceback in the app) or
+    # promise more tries than a card has.
+    if not 0 <= round_.position <= len(round_.queue):
+        raise ValueError(f"position {round_.position} outside a queue of {len(round_.queue)}")
+    if not (0 <= round_.turn.tries < MAX_TRIES and 0 <= round_.turn.hints <= HINT_LEVELS):
+        raise ValueError(f"impossible turn {round_.turn}")
+    return round_
+
+
+def _strings(raw: Any) -> tuple[str, ...]:
+    """A list of strings; a lone string is not one (it would split into letters)."""
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise TypeError(f"expected a list of strings, not {raw!r:.40}")
+    return tuple(raw)
 
 
 def fit_to_deck(state: GameState, deck: Deck) -> GameState:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 from game.cards import Card
 
@@ -16,10 +17,11 @@ FILLERS = frozenset(
     "öh öhm äh ähm eh ehm hm hmm mm mhm ah aha oj åh ja jo nja nej typ alltså liksom tack "
     "okej ok".split()
 )
-# Words that frame an answer in a short sentence: "det är en hund", "jag tror att det är en katt".
+# Words that frame an answer in a short sentence: "det är en hund", "jag tror att det är en katt",
+# "min hund", "det är en hund, va?".
 FRAME_WORDS = frozenset(
     "det här där den detta är var jag tror att kanske nog heter kallas en ett ser ut som "
-    "it is a an the this that".split()
+    "va väl eller hur min mitt din ditt it is a an the this that".split()
 )
 # Whisper writes the spoken article "en"/"ett" as the digit 1 now and then.
 ARTICLE_WORDS = {"en": "en", "ett": "ett", "1": "", "ena": "en", "etta": "ett"}
@@ -30,6 +32,37 @@ ADJECTIVES = frozenset(
     "blått svart svarta vit vita vitt brun bruna brunt grå grått rosa söt söta sött fin fina "
     "fint gammal gamla gammalt ny nya nytt god goda gott varm varma kall kalla".split()
 )
+
+# Lines Whisper writes on silence or noise, learned from subtitled video: never the learner's.
+# Matched as whole runs of normalised words, so a real answer inside them is never lost.
+SUBTITLE_LINES = tuple(
+    tuple(line.split())
+    for line in (
+        "textat av svensktextning nu",
+        "svensktextning nu",
+        "svansktextning nu",
+        "textning nu",
+        "undertexter från amara org gemenskapen",
+        "undertexter från amara org",
+        "undertexter av amara org",
+        "tack för att du har tittat",
+        "tack för att ni har tittat",
+        "tack för att du tittade",
+        "tack för att ni tittade",
+        "tack för att du lyssnade",
+        "tack för att ni lyssnade",
+        "tack för tittandet",
+        "tack för visningen",
+        "glöm inte att prenumerera",
+        "prenumerera på kanalen",
+        "vi ses i nästa video",
+        "vi ses nästa gång",
+        "thanks for watching",
+        "thank you for watching",
+    )
+)
+# Sound tags such as "[Musik]", "(skratt)" or "♪": the recogniser describing, not the learner.
+_SOUND_TAG = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫]")
 
 _VOWELS = set("aeiouyåäöé")
 _DOTTED = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e"})
@@ -52,6 +85,20 @@ def words(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
     return [w for w in normalize(text).split() if w not in FILLERS or w in keep]
 
 
+def spoken_words(heard: str, keep: frozenset[str] = frozenset()) -> list[str]:
+    """The words a learner said: `words` without sound tags and invented subtitle lines."""
+    tokens = normalize(_SOUND_TAG.sub(" ", heard)).split()
+    said: list[str] = []
+    i = 0
+    while i < len(tokens):
+        # Before fillers go: "tack" opens "tack för att du tittade".
+        line = next((ln for ln in SUBTITLE_LINES if tuple(tokens[i : i + len(ln)]) == ln), None)
+        if line is None:
+            said.append(tokens[i])
+        i += len(line) if line else 1
+    return [w for w in said if w not in FILLERS or w in keep]
+
+
 def fold_dots(text: str) -> str:
     """å→a, ä→a, ö→o (and é→e): only to explain a near miss, never to accept one."""
     return text.translate(_DOTTED)
@@ -72,63 +119,149 @@ def is_vowel(letter: str) -> bool:
     return letter in _VOWELS
 
 
+def syllables(word: str) -> int:
+    """Groups of vowels: "bi" 1, "dator" 2, "tv" 0 (an initialism, read letter by letter)."""
+    return len(re.findall(r"[aeiouyåäöé]+", word))
+
+
 def definite_forms(word: str, article: str) -> set[str]:
     """Likely definite singular forms of a noun: hund→hunden, kaka→kakan, äpple→äpplet.
 
     Swedish adds -en/-n to en-words and -et/-t to ett-words; nouns in unstressed -el/-er/-en drop
     the e in some words and not in others (nyckel→nyckeln but kamel→kamelen, fönster→fönstret), so
-    both shapes are offered. Without an article both genders are tried: being lenient here only
-    ever accepts a real form of the word.
+    both shapes are offered, as for -or/-ar (datorn, traktorn). A one-syllable ett-word ending in
+    a vowel takes -et (biet, not "bit", another word); an initialism takes -n/-t after a colon
+    (tv:n, mc:n, heard as "tv n"). Without an article both genders are tried: being lenient here
+    only ever accepts a real form of the word.
     """
     if not word or " " in word:
         return set()
     forms: set[str] = set()
-    last = word[-1]
     genders = [article] if article else ["en", "ett"]
     for gender in genders:
-        suffix = "n" if gender == "en" else "t"
-        if is_vowel(last):
-            forms.add(word + suffix)
-        else:
-            forms.add(word + "e" + suffix)
-            if word[-2:] in ("el", "er", "en"):
-                forms.add(word + suffix if gender == "en" else word[:-2] + word[-1] + "et")
-        if word.endswith("um") and gender == "ett":  # museum → museet
-            forms.add(word[:-2] + "et")
+        forms |= _en_definite(word) if gender == "en" else _ett_definite(word)
+        if not syllables(word):
+            forms.add(word + ("n" if gender == "en" else "t"))
     return forms
+
+
+def _en_definite(word: str) -> set[str]:
+    if is_vowel(word[-1]):
+        return {word + "n"}
+    forms = {word + "en"}
+    if word[-2:] in ("el", "er", "en") or (word[-2:] in ("or", "ar") and syllables(word) > 1):
+        forms.add(word + "n")
+    if _short_m(word):  # kam → kammen
+        forms.add(word + "men")
+    return forms
+
+
+def _ett_definite(word: str) -> set[str]:
+    if is_vowel(word[-1]):
+        if syllables(word) > 1:  # äpplet, ögat, kontot, paraplyt (or paraplyet)
+            return {word + "t"} if word[-1] in "ae" else {word + "t", word + "et"}
+        return {word + "et"}  # biet, teet, fröet, knäet
+    forms = {word + "et"}
+    if word[-2:] in ("el", "er", "en"):
+        forms.add(word[:-2] + word[-1] + "et")  # fönstret, vattnet
+    if word.endswith("um"):  # museum → museet
+        forms.add(word[:-2] + "et")
+    if _short_m(word):  # rum → rummet, lam → lammet
+        forms.add(word + "met")
+    return forms
+
+
+def _short_m(word: str) -> bool:
+    """One syllable ending in one vowel and m, which doubles after a short vowel (kam, kammen).
+
+    Not n: whether it doubles cannot be told from the spelling, and the guess can be another
+    word (gran, the spruce, would accept grannen, the neighbour).
+    """
+    return syllables(word) == 1 and len(word) >= 2 and word[-1] == "m" and is_vowel(word[-2])
 
 
 def plural_forms(word: str, article: str) -> set[str]:
     """Likely indefinite and definite plurals (hundar, kakor, katter, äpplen, husen).
 
     Used only to say "that's the plural", so a form a noun does not have costs nothing.
+    Umlaut plurals (bok→böcker, mus→möss) come from a table, for the word itself only: as the
+    end of a compound the table would misfire (person is no son: personer, not persöner).
     """
     if not word or " " in word:
         return set()
     stem = word[:-1] if word[-1] in "ae" else word
     forms = {stem + "ar", stem + "or", stem + "er", word + "r"}
-    if word[-2:] in ("el", "er", "en"):  # nyckel → nycklar, fågel → fåglar, syster → systrar
-        forms |= {word[:-2] + word[-1] + "ar", word[:-2] + word[-1] + "er"}
-    if article != "en" and is_vowel(word[-1]):
-        forms.add(word + "n")  # äpple → äpplen
+    contracted = word[:-2] + word[-1] if word[-2:] in ("el", "er", "en") else ""
+    if contracted:  # nyckel → nycklar, fågel → fåglar, syster → systrar
+        forms |= {contracted + "ar", contracted + "er"}
     forms |= {form + "na" for form in list(forms)}
-    if article != "en" and not is_vowel(word[-1]):
-        forms.add(word + "en")  # hus → husen (the singular is "hus" itself)
+    if article != "en":
+        if is_vowel(word[-1]):
+            forms |= {word + "n", word + "na"}  # äpple → äpplen, äpplena; bi → bin, bina
+        else:
+            forms.add(word + "en")  # hus → husen (the plural is "hus" itself)
+            if contracted:
+                forms.add(contracted + "en")  # fönster → fönstren
+    forms |= set(IRREGULAR_PLURALS.get(word, ()))
     forms.discard(word)
     return forms
 
 
-def answer_forms(card: Card) -> dict[str, tuple[str, str]]:
-    """Every spoken form that counts as correct -> (kind of form, the base form it comes from).
+# Plurals no rule guesses (a vowel changes, a consonant doubles): indefinite, definite.
+IRREGULAR_PLURALS = {
+    word: tuple(forms.split())
+    for word, forms in (
+        ("mus", "möss mössen"),
+        ("lus", "löss lössen"),
+        ("gås", "gäss gässen"),
+        ("man", "män männen"),
+        ("bok", "böcker böckerna"),
+        ("fot", "fötter fötterna"),
+        ("rot", "rötter rötterna"),
+        ("get", "getter getterna"),
+        ("morot", "morötter morötterna"),
+        ("natt", "nätter nätterna"),
+        ("hand", "händer händerna"),
+        ("tand", "tänder tänderna"),
+        ("land", "länder länderna"),
+        ("strand", "stränder stränderna"),
+        ("stad", "städer städerna"),
+        ("and", "änder änderna"),
+        ("son", "söner sönerna"),
+        ("bror", "bröder bröderna"),
+        ("bonde", "bönder bönderna"),
+        ("dotter", "döttrar döttrarna"),
+        ("mor", "mödrar mödrarna"),
+        ("far", "fäder fäderna"),
+        ("tå", "tår tårna"),
+    )
+}
 
-    Spaces are taken out: the recogniser splits compounds ("sköld padda") at will.
+
+class Form(NamedTuple):
+    """A spoken form that counts as correct, and where it comes from."""
+
+    kind: str  # "base" or "definite"
+    base: str  # the base form it belongs to, normalised, without spaces
+    article: str  # the article that base takes; "" when none or unknown: any article goes
+    display: str  # the base as the learner should say it, with its article ("ett armbandsur")
+
+
+def answer_forms(card: Card) -> dict[str, Form]:
+    """Every spoken form that counts as correct, for the answer and each accepted alternative.
+
+    Spaces are taken out: the recogniser splits compounds ("sköld padda") at will. A hyphenated
+    word (t-shirt) is one word, so it has a definite form (t-shirten).
     """
-    forms: dict[str, tuple[str, str]] = {}
-    for answer in (card.answer, *card.accept):
-        base = normalize(answer).replace(" ", "")
+    forms: dict[str, Form] = {}
+    for answer, article in card.alternatives:
+        spaced = normalize(answer)
+        base = spaced.replace(" ", "")
         if not base:
             continue
-        forms.setdefault(base, ("base", base))
-        for form in definite_forms(normalize(answer), card.article):
-            forms.setdefault(form, ("definite", base))
+        display = f"{article} {answer}" if article else answer
+        forms.setdefault(base, Form("base", base, article, display))
+        one_word = len(answer.split()) == 1
+        for form in definite_forms(base if one_word else spaced, article):
+            forms.setdefault(form, Form("definite", base, article, display))
     return forms

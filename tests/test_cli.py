@@ -93,3 +93,11 @@ def test_import_anki_command_reports_a_bad_file(tmp_path, capsys):
     bad.write_bytes(b"not a zip")
     assert main(["import-anki", str(bad), str(tmp_path / "out")]) == 1
     assert capsys.readouterr().out.startswith("✗ ")
+
+
+def test_check_reports_decks_that_used_to_crash_it(make_deck, capsys):
+    too_long = make_deck(["x" * 300 + ".png,hund,en,,,"], pictures={})
+    huge_cell = make_deck(csv_bytes=b'image,answer,hint\nhund.png,hund,"' + b"x" * 200_000 + b"\n")
+    assert main(["check", str(too_long), str(huge_cell)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("✗") == 2 and "line 2" in out and "0 of 2 decks are valid" in out

@@ -198,3 +198,136 @@ def test_find_decks(make_deck, tmp_path: Path):
     (tmp_path / "not-a-deck").mkdir()
     assert find_decks(tmp_path) == [a, b]
     assert find_decks(a) == [a]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"image,answer,article,,,\nhund.png,hund,en,,,\n",  # Excel: columns once formatted
+        b"image;answer;article;;\r\nhund.png;hund;en;;\r\n",
+        b"sep=;\nimage;answer;article\nhund.png;hund;en\n",  # Excel's delimiter line
+        b"image,answer,article\rhund.png,hund,en\r",  # old Mac line endings
+    ],
+    ids=["empty header cells", "empty header cells ;", "sep= line", "CR line ends"],
+)
+def test_more_excel_csv_flavours(make_deck, text):
+    deck = load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None}))
+    assert [c.display for c in deck.cards] == ["en hund"]
+
+
+def test_a_value_under_an_unnamed_column_is_refused(make_deck):
+    text = b"image,answer,\nhund.png,hund,\nkatt.png,katt,kisse\n"
+    with pytest.raises(DeckError) as info:
+        load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None, "katt.png": None}))
+    (problem,) = info.value.problems
+    assert problem.line == 3 and "has 3 cells but the header has 2 columns" in problem.message
+
+
+def test_an_unclosed_quote_is_reported_not_swallowing_cards(make_deck):
+    text = b'image,answer,hint\nhund.png,hund,"says woof\nkatt.png,katt,says meow\n'
+    with pytest.raises(DeckError) as info:
+        load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None, "katt.png": None}))
+    (problem,) = info.value.problems
+    assert problem.line == 2 and "runs over lines 2-3" in problem.message
+    assert "quote" in problem.message
+
+
+def test_a_line_break_typed_into_a_hint_is_a_space(make_deck):
+    text = b'image,answer,hint\nhund.png,hund,"says woof\nand wags"\nkatt.png,katt,\n'
+    deck = load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None, "katt.png": None}))
+    assert [c.hint for c in deck.cards] == ["says woof and wags", ""]
+
+
+def test_an_oversized_cell_is_a_problem_not_a_traceback(make_deck):
+    text = b'image,answer,hint\nhund.png,hund,"' + b"x" * 200_000 + b"\n"
+    with pytest.raises(DeckError) as info:
+        load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None}))
+    (problem,) = info.value.problems
+    assert problem.line == 2 and "cannot be read" in problem.message
+
+
+def test_utf16_csv_is_named(make_deck):
+    text = "image\tanswer\r\nhund.png\thund\r\n".encode("utf-16")
+    with pytest.raises(DeckError, match=r"UTF-16 text \(Excel's 'Unicode Text'\)"):
+        load_deck(make_deck(csv_bytes=text, pictures={"hund.png": None}))
+
+
+def test_deck_toml_not_utf8_gets_advice_for_a_toml_file(make_deck):
+    toml = 'name = "Kläder"\nlanguage = "sv"\n'.encode("cp1252")
+    folder = make_deck(toml=None)
+    (folder / "deck.toml").write_bytes(toml)
+    with pytest.raises(DeckError) as info:
+        load_deck(folder)
+    message = str(info.value)
+    assert "deck.toml, line 1: is not UTF-8" in message and "CSV" not in message
+
+
+def test_an_unreadable_items_csv_is_a_problem(make_deck, monkeypatch):
+    folder = make_deck()
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "items.csv":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(DeckError, match=r"items\.csv: cannot be read \(Permission denied"):
+        load_deck(folder)
+
+
+@pytest.mark.parametrize("answer", ["?!", "-", "..."])
+def test_an_answer_without_letters_is_refused(make_deck, answer):
+    with pytest.raises(DeckError, match="has no letters"):
+        load_deck(make_deck([f"hund.png,{answer},,,,"], pictures={"hund.png": None}))
+
+
+def test_a_hint_gives_the_answer_away_only_as_a_word(make_deck):
+    rows = ["bi.png,bi,ett,,lives in a big hive,", "hund.png,hund,en,,hundar bark,"]
+    deck = load_deck(make_deck(rows, pictures={"bi.png": None, "hund.png": None}))
+    assert deck.warnings == ("items.csv, line 3: the hint gives the answer away",)
+
+
+@pytest.mark.parametrize(
+    "name", ["x" * 300 + ".png", "/".join(["a" * 200] * 30) + ".png"], ids=["long", "deep"]
+)
+def test_a_picture_name_too_long_for_the_disk_is_a_problem(make_deck, name):
+    with pytest.raises(DeckError, match="cannot be opened"):
+        load_deck(make_deck([f"{name},hund,en,,,"], pictures={}))
+
+
+def test_a_symlink_loop_is_a_problem(make_deck):
+    folder = make_deck(["loop.png,hund,en,,,"], pictures={})
+    os.symlink(folder / "loop.png", folder / "loop.png")
+    with pytest.raises(DeckError, match=r"'loop\.png' (cannot be opened|is not a file)"):
+        load_deck(folder)
+
+
+def test_names_garbled_by_unzipping_are_found(make_deck):
+    # A Mac zip without the UTF-8 flag, unzipped by Python's zipfile: "äpple.png" in code page 437.
+    garbled = unicodedata.normalize("NFD", "äpple.png").encode().decode("cp437")
+    deck = load_deck(make_deck(["äpple.png,äpple,ett,,,"], pictures={garbled: None}))
+    assert deck.cards[0].image.name == garbled
+
+
+def test_a_zip_or_a_folder_around_the_deck_says_what_to_do(make_deck, tmp_path):
+    archive = tmp_path / "djur.zip"
+    archive.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    with pytest.raises(DeckError, match="unzip it first"):
+        load_deck(archive)
+    outer = tmp_path / "unzipped"
+    outer.mkdir()
+    make_deck().rename(outer / "djur")
+    with pytest.raises(DeckError, match=r"deck\.toml: is missing here but found in: djur"):
+        load_deck(outer)
+
+
+def test_an_accepted_word_may_carry_its_own_article(make_deck):
+    rows = ["klocka.png,klocka,en,ett armbandsur|Ett ur,,", "ur.png,ur,ett,,,"]
+    deck = load_deck(make_deck(rows, pictures={"klocka.png": None, "ur.png": None}))
+    assert deck.cards[0].alternatives == (
+        ("klocka", "en"),
+        ("armbandsur", "ett"),
+        ("ur", "ett"),
+    )
+    assert deck.warnings == ("items.csv, line 2: accepts 'ur', the answer on line 3",)

@@ -15,7 +15,7 @@ import unicodedata
 import pytest
 
 from game.cards import Card
-from game.judge import Judgement, Verdict, judge
+from game.judge import Judgement, Reason, Verdict, judge
 
 CORRECT = Verdict.CORRECT
 CLOSE = Verdict.CLOSE
@@ -202,6 +202,59 @@ TABLE = [
     pytest.param("äpple", "ett", (), "Ja, tack.", NO_SPEECH, id="only fillers ja tack"),
     pytest.param("äpple", "ett", (), "Alltså... typ.", NO_SPEECH, id="only fillers alltså typ"),
     pytest.param("äpple", "ett", (), nfd("Äh..."), NO_SPEECH, id="only nfd filler äh"),
+    # --- Invented subtitle lines and sound tags are not the learner's: never a try ------------
+    pytest.param("hund", "en", (), "Tack för att du tittade!", NO_SPEECH, id="invented thanks"),
+    pytest.param("hund", "en", (), "Textning.nu", NO_SPEECH, id="invented textning.nu"),
+    pytest.param("hund", "en", (), "Svensktextning.nu", NO_SPEECH, id="invented svensktextning"),
+    pytest.param(
+        "hund", "en", (), "Undertexter från Amara.org-gemenskapen", NO_SPEECH, id="invented amara"
+    ),
+    pytest.param("hund", "en", (), "[Musik]", NO_SPEECH, id="sound tag only"),
+    pytest.param("hund", "en", (), "♪ ♪", NO_SPEECH, id="music notes only"),
+    pytest.param(
+        "hund", "en", (), "Hund. Tack för att du tittade!", CORRECT, id="answer then invented line"
+    ),
+    pytest.param("hund", "en", (), "[Musik] Hund.", CORRECT, id="sound tag then answer"),
+    pytest.param("tack", "", (), "Tack!", CORRECT, id="the answer tack is not a filler"),
+    # --- A tag question or a possessive is no second guess -------------------------------------
+    pytest.param("hund", "en", (), "Det är en hund, va?", CORRECT, id="tag question va"),
+    pytest.param("hund", "en", (), "Min hund.", CORRECT, id="possessive min hund"),
+    # --- The article is found past describing words --------------------------------------------
+    pytest.param("hund", "en", (), "Ett stor hund.", CLOSE, id="wrong article past adjective"),
+    pytest.param("äpple", "ett", (), "En röd äpple.", CLOSE, id="en röd äpple"),
+    pytest.param("äpple", "ett", (), "Det är ett rött äpple.", CORRECT, id="ett rött äpple"),
+    # --- Definite forms the suffix rule alone gets wrong ---------------------------------------
+    pytest.param("bi", "ett", (), "Biet.", CORRECT, id="one syllable ett word biet"),
+    pytest.param("bi", "ett", (), "Bit.", WRONG, id="bit is another word, not the bee"),
+    pytest.param("paraply", "ett", (), "Paraplyet.", CORRECT, id="definite paraplyet"),
+    pytest.param("paraply", "ett", (), "Paraplyt.", CORRECT, id="definite paraplyt"),
+    pytest.param("dator", "en", (), "Datorn.", CORRECT, id="definite datorn"),
+    pytest.param("traktor", "en", (), "Traktorn.", CORRECT, id="definite traktorn"),
+    pytest.param("tv", "en", ("teve",), "TV:n.", CORRECT, id="initialism definite tv:n"),
+    pytest.param("motorcykel", "en", ("mc",), "MC:n.", CORRECT, id="accepted initialism mc:n"),
+    pytest.param("tröja", "en", ("t-shirt",), "T-shirten.", CORRECT, id="hyphenated t-shirten"),
+    # --- An accepted word need not share the answer's article ----------------------------------
+    pytest.param(
+        "klocka", "en", ("armbandsur",), "Ett armbandsur.", CORRECT, id="ett armbandsur accepted"
+    ),
+    pytest.param(
+        "klocka", "en", ("armbandsur",), "Armbandsuret.", CORRECT, id="armbandsuret accepted"
+    ),
+    pytest.param(
+        "klocka", "en", ("ett armbandsur",), "Armbandsur.", CORRECT, id="accept with article bare"
+    ),
+    pytest.param(
+        "klocka", "en", ("ett armbandsur",), "En armbandsur.", CLOSE, id="accept own article wrong"
+    ),
+    pytest.param("klocka", "en", ("armbandsur",), "Ett klocka.", CLOSE, id="answer article kept"),
+    # --- Plurals the suffix rules miss ---------------------------------------------------------
+    pytest.param("äpple", "ett", (), "Äpplena.", CLOSE, id="definite plural äpplena"),
+    pytest.param("bi", "ett", (), "Bina.", CLOSE, id="definite plural bina"),
+    pytest.param("båt", "en", (), "Batar.", CLOSE, id="plural with the ring lost batar"),
+    pytest.param("mus", "en", (), "Möss.", CLOSE, id="umlaut plural möss"),
+    pytest.param("bok", "en", (), "Böcker.", CLOSE, id="umlaut plural böcker"),
+    pytest.param("get", "en", (), "Getter.", CLOSE, id="plural getter"),
+    pytest.param("gran", "en", (), "Grannen.", CLOSE, id="grannen is not the spruce"),
     # --- Phrase answers: spaces never decide ---------------------------------------------------
     pytest.param("god morgon", "", (), "God morgon!", CORRECT, id="phrase answer god morgon"),
     pytest.param("god morgon", "", (), "Godmorgon.", CORRECT, id="phrase answer run together"),
@@ -295,11 +348,50 @@ def test_vowel_message_names_the_expected_letter(
 
 @pytest.mark.parametrize(
     ("answer", "article", "heard"),
-    [("hund", "en", "Hundar."), ("kaka", "en", "Kakor."), ("äpple", "ett", "Äpplen.")],
+    [
+        ("hund", "en", "Katt, häst, hund, ko."),  # listing guesses must not be rewarded
+        ("hund", "en", "Hund, katt."),
+        ("tomat", "en", "Tomato."),
+        ("elefant", "en", "Elephant."),
+        ("hund", "en", "Hudn."),
+        ("giraff", "en", "Jiraf."),
+        ("hund", "en", "Det är en hånd."),
+    ],
+)
+def test_close_messages_do_not_give_the_answer_away(answer: str, article: str, heard: str) -> None:
+    card = Card(answer, article)
+    j = judge(card, heard)
+    assert j.verdict == CLOSE
+    for said in (card.display, answer):
+        assert f"*{said}*" not in folded(j.message), j.message
+
+
+@pytest.mark.parametrize("heard", ["Katt, häst, hund, ko.", "Hund, katt.", "Min katt och hunden."])
+def test_several_guesses_come_without_a_diff_that_spells_the_answer(heard: str) -> None:
+    j = judge(Card("hund", "en"), heard)
+    assert (j.verdict, j.reason) == (CLOSE, Reason.SEVERAL)
+    assert j.diff == ()
+
+
+def test_wrong_article_of_an_alternative_names_its_own_article() -> None:
+    j = judge(Card("klocka", "en", accept=("ett armbandsur",)), "En armbandsur.")
+    assert j.verdict == CLOSE
+    assert "*ett armbandsur*" in j.message and "klocka" not in j.message, j.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "article", "heard"),
+    [
+        ("hund", "en", "Hundar."),
+        ("kaka", "en", "Kakor."),
+        ("äpple", "ett", "Äpplen."),
+        ("fönster", "ett", "Fönstren."),  # not "the letter should be t"
+        ("mus", "en", "Möss."),
+    ],
 )
 def test_plural_message_asks_for_one(answer: str, article: str, heard: str) -> None:
     j = judge(Card(answer, article), heard)
-    assert j.verdict == CLOSE
+    assert (j.verdict, j.reason) == (CLOSE, Reason.PLURAL), j.message
     assert re.search(r"\b(one|singular)\b", folded(j.message)), j.message
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -242,3 +243,89 @@ def test_state_from_an_older_deck_still_loads():
     assert removed not in restored.progress["Test"].boxes
     nxt = start_round(restored, smaller, seed=1, size=10)
     assert "mus" in nxt.round.queue
+
+
+def _wrong_article(card: Card) -> str:
+    return ("ett" if card.article == "en" else "en") + " " + card.answer
+
+
+def test_a_close_card_never_scores_more_than_saying_it_right():
+    # After the answer was shown, the right answer earns 1: a wrong article must not earn 3.
+    state = started()
+    card = current_card(state, DECK)
+    for _ in range(3):
+        state, _ = hint(state, DECK)
+    state = play(state, _wrong_article(card), _wrong_article(card), _wrong_article(card))
+    result = state.round.results[-1]
+    assert result.outcome is Outcome.CLOSE and result.points == 1
+
+
+def test_a_card_whose_answer_was_shown_comes_back_next_round():
+    state = started(size=6, seed=3)
+    card_id = state.round.queue[0]
+    # The card was known well: box 3.
+    boxes = {card_id: (3, 0)}
+    state = GameState(state.round, {"Test": replace(state.progress["Test"], boxes=boxes)})
+    for _ in range(3):
+        state, _ = hint(state, DECK)
+    state, feedback = answer(state, DECK, current_card(state, DECK).answer)
+    assert feedback.points == 1 and feedback.message.endswith("+1 point.")
+    assert state.progress["Test"].boxes[card_id] == (1, state.progress["Test"].rounds + 1)
+
+
+def test_the_last_try_says_the_answer_once():
+    state = started()
+    card = current_card(state, DECK)
+    state, feedback = answer(state, DECK, _wrong_article(card))
+    state, feedback = answer(state, DECK, _wrong_article(card))
+    state, feedback = answer(state, DECK, _wrong_article(card))
+    assert feedback.card_done
+    assert feedback.message.count(f"*{card.display}*") == 1, feedback.message
+
+
+def test_only_may_be_a_one_shot_iterator():
+    state = start_round(GameState(), DECK, seed=1, only=(i for i in ["hund", "ko", "bil"]))
+    assert sorted(state.round.queue) == ["bil", "hund", "ko"]
+
+
+@pytest.mark.parametrize("only", [[], ["gone", "also gone"]])
+def test_only_cards_the_deck_no_longer_has_gives_a_full_round(only):
+    state = start_round(GameState(), DECK, seed=1, size=10, only=only)
+    assert sorted(state.round.queue) == sorted(card.id for card in DECK.cards)
+    assert current_card(state, DECK) is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "index", "value"),
+    [
+        ("position", None, -1),  # would show the last card
+        ("position", None, -100),  # IndexError in current_card
+        ("position", None, 99),
+        ("score", None, float("inf")),  # int(inf): OverflowError
+        ("queue", None, "hund"),  # a string would split into the letters h, u, n, d
+        ("turn", 0, -5),  # 8 tries left
+        ("turn", 0, MAX_TRIES),
+        ("turn", 1, 99),
+        ("turn", 2, "abc"),
+    ],
+)
+def test_damaged_round_is_dropped_without_an_exception(key, index, value):
+    played = play(started(), "hund")
+    data = json.loads(json.dumps(to_dict(played)))
+    if index is None:
+        data["round"][key] = value
+    else:
+        data["round"][key][index] = value
+    state = from_dict(json.loads(json.dumps(data)))
+    assert state.round is None and state.progress == played.progress
+    assert current_card(state, DECK) is None
+
+
+def test_listing_guesses_never_makes_a_card_close():
+    state = started(size=6)
+    card = current_card(state, DECK)
+    guesses = ", ".join(c.answer for c in DECK.cards)  # the right word is among them
+    state = play(state, guesses, guesses, guesses)
+    result = state.round.results[-1]
+    assert result.card_id == card.id
+    assert result.outcome is Outcome.MISSED and result.points == 0

@@ -8,7 +8,7 @@ import pytest
 
 from game import Card, judge
 from game.judge import DiffSpan, letter_diff, max_edits
-from game.swedish import definite_forms, dots_only, normalize, plural_forms
+from game.swedish import definite_forms, dots_only, normalize, plural_forms, spoken_words
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,32 @@ from game.swedish import definite_forms, dots_only, normalize, plural_forms
         ("museum", "ett", "museet"),
         ("bord", "", "bordet"),
         ("bil", "", "bilen"),
+        ("bi", "ett", "biet"),
+        ("frö", "ett", "fröet"),
+        ("paraply", "ett", "paraplyet"),
+        ("paraply", "ett", "paraplyt"),
+        ("konto", "ett", "kontot"),
+        ("dator", "en", "datorn"),
+        ("traktor", "en", "traktorn"),
+        ("tv", "en", "tvn"),  # written tv:n
+        ("kam", "en", "kammen"),
+        ("rum", "ett", "rummet"),
     ],
 )
 def test_definite_forms(word, article, expected):
     assert expected in definite_forms(word, article)
+
+
+@pytest.mark.parametrize(
+    ("word", "article", "not_a_form"),
+    [
+        ("bi", "ett", "bit"),  # a bit, another word
+        ("gran", "en", "grannen"),  # the neighbour
+        ("bar", "en", "barn"),  # a child: -ar takes -n only in words of two syllables
+    ],
+)
+def test_definite_forms_are_not_other_words(word, article, not_a_form):
+    assert not_a_form not in definite_forms(word, article)
 
 
 def test_no_definite_form_for_phrases():
@@ -45,6 +67,12 @@ def test_no_definite_form_for_phrases():
         ("äpple", "ett", "äpplen"),
         ("hus", "ett", "husen"),
         ("hund", "en", "hundarna"),
+        ("äpple", "ett", "äpplena"),
+        ("bi", "ett", "bina"),
+        ("fönster", "ett", "fönstren"),
+        ("mus", "en", "möss"),
+        ("bok", "en", "böckerna"),
+        ("person", "en", "personer"),  # the table's "son" does not reach into compounds
     ],
 )
 def test_plural_forms(word, article, expected):
@@ -95,3 +123,22 @@ def test_judgement_carries_the_diff_of_the_near_miss():
     assert j.matched == "hånd" and j.target == "hund"
     assert [s.kind for s in j.diff] == ["equal", "replace", "equal"]
     assert "*hånd*" in j.message and "*u*" in j.message
+
+
+@pytest.mark.parametrize(
+    ("heard", "said"),
+    [
+        ("Hund. Tack för att du tittade!", ["hund"]),
+        ("Textat av Svensktextning.nu", []),
+        ("Undertexter från Amara.org-gemenskapen", []),
+        ("[Musik] En hund (skratt) ♪", ["en", "hund"]),
+        ("Tack, en hund.", ["en", "hund"]),  # "tack" alone is a filler, not a subtitle line
+        ("Tack för att du tittade på hunden", ["på", "hunden"]),
+    ],
+)
+def test_spoken_words_drop_invented_lines_and_sound_tags(heard, said):
+    assert spoken_words(heard) == said
+
+
+def test_spoken_words_keep_a_filler_that_is_the_answer():
+    assert spoken_words("Tack!", keep=frozenset({"tack"})) == ["tack"]
