@@ -200,3 +200,83 @@ def test_practise_missed_words_after_a_round(server):
     player.predict("Test", True, api_name="/skip")
     screen = named(player.predict("Test", api_name="/practise_missed"))
     assert "Card 1 of 2" in screen["progress"]
+
+
+def test_model_status_tells_the_player_what_is_going_on():
+    loading: Future = Future()
+    assert "Loading the speech model" in app.Model(future=loading, name="m").status()
+    failed: Future = Future()
+    failed.set_exception(asr.ModelLoadError("Could not get the model 'x'."))
+    model = app.Model(future=failed, name="x")
+    assert model.get() is None
+    assert "could not load: Could not get the model 'x'." in model.status()
+    assert "Type your answers" in model.status()
+    assert "type your answers" in app.Model().status()
+
+
+def test_audio_without_a_model_keeps_the_round_going():
+    failed: Future = Future()
+    failed.set_exception(asr.ModelLoadError("offline"))
+    results = app._transcribe_all(app.Model(future=failed), [(16_000, voiced(1.0)), None])
+    assert "could not load" in results[0] and "Nothing was recorded" in results[1]
+
+
+def test_a_bad_recording_in_a_batch_spoils_only_itself(backend):
+    transcriber = asr.Transcriber(asr.TranscriberOptions(model="scripted"), backend)
+    done: Future = Future()
+    done.set_result(transcriber)
+    backend.queue.extend(["hund"])
+    good = (16_000, voiced(1.0))
+    too_long = (16_000, np.zeros(16_000 * 40, np.int16))
+    results = app._transcribe_all(app.Model(future=done), [good, too_long])
+    assert results[0].text == "hund" and "40.0 s long" in results[1]
+
+
+def zipped_deck(folder, target):
+    import zipfile
+
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in folder.rglob("*"):
+            archive.write(path, path.relative_to(folder.parent))
+    return target
+
+
+def test_a_teacher_uploads_a_deck_and_plays_it_at_once(server, make_deck, tmp_path):
+    from gradio_client import handle_file
+
+    player = client(server)
+    archive = zipped_deck(make_deck(), tmp_path / "djur.zip")
+    report, menu = player.predict([handle_file(str(archive))], "", api_name="/upload_deck")
+    choice = menu["value"]
+    assert report.startswith("### ✓ Testdjur: 3 cards") and choice == "Testdjur (uploaded)"
+    assert ["Testdjur (uploaded)"] * 2 in menu["choices"]
+    screen = named(player.predict(choice, api_name="/new_round"))
+    assert "Card 1 of 3" in screen["progress"]
+    screen = named(player.predict("en hund", choice, True, api_name="/answer_text"))
+    assert "feedback" in screen["feedback"]
+    other = client(server)  # another session does not see it
+    screen = named(other.predict("Test", api_name="/new_round"))
+    assert "Card 1 of 3" in screen["progress"] and screen["browser"]["round"]["deck"] == "Test"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "not a zip file"),
+        (b"image,answer\nsaknas.png,hund\n", "came without any pictures"),
+    ],
+)
+def test_a_bad_upload_is_explained(server, tmp_path, content, message):
+    from gradio_client import handle_file
+
+    path = tmp_path / ("deck.zip" if content.startswith(b"\x89") else "items.csv")
+    path.write_bytes(content)
+    report, _ = client(server).predict([handle_file(str(path))], "", api_name="/upload_deck")
+    assert report.startswith("### ✗") and message in report
+
+
+def test_saving_for_everyone_is_off_by_default(server):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="switched off"):
+        client(server).predict("Test", api_name="/save_deck")
