@@ -8,10 +8,12 @@ the browser (`gr.BrowserState`) and in `gr.State`; module level holds only read-
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import random
 import secrets
+import shutil
 import tempfile
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -94,6 +96,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         raise SystemExit("No valid deck found: check the decks with `python -m game check DIR`.")
     names = sorted(decks)
     voice_dir = options.work_dir / "voice"
+    pictures = _NeutralNames(options.work_dir / "pictures")
     upload_dir = options.work_dir / "uploads"
 
     def deck_for(key: str, uploaded: dict) -> game.Deck:
@@ -108,7 +111,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         return (
             data,
             data,
-            str(card.image) if card and card.image else None,
+            pictures.public(card.image) if card and card.image else None,
             render.progress_html(state),
             note,
             gr.update(visible=voice.can_speak(card) and not finished),
@@ -273,33 +276,36 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         pending = gr.State(None)
         gr.Markdown("# Säg det!\nSay the Swedish word for the picture.")
         with gr.Tab("Play"):
-            with gr.Row():
-                deck_key = gr.Dropdown(names, value=names[0], label="Deck", scale=3)
-                auto = gr.Checkbox(True, label="Next picture automatically", scale=2)
-            progress = gr.HTML()
+            deck_key = gr.Dropdown(names, value=names[0], label="Deck")
+            progress = gr.HTML(padding=False)
             picture = gr.Image(
-                type="filepath", show_label=False, height=340, interactive=False, elem_id="picture"
+                type="filepath",
+                show_label=False,
+                height=340,
+                interactive=False,
+                elem_id="picture",
+                buttons=["fullscreen"],  # no download: the file would name the answer
             )
-            feedback = gr.HTML()
+            feedback = gr.HTML(padding=False)
             with gr.Row():
                 mic = gr.Audio(
                     sources=["microphone", "upload"],
                     type="numpy",
-                    label="Say it (recording stops: answer sent)",
+                    label="Say the word: record, then stop",
                     scale=3,
                 )
             with gr.Row():
                 typed = gr.Textbox(
                     label="No microphone? Type it",
-                    placeholder="en hund",
+                    placeholder="Skriv ordet…",
                     scale=3,
                     submit_btn="Answer",
                 )
-            with gr.Row():
-                hint_btn = gr.Button("💡 Hint")
-                listen_btn = gr.Button("🔊 Listen")
-                skip_btn = gr.Button("⏭ Skip")
-                next_btn = gr.Button("Next ▶", variant="primary", visible=False)
+            with gr.Row(equal_height=True):
+                hint_btn = gr.Button("💡 Hint", min_width=70)
+                listen_btn = gr.Button("🔊 Listen", min_width=70)
+                skip_btn = gr.Button("⏭ Skip", min_width=70)
+                next_btn = gr.Button("Next ▶", variant="primary", visible=False, min_width=70)
             spoken = gr.Audio(autoplay=True, visible=False, label="The word")
             with gr.Column(visible=False) as summary_box:
                 summary = gr.HTML()
@@ -319,6 +325,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
                     practise_btn = gr.Button("Practise missed words")
             status = gr.Markdown(model.status())
             with gr.Accordion("Settings", open=False):
+                auto = gr.Checkbox(True, label="Next picture automatically after an answer")
                 reset_btn = gr.Button("Reset my progress", variant="stop")
             credits = gr.Markdown(_credits(decks[names[0]]))
         with gr.Tab("Decks"):
@@ -358,7 +365,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             max_batch_size=8,
             concurrency_limit=1,
             concurrency_id="model",
-        )
+        ).then(lambda: None, None, mic, api_name=False)  # ready to record the next answer
         hint_btn.click(lambda *a: step(game.hint, *a), play_inputs, screen_outputs, api_name="hint")
         skip_btn.click(lambda *a: step(game.skip, *a), play_inputs, screen_outputs, api_name="skip")
         next_btn.click(next_card, common, screen_outputs, api_name="next")
@@ -382,6 +389,27 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             api_name=False,
         )
     return demo
+
+
+class _NeutralNames:
+    """Copies of the pictures under names that do not give the answer away (hund.png → 3f2a….png).
+
+    The browser sees the file name in the picture's address; a learner could read the answer.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.known: dict[Path, str] = {}
+
+    def public(self, path: Path) -> str:
+        if path not in self.known:
+            digest = hashlib.sha1(path.read_bytes()).hexdigest()[:16]
+            target = self.folder / f"{digest}{path.suffix.lower()}"
+            if not target.exists():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            self.known[path] = str(target)
+        return self.known[path]
 
 
 def _typed(state: game.GameState, deck: game.Deck, text: str):
@@ -506,7 +534,6 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo(load_decks(*roots), model, options)
     demo.queue(default_concurrency_limit=8).launch(
         css=render.CSS,
-        theme=gr.themes.Soft(),
         allowed_paths=[str(r) for r in roots] + [str(options.work_dir)],
     )
 

@@ -114,32 +114,39 @@ def letter_diff(heard: str, expected: str) -> tuple[DiffSpan, ...]:
     return tuple(spans)
 
 
-def judge(card: Card, heard: str) -> Judgement:
-    """Judge a transcript of the learner's answer to `card`."""
+def judge(card: Card, heard: str, *, typed: bool = False) -> Judgement:
+    """Judge a transcript of the learner's answer to `card` (or what they typed, if `typed`)."""
     forms = swedish.answer_forms(card)
     keep = frozenset(
         w for answer in (card.answer, *card.accept) for w in swedish.normalize(answer).split()
     )
     tokens = swedish.spoken_words(heard, keep)[:MAX_WORDS]
     if not any(token not in swedish.ARTICLE_WORDS for token in tokens):
-        return _judgement(card, heard, Verdict.NO_SPEECH, Reason.EMPTY, None)
+        return _judgement(typed, card, heard, Verdict.NO_SPEECH, Reason.EMPTY, None)
     match = _best_match(tokens, forms)
     if match is None:
         guess = " ".join(t for t in tokens if t not in swedish.ARTICLE_WORDS)
         base = swedish.normalize(card.answer).replace(" ", "")
         wrong = _Match(9, Reason.DIFFERENT, 0, 0, guess, base, OSA.distance(guess, base))
-        return _judgement(card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong)
+        return _judgement(typed, card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong)
     if match.rank == 0:
         form = forms[match.target]
         said = _said_article(tokens, match.start)
         if form.article and said and said != form.article and match.reason is Reason.EXACT:
             return _judgement(
-                card, heard, Verdict.CLOSE, Reason.ARTICLE, match, said=said, right=form.display
+                typed,
+                card,
+                heard,
+                Verdict.CLOSE,
+                Reason.ARTICLE,
+                match,
+                said=said,
+                right=form.display,
             )
         if _extra_words(tokens, match, forms):
-            return _judgement(card, heard, Verdict.CLOSE, Reason.SEVERAL, match)
-        return _judgement(card, heard, Verdict.CORRECT, match.reason, match)
-    return _judgement(card, heard, Verdict.CLOSE, match.reason, match)
+            return _judgement(typed, card, heard, Verdict.CLOSE, Reason.SEVERAL, match)
+        return _judgement(typed, card, heard, Verdict.CORRECT, match.reason, match)
+    return _judgement(typed, card, heard, Verdict.CLOSE, match.reason, match)
 
 
 def _said_article(tokens: list[str], start: int) -> str:
@@ -218,6 +225,7 @@ def _extra_words(tokens: list[str], match: _Match, forms: Forms) -> int:
 
 
 def _judgement(
+    typed: bool,
     card: Card,
     heard: str,
     verdict: Verdict,
@@ -233,7 +241,7 @@ def _judgement(
     return Judgement(
         verdict=verdict,
         points=POINTS[verdict],
-        message=_message(card, reason, match, said, right or card.display, diff),
+        message=_message(card, reason, match, said, right or card.display, diff, typed),
         heard=heard,
         expected=card.display,
         reason=reason,
@@ -250,35 +258,46 @@ def _message(
     said: str,
     right: str,
     diff: tuple[DiffSpan, ...],
+    typed: bool = False,
 ) -> str:
     # A learner who was near the word, or listed guesses, tries again: the message must not
     # hand them the answer (the session shows it when the card is over).
     answer = f"*{card.display}*"
     heard = f"*{match.matched}*" if match else ""
     changed = [span for span in diff if span.kind != "equal"]
+    i_heard = "you wrote" if typed else "I heard"
     match reason:
         case Reason.EMPTY:
+            if typed:
+                return "There is no word in that: type the Swedish word for the picture."
             return "I didn't hear a word. Try again, a little louder and closer to the microphone."
         case Reason.EXACT:
             return f"Right: {answer}!"
         case Reason.DEFINITE:
-            return f"Right: {answer} (you said the definite form, {heard})."
+            return (
+                f"Right: {answer} (you {'wrote' if typed else 'said'} the definite form, {heard})."
+            )
         case Reason.ARTICLE:
             return f"Almost: it is *{right}*, not *{said}*."
         case Reason.DOTS:
             letters = ", ".join(
                 f"*{s.expected}*, not *{s.heard}*" for s in changed if s.expected or s.heard
             )
-            return f"Almost: I heard {heard}. Listen to the vowel: {letters}. It is {answer}."
+            listen = "Mind" if typed else "Listen to"
+            return f"Almost: {i_heard} {heard}. {listen} the vowel: {letters}. It is {answer}."
         case Reason.PLURAL:
             return f"Almost: {heard} is more than one. Say just one: {answer}."
         case Reason.SEVERAL:
-            return "I heard several words. Say just one: the word for the picture."
+            return (
+                f"{i_heard.capitalize()} several words. Just one, please: the word for the picture."
+            )
         case Reason.NEAR:
             if len(changed) == 1 and changed[0].kind == "replace" and len(changed[0].expected) == 1:
                 kind = "vowel" if swedish.is_vowel(changed[0].expected) else "letter"
-                return f"Almost: I heard {heard}: the {kind} should be *{changed[0].expected}*."
+                return f"Almost: {i_heard} {heard}: the {kind} should be *{changed[0].expected}*."
             off = match.distance if match else 0
-            return f"Almost: I heard {heard}, {_COUNT.get(off, off)} letter{'s' * (off != 1)} off."
+            return (
+                f"Almost: {i_heard} {heard}, {_COUNT.get(off, off)} letter{'s' * (off != 1)} off."
+            )
         case _:
-            return f"Not quite: I heard {heard}."
+            return f"Not quite: {i_heard} {heard}."

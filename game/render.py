@@ -137,7 +137,7 @@ CSS = """
                   letter-spacing: .05em; }
 .feedback .diff .ok { color: #1b7f3b; }
 .feedback .diff del { color: #b3261e; }
-.feedback .diff ins { color: #1b7f3b; text-decoration: underline; font-weight: bold; }
+.feedback .diff ins { color: #1a56db; text-decoration: underline; font-weight: bold; }
 .progress { font-size: 1.1em; }
 .summary table { width: 100%; border-collapse: collapse; }
 .summary td, .summary th { padding: .25em .5em; border-bottom: 1px solid #8884; text-align: left; }

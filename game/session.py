@@ -163,7 +163,7 @@ def answer(
     card = current_card(state, deck)
     if card is None or state.round is None:
         return state, Feedback("There is no card to answer: start a round.")
-    judgement = judge(card, heard)
+    judgement = judge(card, heard, typed=typed)
     turn = state.round.turn
     if judgement.verdict is Verdict.NO_SPEECH:
         return state, Feedback(judgement.message, judgement, tries_left=MAX_TRIES - turn.tries)

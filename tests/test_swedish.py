@@ -142,3 +142,20 @@ def test_spoken_words_drop_invented_lines_and_sound_tags(heard, said):
 
 def test_spoken_words_keep_a_filler_that_is_the_answer():
     assert spoken_words("Tack!", keep=frozenset({"tack"})) == ["tack"]
+
+
+@pytest.mark.parametrize(
+    ("heard", "spoken", "written"),
+    [
+        ("hånd", "I heard *hånd*", "you wrote *hånd*"),
+        ("katt", "Not quite: I heard *katt*", "Not quite: you wrote *katt*"),
+        ("hunden", "you said the definite form", "you wrote the definite form"),
+        ("katt hund", "I heard several words", "You wrote several words"),
+        ("öh", "I didn't hear a word", "There is no word in that"),
+    ],
+)
+def test_typed_answers_are_spoken_of_as_written(heard, spoken, written):
+    card = Card("hund", "en")
+    assert spoken in judge(card, heard).message
+    assert written in judge(card, heard, typed=True).message
+    assert judge(card, heard).verdict == judge(card, heard, typed=True).verdict

@@ -1,0 +1,287 @@
+"""The app in a real browser: headless Chromium through Playwright, with a fake microphone.
+
+Chromium's fake capture device loops a WAV of espeak-ng saying "hund", and the speech model is a
+real `asr` transcriber on a tiny offline Whisper that always hears "hund", so a recording goes the
+whole way: MediaRecorder, Gradio's upload, `stop_recording`, the model, the judge, the feedback.
+
+Needs Debian's `chromium` (`apt-get install chromium`) and `pip install playwright`; never
+`playwright install`. Without either, the tests skip.
+
+`SAGDET_SCREENSHOT=assets/screenshot.png python -m tests.test_browser` saves the README's
+screenshot: the default decks, a typed near miss and its feedback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+import soundfile
+
+import app
+import asr
+import game
+from tests.conftest import png_bytes, voiced
+from tests.whisper_tiny import cached_model
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1100, "height": 1000}
+TIMEOUT_MS = 30_000  # a cold page on a 2-core CI machine; a verdict takes well under a second
+RECORD_SECONDS = 2.0
+PROGRESS = re.compile(r"Card \d+ of \d+")
+
+
+def chromium_args(wav: Path) -> list[str]:
+    """A headless Chromium whose microphone is `wav` (looped), allowed without a prompt."""
+    return [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tiny_model(whisper_root: Path) -> app.Model:
+    """The app's model, ready: a real transcriber on a tiny Whisper that hears "hund"."""
+    path = cached_model(whisper_root, hears="hund")
+    transcriber = asr.load_transcriber(path, backend="transformers", device="cpu")
+    future: Future = Future()
+    future.set_result(transcriber)
+    return app.Model(future=future, name="tiny")
+
+
+@contextmanager
+def serve(decks: dict[str, game.Deck], model: app.Model, work_dir: Path) -> Iterator[str]:
+    """The app launched in-process as `main()` launches it (theme and CSS); yields its URL."""
+    options = app.AppOptions(secret="x" * 32, work_dir=work_dir)
+    demo = app.build_demo(decks, model, options)
+    _, url, _ = demo.queue().launch(
+        prevent_thread_lock=True,
+        server_name="127.0.0.1",
+        server_port=free_port(),
+        quiet=True,
+        ssr_mode=False,
+        css=game.render.CSS,
+        theme=gr.themes.Soft(),
+    )
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def write_answer_wav(path: Path, word: str = "hund") -> Path:
+    """`word` said by espeak-ng (a speech-like tone without it), 0.5 s of silence either side.
+
+    The silence keeps the word whole however the looping file lines up with the recording.
+    """
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        spoken = subprocess.run(
+            [espeak, "-v", "sv", "--stdout", word], check=True, capture_output=True
+        ).stdout
+        samples, rate = soundfile.read(io.BytesIO(spoken), dtype="float32")
+    else:
+        samples, rate = voiced(0.7), 16_000
+    pad = np.zeros(rate // 2, np.float32)
+    soundfile.write(path, np.concatenate([pad, samples, pad]), rate, subtype="PCM_16")
+    return path
+
+
+@contextmanager
+def chromium(wav: Path) -> Iterator[object]:
+    """Playwright's Chromium on Debian's binary, with `wav` as its microphone."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=chromium_args(wav)
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_game(browser, url: str, viewport: dict[str, int]):
+    """A new player (own context, so own browser storage) with the first picture shown."""
+    context = browser.new_context(permissions=["microphone"], viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    page.locator("#picture img").wait_for()
+    return page
+
+
+def progress(page) -> str:
+    return page.get_by_text(PROGRESS).inner_text()
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    pytest.importorskip(
+        "playwright.sync_api", reason="playwright is missing: pip install playwright"
+    )
+    wav = write_answer_wav(tmp_path_factory.mktemp("mic") / "hund.wav")
+    with chromium(wav) as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, whisper_root, browser):
+    image = tmp_path_factory.mktemp("pics") / "dog.png"
+    image.write_bytes(png_bytes(color="orange"))
+    deck = game.Deck("Test", (game.Card("hund", "en", image=image),))
+    work = tmp_path_factory.mktemp("work")
+    with serve({deck.name: deck}, tiny_model(whisper_root), work) as url:
+        yield url
+
+
+@pytest.fixture
+def new_page(browser, server) -> Iterator[Callable]:
+    contexts = []
+
+    def make(viewport: dict[str, int]):
+        page = open_game(browser, server, viewport)
+        contexts.append(page.context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def test_a_spoken_answer_on_a_phone(new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(PHONE)
+    before = progress(page)
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.wait_for_timeout(RECORD_SECONDS * 1000)
+    page.get_by_role("button", name="Stop", exact=True).click()  # stop sends the answer
+
+    feedback = page.locator(".feedback")
+    expect(feedback).to_contain_text("Right")
+    expect(feedback).to_contain_text("I heard")
+    expect(page.get_by_text(PROGRESS)).not_to_have_text(before)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_typed_answer(new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(DESKTOP)
+    before = progress(page)
+    box = page.get_by_label("No microphone? Type it")
+    box.fill("en hund")
+    box.press("Enter")
+
+    feedback = page.locator(".feedback")
+    expect(feedback).to_contain_text("Right")
+    expect(feedback).to_contain_text("You typed")
+    expect(page.get_by_text(PROGRESS)).not_to_have_text(before)
+    expect(box).to_have_value("")
+
+
+# ---------------------------------------------------------------------------------------------
+# The README screenshot
+
+
+def near_miss(card: game.Card) -> str:
+    """What a learner might type: the dots lost from å/ä/ö, else the last letter."""
+    undotted = card.answer.translate(str.maketrans("åäöÅÄÖ", "aaoAAO"))
+    word = undotted if undotted != card.answer else card.answer[:-1]
+    return f"{card.article} {word}".strip()
+
+
+def shown_card(page, deck: game.Deck) -> game.Card | None:
+    """The card whose picture the page shows, found by the picture's bytes, not its URL."""
+    body = page.request.get(page.locator("#picture img").get_attribute("src")).body()
+    digest = hashlib.sha256(body).hexdigest()
+    for card in deck.cards:
+        if card.image and hashlib.sha256(card.image.read_bytes()).hexdigest() == digest:
+            return card
+    return None
+
+
+def save_png(data: bytes, path: Path, max_bytes: int = 400_000) -> None:
+    """Save a screenshot as small as Pillow makes it; 256 colours if that is still too big."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, optimize=True)
+    if path.stat().st_size > max_bytes:
+        image.quantize(256, dither=Image.Dither.NONE).save(path, optimize=True)
+
+
+def save_screenshot(path: Path, seed: int = 1) -> None:
+    """The game in use on a desktop: the default decks, a near miss typed, its feedback."""
+    from playwright.sync_api import expect
+
+    decks = app.load_decks(app.DEFAULT_DECKS)
+    with tempfile.TemporaryDirectory(prefix="sag-det-shot-") as tmp:
+        tmp_dir = Path(tmp)
+        model = tiny_model(tmp_dir / "whisper")
+        wav = write_answer_wav(tmp_dir / "hund.wav")
+        with serve(decks, model, tmp_dir / "work") as url, chromium(wav) as browser:
+            random.seed(seed)  # the app draws rounds from `random`: the same picture every time
+            page = open_game(browser, url, DESKTOP)
+            deck = decks[page.get_by_label("Deck").input_value()]
+            card = shown_card(page, deck)
+            box = page.get_by_label("No microphone? Type it")
+            box.fill(near_miss(card) if card else "en hunnd")
+            box.press("Enter")
+            expect(page.locator(".feedback .verdict")).to_be_visible()
+            page.locator("body").hover(position={"x": 5, "y": 5})  # no hover highlight
+            page.wait_for_timeout(500)  # the feedback's fade-in
+            # Down to the Hint, Listen and Skip buttons: the play screen without the footer.
+            buttons = page.get_by_role("button", name="Skip").bounding_box()
+            height = buttons["y"] + buttons["height"] + 12
+            clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": height}
+            save_png(page.screenshot(full_page=True, clip=clip), path)
+    log.info("saved %s (%d bytes): %s", path, path.stat().st_size, card and card.display)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    target = os.environ.get("SAGDET_SCREENSHOT")
+    if not target:
+        sys.exit("Set SAGDET_SCREENSHOT=path, e.g. assets/screenshot.png")
+    save_screenshot(Path(target))
