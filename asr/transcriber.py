@@ -230,6 +230,13 @@ def _make_backend(options: TranscriberOptions) -> Backend:
         return cls(options.model, options.device, options.precision, options.max_new_tokens)
     except ModelLoadError:
         raise
+    except RuntimeError as e:  # torch.cuda.OutOfMemoryError and CTranslate2's allocator errors
+        if "out of memory" not in str(e).lower():
+            raise
+        raise ModelLoadError(
+            f"Out of memory loading {options.model} on {options.device}: choose a smaller model "
+            "(kb-base, kb-tiny) or the ctranslate2 backend with int8."
+        ) from e
     except MemoryError as e:
         raise ModelLoadError(
             f"Out of memory loading {options.model}: choose a smaller model (kb-base, kb-tiny) "

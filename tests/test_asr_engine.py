@@ -240,3 +240,25 @@ def test_cli_transcribes_a_file(whisper_root, tmp_path, capsys):
     assert "\thund\t" in capsys.readouterr().out
     assert main(["transcribe", str(tmp_path / "saknas.wav"), "--model", str(model)]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), ModelLoadError),
+        (MemoryError(), ModelLoadError),
+        (RuntimeError("some other failure"), RuntimeError),
+    ],
+)
+def test_out_of_memory_says_what_to_do(monkeypatch, error, expected):
+    import asr.transcriber as module
+
+    class Exploding:
+        def __init__(self, *args):
+            raise error
+
+    monkeypatch.setattr(module, "TransformersBackend", Exploding)
+    with pytest.raises(expected) as info:
+        load_transcriber("/tmp", "transformers", "cpu")
+    if expected is ModelLoadError:
+        assert "smaller model" in str(info.value)
