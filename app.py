@@ -528,6 +528,7 @@ def main(argv: list[str] | None = None) -> None:
     model = Model(name=args.model)
     if not args.no_model:
         model.future = asr.load_in_background(args.model, args.backend, args.device)
+        model.future.add_done_callback(lambda _: log.info("%s", model.status()))
     options = AppOptions(
         decks_dir=args.decks, allow_saving_decks=args.allow_saving_decks, secret=browser_secret()
     )
