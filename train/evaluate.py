@@ -1,0 +1,184 @@
+"""`python -m train evaluate`: WER and CER of a model on a data set, orthographic and normalised.
+
+The model runs through `asr`'s own backends (transformers or CTranslate2): Swedish, transcribe,
+greedy, one decode per clip, as the game runs it, so the numbers are the game's. Clips longer than
+the model's window are left out and counted, as in training.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from train.data import SAMPLE_RATE, Source, open_source
+from train.errors import TrainError
+from train.metrics import Scores, score
+from train.options import EvaluateOptions
+from train.text import clean_transcript
+
+log = logging.getLogger(__name__)
+
+PROMPT_TOKENS = 4  # <|startoftranscript|><|sv|><|transcribe|><|notimestamps|>
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """One model on one split of one data set."""
+
+    model: str
+    dataset: str
+    split: str
+    backend: str
+    scores: Scores
+    left_out: dict[str, int] = field(default_factory=dict)
+    """Clips not scored, by reason (e.g. longer than the window)."""
+    seconds: float = 0.0
+    examples: list[dict[str, str]] = field(default_factory=list)
+    """The first few {"reference", "hypothesis"} pairs, for a person to read."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("scores"))  # flat: the numbers sit at the top of the file
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalResult:
+        data = dict(data)
+        scores = Scores(**{k: data.pop(k) for k in Scores.__dataclass_fields__ if k in data})
+        return cls(scores=scores, **data)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> EvalResult:
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            raise TrainError(f"{path} is not an evaluation result of `train evaluate`: {e}") from e
+
+    def summary(self) -> str:
+        s = self.scores
+        return (
+            f"{self.model} on {self.dataset} ({self.split}, {s.n} clips): WER {s.wer:.2f}, "
+            f"CER {s.cer:.2f} (orthographic WER {s.wer_orthographic:.2f}, "
+            f"CER {s.cer_orthographic:.2f})"
+        )
+
+
+def load_recognizer(model: str, backend: str, device: str, max_new_tokens: int) -> Any:
+    """An `asr` backend for `model`: `.decode(list of 16 kHz arrays)` and `.window_seconds`."""
+    from asr.backends import CTranslate2Backend, TransformersBackend
+    from asr.errors import ModelLoadError
+
+    if device == "auto":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if backend == "ctranslate2":
+        cls, precision = CTranslate2Backend, ("int8" if device == "cpu" else "fp16")
+    else:
+        cls, precision = TransformersBackend, ("fp32" if device == "cpu" else "fp16")
+    try:
+        recognizer = cls(model, device, precision, max_new_tokens)
+    except ModelLoadError as e:
+        raise TrainError(str(e)) from e
+    limit = _max_target_positions(recognizer, model)
+    if limit and max_new_tokens + PROMPT_TOKENS > limit:
+        recognizer.max_new_tokens = limit - PROMPT_TOKENS  # generate() refuses more
+    return recognizer
+
+
+def _max_target_positions(recognizer: Any, model: str) -> int | None:
+    config = getattr(getattr(recognizer, "model", None), "config", None)
+    if hasattr(config, "max_target_positions"):
+        return config.max_target_positions
+    path = Path(model) / "config.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8")).get("max_target_positions")
+    return None
+
+
+def evaluate_model(
+    recognizer: Any,
+    source: Source,
+    split: str,
+    *,
+    model_name: str,
+    backend: str,
+    batch_size: int = 16,
+    keep_examples: int = 20,
+) -> EvalResult:
+    """Transcribe every clip of `split` that fits the model's window and score the lot."""
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    limit = recognizer.window_seconds * SAMPLE_RATE
+    references: list[str] = []
+    hypotheses: list[str] = []
+    left_out: Counter[str] = Counter()
+    batch: list[tuple[Any, str]] = []
+
+    def flush() -> None:
+        decoded = recognizer.decode([audio for audio, _ in batch])
+        hypotheses.extend(d.text for d in decoded)
+        references.extend(text for _, text in batch)
+        batch.clear()
+
+    progress = tqdm(desc=f"evaluating on {source} ({split})", unit="clip", leave=False)
+    for utterance in source.examples(split):
+        progress.update()
+        text = clean_transcript(utterance.text)
+        if len(utterance.audio) > limit:
+            left_out[f"longer than the {recognizer.window_seconds:g} s window"] += 1
+        elif not text:
+            left_out["empty transcript"] += 1
+        else:
+            batch.append((utterance.audio, text))
+            if len(batch) == batch_size:
+                flush()
+    if batch:
+        flush()
+    progress.close()
+    if not references:
+        raise TrainError(f"Nothing to score in split {split!r} of {source} ({dict(left_out)}).")
+    pairs = zip(references[:keep_examples], hypotheses[:keep_examples], strict=True)
+    return EvalResult(
+        model=model_name,
+        dataset=str(source),
+        split=split,
+        backend=backend,
+        scores=score(references, hypotheses),
+        left_out=dict(left_out),
+        seconds=round(time.perf_counter() - started, 2),
+        examples=[{"reference": r, "hypothesis": h} for r, h in pairs],
+    )
+
+
+def evaluate(options: EvaluateOptions) -> EvalResult:
+    source = open_source(options.dataset)
+    recognizer = load_recognizer(
+        options.model, options.backend, options.device, options.max_new_tokens
+    )
+    result = evaluate_model(
+        recognizer,
+        source,
+        options.split,
+        model_name=options.model,
+        backend=options.backend,
+        batch_size=options.batch_size,
+        keep_examples=options.examples,
+    )
+    if options.output:
+        result.save(options.output)
+        log.info("wrote %s", options.output)
+    return result

@@ -1,0 +1,130 @@
+"""From utterances to what the model trains on: log-mel features, label ids, padded batches.
+
+Features are computed as examples are read (on the fly, in dataloader workers if asked), never
+stored: a pre-computed Common Voice train set would be ~1 MB of features per clip.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from train.data import SAMPLE_RATE, Source
+from train.errors import TrainError
+from train.text import clean_transcript
+
+log = logging.getLogger(__name__)
+
+
+def encode_labels(tokenizer: Any, text: str) -> list[int]:
+    """Label ids: the Swedish/transcribe prompt, the text, <|endoftext|>.
+
+    The text gets a leading space: Whisper was pre-trained on text that starts with one, so the
+    first word is the same token it would be mid-sentence (" hund", not "hund").
+    """
+    return tokenizer(" " + text).input_ids
+
+
+class SpeechStream(torch.utils.data.IterableDataset):
+    """Training or evaluation examples of one split, read and featurised as they are needed.
+
+    Clips longer than the model's window are left out (the encoder would never hear their end,
+    and a transcript it cannot hear teaches it to make words up), and so are empty transcripts
+    and transcripts longer than `max_label_tokens`; each pass logs how many. `seed` shuffles,
+    differently in every epoch (`set_epoch`, which the Trainer calls); None keeps the order, as
+    evaluation needs. Dataloader workers each read their own share of the split.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        split: str,
+        processor: Any,
+        *,
+        window_seconds: float,
+        max_label_tokens: int,
+        seed: int | None = None,
+    ) -> None:
+        self.source, self.split, self.processor = source, split, processor
+        self.window_seconds = window_seconds
+        self.max_label_tokens = max_label_tokens
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        worker = torch.utils.data.get_worker_info()
+        shard = (worker.id, worker.num_workers) if worker else (0, 1)
+        seed = None if self.seed is None else self.seed + self.epoch
+        counts: Counter[str] = Counter()
+        for utterance in self.source.examples(self.split, seed=seed, shard=shard):
+            example, why = self.featurise(utterance.audio, utterance.text)
+            counts[why] += 1
+            if example is None and counts[why] == 1 and self.epoch == 0:
+                log.info("left out %s: %s (more are counted, not named)", utterance.key, why)
+            if example is not None:
+                yield example
+        self._report(counts, alone=shard[1] == 1)
+
+    def featurise(self, audio: np.ndarray, text: str) -> tuple[dict | None, str]:
+        """(example, "used"), or (None, why it is left out)."""
+        if len(audio) > self.window_seconds * SAMPLE_RATE:
+            return None, f"longer than the {self.window_seconds:g} s window"
+        text = clean_transcript(text)
+        if not text:
+            return None, "empty transcript"
+        labels = encode_labels(self.processor.tokenizer, text)
+        if len(labels) > self.max_label_tokens:
+            return None, f"transcript over {self.max_label_tokens} tokens"
+        features = self.processor.feature_extractor(
+            audio, sampling_rate=SAMPLE_RATE, return_tensors="np"
+        ).input_features[0]
+        return {"input_features": features.astype(np.float32), "labels": labels}, "used"
+
+    def _report(self, counts: Counter[str], alone: bool) -> None:
+        used = counts.pop("used", 0)
+        left_out = ", ".join(f"{n} {why}" for why, n in counts.items()) or "none"
+        log.log(
+            logging.INFO if self.epoch == 0 else logging.DEBUG,  # once is enough to read
+            "read %s split %r (epoch %d): %d examples used; left out: %s",
+            self.source, self.split, self.epoch, used, left_out,
+        )  # fmt: skip
+        if not used and alone:  # a worker's share may be empty; the whole split may not
+            raise TrainError(
+                f"No usable examples in split {self.split!r} of {self.source} (left out: "
+                f"{left_out}). Check the split, or use a longer --audio-window."
+            )
+
+
+@dataclass
+class SpeechCollator:
+    """Pads a list of examples into a batch the model takes.
+
+    Features all have the window's length already (the extractor pads every clip to it), so
+    they are stacked. Labels differ in length: they are padded with -100, the index PyTorch's
+    cross-entropy ignores, so padding adds nothing to the loss (padding with <|endoftext|> would
+    teach the model to say it again and again).
+    """
+
+    decoder_start_token_id: int
+
+    def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        features = torch.from_numpy(np.stack([e["input_features"] for e in examples]))
+        longest = max(len(e["labels"]) for e in examples)
+        labels = torch.full((len(examples), longest), -100, dtype=torch.long)
+        for row, example in enumerate(examples):
+            labels[row, : len(example["labels"])] = torch.tensor(example["labels"])
+        # The model builds its decoder input by shifting the labels right and putting
+        # <|startoftranscript|> first; a label sequence that starts with it already would have
+        # it twice, so the tokenizer's copy goes.
+        if (labels[:, 0] == self.decoder_start_token_id).all():
+            labels = labels[:, 1:]
+        return {"input_features": features, "labels": labels}
