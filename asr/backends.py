@@ -112,8 +112,9 @@ class TransformersBackend:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", UserWarning)
+                # inplace: a copy would hold the fp32 and int8 weights at once (twice the peak).
                 self.model = torch.ao.quantization.quantize_dynamic(
-                    self.model, {torch.nn.Linear}, dtype=torch.qint8
+                    self.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
                 )
         repair_generation_config(self.model.generation_config, self.tokenizer)
         config = self.model.config
@@ -160,7 +161,7 @@ class CTranslate2Backend:
         from tokenizers import Tokenizer
 
         compute_type = {"int8": "int8", "fp16": "float16"}.get(precision, "float32")
-        path = models.ct2_dir(model, "int8" if device == "cpu" else "float16")
+        path = models.ct2_dir(model, {"int8": "int8", "fp16": "float16"}.get(precision, "float32"))
         self.device = device
         self.precision = precision
         self.max_new_tokens = max_new_tokens
@@ -188,7 +189,9 @@ class CTranslate2Backend:
             storage,
             [self.prompt] * len(batch),
             beam_size=1,
-            max_length=self.max_new_tokens + len(self.prompt),
+            # CTranslate2 decodes at most min(max_length / 2, max_length - prompt + 1) tokens
+            # for Whisper (OpenNMT/CTranslate2#1856): ask for enough to get max_new_tokens.
+            max_length=max(2 * self.max_new_tokens, self.max_new_tokens + len(self.prompt) - 1),
             suppress_blank=True,
         )
         results = []

@@ -219,6 +219,18 @@ def test_a_typed_answer(new_page):
     expect(box).to_have_value("")
 
 
+def test_a_reload_keeps_the_round_in_the_browser(new_page):
+    from playwright.sync_api import expect
+
+    page = new_page(DESKTOP)
+    page.get_by_role("button", name="💡 Hint").click()
+    expect(page.locator(".feedback")).to_contain_text("h _ _ _")
+    page.wait_for_timeout(500)  # the browser state is written after the step
+    page.reload()
+    page.locator("#picture img").wait_for()
+    expect(page.locator(".feedback")).to_contain_text("Welcome back")
+
+
 # ---------------------------------------------------------------------------------------------
 # The README screenshot
 
