@@ -135,7 +135,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             size=options.round_size,
             only=only,
         )
-        return screen(state, deck, None, render.emphasis(note))
+        return screen(state, deck, None, render.note_html(note))
 
     def on_load(browser, key, uploaded):
         """A new page: pick up the progress kept in this browser (rounds go on after a reload)."""
@@ -143,7 +143,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         deck = deck_for(key, uploaded)
         state = restore(stored, deck)
         if state.round and state.round.deck == deck.name and not state.round.finished:
-            return screen(state, deck, None, "Welcome back: your round goes on.")
+            return screen(state, deck, None, render.note_html("Welcome back: your round goes on."))
         return begin(stored, key, uploaded)
 
     def practise(stored, key, uploaded):
@@ -156,7 +156,8 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         deck = deck_for(key, uploaded)
         state = restore(stored, deck)
         if pending:  # the learner looks at a finished card: a new answer waits for "Next"
-            return screen(state, deck, pending, "Press <b>Next</b> for the next picture.")
+            note = render.note_html("Press *Next* for the next picture.")
+            return screen(state, deck, pending, note)
         before = game.current_card(state, deck)
         state, feedback = action(state, deck, *args)
         note = render.feedback_html(feedback, **(extra or {}))
@@ -189,7 +190,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         ):
             if isinstance(audio_result, str):  # a message instead of a transcript
                 deck = deck_for(key, uploaded)
-                note = f"<div class='feedback'>{render.emphasis(audio_result)}</div>"
+                note = render.note_html(audio_result)
                 rows.append(screen(restore(stored, deck), deck, pending, note))
                 continue
             extra = {"heard": audio_result.text, "seconds": audio_result.seconds}

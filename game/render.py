@@ -34,6 +34,11 @@ def emphasis(text: str) -> str:
     return _EMPHASIS.sub(r"<b>\1</b>", html.escape(text)).replace("\n", "<br>")
 
 
+def note_html(text: str) -> str:
+    """A plain message in the feedback box (no verdict): "Welcome back", "Nothing was recorded"."""
+    return f"<div class='feedback'>{emphasis(text)}</div>"
+
+
 def diff_html(diff: tuple[DiffSpan, ...]) -> str:
     """What was heard, letter by letter: wrong letters struck out, missing ones added."""
     parts = []
@@ -62,7 +67,7 @@ def feedback_html(
         return ""
     judgement: Judgement | None = feedback.judgement
     if judgement is None:
-        return f"<div class='feedback'>{emphasis(feedback.message)}</div>"
+        return note_html(feedback.message)
     verdict = judgement.verdict
     colour = COLOURS[verdict]
     lines = [

@@ -167,7 +167,9 @@ def test_manual_next_keeps_the_finished_card_until_next(server):
     first = named(player.predict("Test", api_name="/new_round"))
     screen = named(player.predict("Test", False, api_name="/skip"))
     assert screen["picture"] == first["picture"] and "The answer is" in screen["feedback"]
-    assert named(player.predict("Test", False, api_name="/hint"))["feedback"].startswith("Press")
+    assert named(player.predict("Test", False, api_name="/hint"))["feedback"].startswith(
+        "<div class='feedback'>Press"
+    )
     after = named(player.predict("Test", api_name="/next"))
     assert after["picture"] != first["picture"] and "Card 2 of 3" in after["progress"]
 
