@@ -61,7 +61,9 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
     for row in rows:
         p50, p90 = float(row["p50 s"]), float(row["p90 s"])
         assert 0 < p50 <= p90
-        assert float(row["vs baseline"]) == pytest.approx(p50 / baselines[row["window"]], abs=0.01)
+        # The table prints p50 to 3 decimals and the ratio to 2: allow for both roundings.
+        ratio = p50 / baselines[row["window"]]
+        assert float(row["vs baseline"]) == pytest.approx(ratio, abs=0.011, rel=0.03)
         assert float(row["peak MB (total)"]) > float(row["peak MB (model)"]) > 0
         assert (row["tokens"], row["beams"]) == ("4", "1"), row  # the same decoding everywhere
         assert row["encoder runs"] == "1", row  # one decode per call, the baseline included
