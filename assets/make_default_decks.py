@@ -12,7 +12,8 @@ Each deck folder gets exactly: ``deck.toml``, ``items.csv`` and the PNGs.
     python assets/make_default_decks.py                # rebuild assets/decks/
     python assets/make_default_decks.py --out /tmp/decks --size 256
 
-The table below is the single source of truth: edit it and run the script.
+The table below is the single source of truth: edit it and run the script. It needs
+``pip install cairosvg`` and npm (neither is needed to play or to run the tests).
 """
 
 from __future__ import annotations
