@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
-from train_data import WORDS, cached_word_folder, speak
+from train_data import WORDS, cached_word_folder, fresh_asr, one_torch_thread, speak
 from whisper_tiny import cached_model
 
 import asr
@@ -24,6 +22,8 @@ from train.export import model_card, push
 from train.metrics import Scores
 
 HUND_WER = 100 * 14 / 16
+
+AUTOUSE = (fresh_asr, one_torch_thread)  # train_data fixtures, applied to every test here
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +39,6 @@ def hears_hund(whisper_root: Path) -> Path:
 @pytest.fixture(scope="module")
 def hears_katt(whisper_root: Path) -> Path:
     return cached_model(whisper_root, words=WORDS, hears="katt")
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Train on one thread: on a busy 2-core machine, two threads spinning at OpenMP barriers
-    made the learning test 4x slower (79 s against 21 s measured); idle, one costs little."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def fresh_asr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SAGDET_CACHE", str(tmp_path / "asr-cache"))
-    yield
-    asr.clear_cache()
 
 
 @pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from train_data import TEST_VOICES, WORDS, cached_word_folder, has_espeak, speak
+from train_data import (
+    TEST_VOICES,
+    WORDS,
+    cached_word_folder,
+    fresh_asr,
+    has_espeak,
+    one_torch_thread,
+    speak,
+)
 from whisper_tiny import cached_model
 
 import asr
@@ -33,6 +40,8 @@ FAST = {  # a few steps of a tiny model; each test overrides what it is about
     "save_total_limit": None,
 }
 
+AUTOUSE = (fresh_asr, one_torch_thread)  # train_data fixtures, applied to every test here
+
 
 @pytest.fixture(scope="module")
 def words(whisper_root: Path) -> Path:
@@ -43,23 +52,6 @@ def words(whisper_root: Path) -> Path:
 @pytest.fixture(scope="module")
 def base16(whisper_root: Path) -> Path:
     return cached_model(whisper_root, words=WORDS)
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Train on one thread: on a busy 2-core machine, two threads spinning at OpenMP barriers
-    made the learning test 4x slower (79 s against 21 s measured); idle, one costs little."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(autouse=True)
-def fresh_asr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SAGDET_CACHE", str(tmp_path / "asr-cache"))  # CTranslate2 conversions
-    yield
-    asr.clear_cache()
 
 
 def options(words: Path, base: Path, out: Path, **overrides: object) -> FinetuneOptions:

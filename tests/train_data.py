@@ -12,11 +12,15 @@ import csv
 import io
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile
+import torch
+
+import asr
 
 WORDS: tuple[str, ...] = ("hund", "katt", "äpple", "båt", "häst", "bil", "hus", "sol")
 # (speed in words per minute, pitch 0-99): nine voices to learn from, two never heard in training
@@ -117,3 +121,22 @@ def cached_word_folder(root: Path, name: str = "words", **kwargs: object) -> Pat
     word_folder(partial, **kwargs)  # type: ignore[arg-type]
     partial.rename(target)
     return target
+
+
+# Autouse fixtures for the train tests: import them into a test module to apply them there.
+@pytest.fixture(autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Train on one thread: on a busy 2-core machine, two threads spinning at OpenMP barriers
+    made the learning test 4x slower (79 s against 21 s measured); idle, one costs little."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def fresh_asr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A private conversion cache per test, and no transcriber kept between tests."""
+    monkeypatch.setenv("SAGDET_CACHE", str(tmp_path / "asr-cache"))
+    yield
+    asr.clear_cache()
