@@ -536,6 +536,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo(load_decks(*roots), model, options)
     demo.queue(default_concurrency_limit=8).launch(
         css=render.CSS,
+        max_file_size="100mb",  # a deck zip; recordings are far smaller
         allowed_paths=[str(r) for r in roots] + [str(options.work_dir)],
     )
 
