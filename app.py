@@ -112,7 +112,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             data,
             data,
             pictures.public(card.image) if card and card.image else None,
-            render.progress_html(state),
+            render.progress_html(state, showing_finished=bool(pending)),
             note,
             gr.update(visible=voice.can_speak(card) and not finished),
             gr.update(visible=bool(pending)),

@@ -95,12 +95,12 @@ def feedback_html(
     return "".join(lines)
 
 
-def progress_html(state: GameState) -> str:
-    """Card n of N, score and streak."""
+def progress_html(state: GameState, *, showing_finished: bool = False) -> str:
+    """Card n of N, score and streak; n is the card on screen (the finished one until "Next")."""
     round_ = state.round
     if round_ is None:
         return ""
-    done = min(round_.position + 1, len(round_.queue))
+    done = min(round_.position + (0 if showing_finished else 1), len(round_.queue))
     streak = f" · 🔥 {round_.streak}" if round_.streak >= 2 else ""
     return (
         f"<div class='progress'>Card {done} of {len(round_.queue)} · "

@@ -167,6 +167,7 @@ def test_manual_next_keeps_the_finished_card_until_next(server):
     first = named(player.predict("Test", api_name="/new_round"))
     screen = named(player.predict("Test", False, api_name="/skip"))
     assert screen["picture"] == first["picture"] and "The answer is" in screen["feedback"]
+    assert "Card 1 of 3" in screen["progress"]  # still the finished card until "Next"
     assert named(player.predict("Test", False, api_name="/hint"))["feedback"].startswith(
         "<div class='feedback'>Press"
     )
