@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asr import bench
+from asr import bench, bench_worker
 
 QUICK = ["--quick", "--runs", "2", "--tokens", "4", "--windows", "30,5", "--retries", "0"]
 
@@ -28,9 +28,9 @@ def table_rows(report: str) -> list[dict[str, str]]:
 
 
 def test_tokenizer_has_whisper_ids() -> None:
-    tokenizer = bench.build_tokenizer()
+    tokenizer = bench_worker.build_tokenizer()
     ids = tokenizer.convert_tokens_to_ids
-    assert len(tokenizer) == bench.VOCAB_SIZE
+    assert len(tokenizer) == bench_worker.VOCAB_SIZE
     assert [ids("<|endoftext|>"), ids("<|startoftranscript|>"), ids("<|sv|>")] == [
         50257,
         50258,
