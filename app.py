@@ -102,9 +102,13 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
     def deck_for(key: str, uploaded: dict) -> game.Deck:
         return uploaded.get(key) or decks.get(key) or decks[names[0]]
 
+    def on_screen(state: game.GameState, deck: game.Deck, pending: str | None):
+        """The card the learner sees: the finished one until "Next", else the current one."""
+        return deck.card(pending) if pending else game.current_card(state, deck)
+
     def screen(state: game.GameState, deck: game.Deck, pending: str | None, note: str) -> tuple:
         """Everything the play tab shows, in the order of `screen_outputs`."""
-        card = deck.card(pending) if pending else game.current_card(state, deck)
+        card = on_screen(state, deck, pending)
         finished = state.round is not None and state.round.finished and not pending
         summary = game.summary(state) if finished else None
         data = game.to_dict(state)
@@ -139,12 +143,11 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
 
     def on_load(browser, key, uploaded):
         """A new page: pick up the progress kept in this browser (rounds go on after a reload)."""
-        stored = browser
         deck = deck_for(key, uploaded)
-        state = restore(stored, deck)
+        state = restore(browser, deck)
         if state.round and state.round.deck == deck.name and not state.round.finished:
             return screen(state, deck, None, render.note_html("Welcome back: your round goes on."))
-        return begin(stored, key, uploaded)
+        return begin(browser, key, uploaded)
 
     def practise(stored, key, uploaded):
         deck = deck_for(key, uploaded)
@@ -214,7 +217,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
 
     def listen(stored, key, uploaded, pending):
         deck = deck_for(key, uploaded)
-        card = deck.card(pending) if pending else game.current_card(restore(stored, deck), deck)
+        card = on_screen(restore(stored, deck), deck, pending)
         path = voice.word_audio(card, voice_dir) if card else None
         if path is None:
             raise gr.Error("No recording of this word, and speech synthesis is not installed.")

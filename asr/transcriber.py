@@ -111,19 +111,10 @@ class Transcriber:
         """
         start = time.perf_counter()
         limit = min(self.options.max_seconds, self.window_seconds)
-        why = (
-            f"the model hears {self.window_seconds:.0f} s at most"
-            if limit < self.options.max_seconds
-            else ""
-        )
-        clips = []
-        for item in batch:
-            try:
-                clips.append(audio_mod.prepare(item, sample_rate, self.options.max_seconds))
-            except AudioTooLong as e:
-                raise AudioTooLong(e.seconds, self.options.max_seconds) from None
+        clips = [audio_mod.prepare(item, sample_rate, self.options.max_seconds) for item in batch]
         for clip in clips:
             if clip.speech and len(clip.samples) > limit * audio_mod.SAMPLE_RATE:
+                why = f"the model hears {self.window_seconds:.0f} s at most"
                 raise AudioTooLong(len(clip.samples) / audio_mod.SAMPLE_RATE, limit, why)
         speech = [i for i, clip in enumerate(clips) if clip.speech]
         decoded = {}
@@ -134,16 +125,16 @@ class Transcriber:
                 outputs = self.backend.decode([clips[i].samples for i in speech])
                 model_seconds = time.perf_counter() - model_start
             decoded = dict(zip(speech, outputs, strict=True))
-        elapsed = time.perf_counter() - start
-        results = []
+        heard: list[tuple[str, float, str]] = []  # text, model seconds, no-speech reason
         for i, clip in enumerate(clips):
             if i not in decoded:
-                results.append(self._result("", elapsed, 0.0, clip.reason))
+                heard.append(("", 0.0, clip.reason))
                 continue
             text = collapse_repeats(decoded[i].text, cut=decoded[i].hit_limit)
             reason = "hallucination" if is_hallucination(text) else ("empty" if not text else "")
-            results.append(self._result("" if reason else text, elapsed, model_seconds, reason))
-        return results
+            heard.append(("" if reason else text, model_seconds, reason))
+        elapsed = time.perf_counter() - start  # the whole call, clean-up of the text included
+        return [self._result(text, elapsed, seconds, reason) for text, seconds, reason in heard]
 
     def _result(self, text: str, seconds: float, model_seconds: float, reason: str) -> Transcript:
         return Transcript(
