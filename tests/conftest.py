@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,3 +81,22 @@ def voiced(seconds: float = 1.0, rate: int = 16_000, pitch: float = 150.0) -> np
         0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)
     )
     return (0.3 * wave * envelope).astype(np.float32)
+
+
+@pytest.fixture
+def zip_opens(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """Call it once the test's zips are written: it lists every zip member opened from then on
+    (to prove a bomb is refused before anything is unpacked)."""
+
+    def start() -> list[str]:
+        opened: list[str] = []
+        real_open = zipfile.ZipFile.open
+
+        def spy_open(self: zipfile.ZipFile, member: zipfile.ZipInfo | str, *args, **kwargs):
+            opened.append(member.filename if isinstance(member, zipfile.ZipInfo) else member)
+            return real_open(self, member, *args, **kwargs)
+
+        monkeypatch.setattr(zipfile.ZipFile, "open", spy_open)
+        return opened
+
+    return start

@@ -10,6 +10,7 @@ import sqlite3
 import tomllib
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -367,18 +368,11 @@ def test_hostile_media_names_land_inside_the_deck(tmp_path: Path) -> None:
     assert (out / "items.png").read_bytes() == media["items.csv"]
 
 
-def test_zip_bomb_member_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_zip_bomb_member_is_refused(tmp_path: Path, zip_opens: Callable[[], list[str]]) -> None:
     bomb = b"\x00" * (anki.MAX_MEMBER_BYTES + 1)  # deflates to ~50 KB
     notes = [GOOD, ['<img src="bomb.png">', "bomb", ""]]
     apkg = make_apkg(tmp_path / "a.apkg", notes, {"good.png": picture(), "bomb.png": bomb})
-    opened: list[str] = []
-    real_open = zipfile.ZipFile.open
-
-    def spy_open(self: zipfile.ZipFile, member: zipfile.ZipInfo | str, *args, **kwargs):
-        opened.append(member.filename if isinstance(member, zipfile.ZipInfo) else member)
-        return real_open(self, member, *args, **kwargs)
-
-    monkeypatch.setattr(zipfile.ZipFile, "open", spy_open)
+    opened = zip_opens()
     result = import_anki(apkg, tmp_path / "deck")
     assert result.cards == 1
     assert len(result.skipped) == 1

@@ -425,18 +425,11 @@ def test_refused_uploads_say_why_and_leave_nothing(
 
 
 def test_sizes_are_refused_before_anything_is_unpacked(
-    tmp_path: Path, workdir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, workdir: Path, zip_opens: Callable[[], list[str]]
 ) -> None:
     bomb = make_zip(tmp_path / "bomb.zip", deck_members() | {"z.png": b"\x00" * 2_000_000})
     big = make_zip(tmp_path / "big.zip", deck_members() | {"big.png": os.urandom(160_000)})
-    opened: list[str] = []
-    real_open = zipfile.ZipFile.open
-
-    def spy_open(self: zipfile.ZipFile, member: zipfile.ZipInfo | str, *args, **kwargs):
-        opened.append(member.filename if isinstance(member, zipfile.ZipInfo) else member)
-        return real_open(self, member, *args, **kwargs)
-
-    monkeypatch.setattr(zipfile.ZipFile, "open", spy_open)
+    opened = zip_opens()
     with pytest.raises(UploadError, match="zip bomb"):
         unpack_deck([bomb], workdir)
     with pytest.raises(UploadError, match="unpacks to over"):
