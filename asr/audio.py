@@ -1,9 +1,9 @@
 """Turning what the browser or a user gives into 16 kHz mono float32 speech, or "no speech".
 
 Accepts Gradio's `(sample_rate, ndarray)` (int16, int32 or float; mono or stereo, either axis
-order), a bare ndarray with its rate, or a file path (wav, flac, ogg, mp3 through libsndfile;
-webm, m4a and the rest through PyAV when it is installed). Silence at both ends is trimmed; a clip
-that is silent, too short or only steady noise is flagged so the model never runs on it.
+order), a bare ndarray with its rate, or a file path (decoded by `asr.decode`: libsndfile, then
+PyAV; no ffmpeg binary). NaN and inf samples become silence. Silence at both ends is trimmed; a
+clip that is silent, too short or only steady noise is flagged so the model never runs on it.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from asr.decode import MAX_FILE_BYTES as MAX_FILE_BYTES
+from asr.decode import read_file
 from asr.errors import AudioError, AudioTooLong
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
 MAX_SECONDS = 15.0  # an answer to one picture; longer is a mistake (or a forgotten recorder)
-MAX_FILE_BYTES = 50 * 1024 * 1024
 FRAME = 400  # 25 ms at 16 kHz
 HOP = 160  # 10 ms
 SILENCE_DBFS = -45.0  # frames quieter than this are silence whatever the noise floor
@@ -45,8 +46,24 @@ class Clip:
     """Why `speech` is False, for logs and messages."""
 
 
-def load(audio: object, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
-    """Read any accepted input into (float32 mono samples in [-1, 1], its sample rate)."""
+def load(
+    audio: object, sample_rate: int | None = None, max_seconds: float | None = None
+) -> tuple[np.ndarray, int]:
+    """Read any accepted input into (finite float32 mono samples, its sample rate).
+
+    A file longer than `max_seconds` raises `AudioTooLong` before it is decoded in full.
+    """
+    samples, rate = _load(audio, sample_rate, max_seconds)
+    if not np.all(np.isfinite(samples)):
+        # A float WAV may hold NaN or inf (a broken recorder); they would poison the resampler
+        # and the model, so they count as silence.
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+    return samples, rate
+
+
+def _load(
+    audio: object, sample_rate: int | None, max_seconds: float | None
+) -> tuple[np.ndarray, int]:
     if isinstance(audio, tuple) and len(audio) == 2:
         rate, data = audio
         if isinstance(rate, np.ndarray) and not isinstance(data, np.ndarray):
@@ -57,7 +74,8 @@ def load(audio: object, sample_rate: int | None = None) -> tuple[np.ndarray, int
             raise AudioError("An array of samples needs its sample_rate.")
         return _to_mono_float(audio), int(sample_rate)
     if isinstance(audio, (str, Path)):
-        return _read_file(Path(audio))
+        samples, rate = read_file(Path(audio), max_seconds)
+        return _to_mono_float(samples), rate
     if audio is None:
         raise AudioError("Nothing was recorded.")
     raise AudioError(f"Cannot read audio from a {type(audio).__name__}.")
@@ -67,7 +85,7 @@ def prepare(
     audio: object, sample_rate: int | None = None, max_seconds: float = MAX_SECONDS
 ) -> Clip:
     """Load, fold to mono, resample to 16 kHz, check the length and find the speech."""
-    samples, rate = load(audio, sample_rate)
+    samples, rate = load(audio, sample_rate, max_seconds)
     if rate <= 0:
         raise AudioError(f"The sample rate {rate} is not valid.")
     duration = len(samples) / rate
@@ -84,7 +102,7 @@ def find_speech(samples: np.ndarray, duration: float | None = None) -> Clip:
     empty = np.zeros(0, dtype=np.float32)
     if len(samples) < FRAME:
         return Clip(empty, duration, False, "too short")
-    if not np.all(np.isfinite(samples)):
+    if not np.all(np.isfinite(samples)):  # callers may skip `load`
         samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
     frames = np.lib.stride_tricks.sliding_window_view(samples, FRAME)[::HOP]
     rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
@@ -137,48 +155,3 @@ def _to_mono_float(data: np.ndarray) -> np.ndarray:
     if np.issubdtype(data.dtype, np.floating):
         return data.astype(np.float32, copy=False)
     raise AudioError(f"Audio samples of type {data.dtype} are not supported.")
-
-
-def _read_file(path: Path) -> tuple[np.ndarray, int]:
-    if not path.is_file():
-        raise AudioError(f"The audio file {path.name!r} does not exist.")
-    size = path.stat().st_size
-    if size == 0:
-        raise AudioError(f"The audio file {path.name!r} is empty.")
-    if size > MAX_FILE_BYTES:
-        raise AudioError(f"The audio file {path.name!r} is too large ({size // 2**20} MB).")
-    import soundfile
-
-    try:
-        data, rate = soundfile.read(str(path), dtype="float32", always_2d=False)
-        return _to_mono_float(data), int(rate)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError) as sf_error:
-        first = sf_error
-    try:
-        return _read_with_av(path)
-    except ImportError:
-        raise AudioError(
-            f"Cannot decode {path.name!r} ({first}). Use wav, flac, ogg or mp3, "
-            "or install PyAV (pip install av) for webm and m4a."
-        ) from first
-    except Exception as e:  # PyAV raises many kinds of error on a damaged file
-        raise AudioError(f"Cannot decode {path.name!r}: it is damaged or not an audio file.") from e
-
-
-def _read_with_av(path: Path) -> tuple[np.ndarray, int]:
-    import av
-
-    with av.open(str(path)) as container:
-        stream = next((s for s in container.streams if s.type == "audio"), None)
-        if stream is None:
-            raise AudioError(f"{path.name!r} has no audio in it.")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        chunks = []
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    if not chunks:
-        raise AudioError(f"{path.name!r} holds no audio samples.")
-    return np.concatenate(chunks).astype(np.float32), SAMPLE_RATE

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import soundfile
 
 from asr import AudioError, AudioTooLong, prepare
 from asr.audio import SAMPLE_RATE, load
@@ -76,36 +75,25 @@ def test_speech_over_noise_is_speech():
     assert prepare((SAMPLE_RATE, noise)).speech
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_and_inf_samples_count_as_silence(bad):
+    x = with_silence(voiced(1.0), SAMPLE_RATE)
+    x[100:200] = bad
+    samples, _ = load((SAMPLE_RATE, x))
+    assert np.all(np.isfinite(samples)) and np.all(samples[100:200] == 0)
+    assert prepare((SAMPLE_RATE, x)).speech
+
+
 def test_too_long_is_refused_with_a_message():
     with pytest.raises(AudioTooLong, match=r"40\.0 s long; answers can be at most 15 s"):
         prepare((16_000, np.zeros(16_000 * 40, np.int16)))
-
-
-@pytest.mark.parametrize("suffix", [".wav", ".flac", ".ogg"])
-def test_files_are_read(tmp_path, suffix):
-    path = tmp_path / f"answer{suffix}"
-    soundfile.write(path, with_silence(voiced(1.0, 44_100), 44_100), 44_100)
-    clip = prepare(path)
-    assert clip.speech and clip.duration == pytest.approx(2.0, abs=0.02)
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [(b"", "is empty"), (b"RIFF\x00\x00garbage that is not audio" * 10, "Cannot decode")],
-    ids=["empty", "corrupt"],
-)
-def test_bad_files_give_a_clear_error(tmp_path, content, message):
-    path = tmp_path / "answer.wav"
-    path.write_bytes(content)
-    with pytest.raises(AudioError, match=message):
-        prepare(path)
 
 
 @pytest.mark.parametrize(
     ("audio", "message"),
     [
         (None, "Nothing was recorded"),
-        ("/no/such/file.wav", "does not exist"),
+        ("/no/such/file.wav", '"file.wav" does not exist'),
         (np.zeros(10), "needs its sample_rate"),
         (object(), "Cannot read audio"),
         ((16_000, np.zeros((2, 2, 2))), "mono or stereo"),
@@ -147,17 +135,3 @@ def test_repetition_loops_are_cut(text, cut, expected):
 )
 def test_silence_hallucinations(text, expected):
     assert is_hallucination(text) is expected
-
-
-def test_webm_opus_from_a_browser_upload_is_read(tmp_path):
-    av = pytest.importorskip("av")
-    wav, webm = tmp_path / "in.wav", tmp_path / "answer.webm"
-    soundfile.write(wav, with_silence(voiced(1.0, 48_000), 48_000), 48_000)
-    with av.open(str(wav)) as source, av.open(str(webm), "w", format="webm") as sink:
-        stream = sink.add_stream("libopus", rate=48_000)
-        for frame in source.decode(audio=0):
-            frame.pts = None
-            sink.mux(stream.encode(frame))
-        sink.mux(stream.encode(None))
-    clip = prepare(webm)
-    assert clip.speech and clip.duration == pytest.approx(2.0, abs=0.05)
