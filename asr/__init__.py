@@ -9,7 +9,7 @@ Heavy libraries (torch, transformers, ctranslate2) load with the first model, no
 """
 
 from asr.audio import SAMPLE_RATE, Clip, prepare
-from asr.errors import AsrError, AudioError, AudioTooLong, ModelLoadError
+from asr.errors import AsrError, AudioError, AudioTooLong, EngineUnavailable, ModelLoadError
 from asr.models import ALIASES, DEFAULT_MODEL, KNOWN_MODELS, ModelInfo
 from asr.transcriber import (
     Transcriber,
@@ -29,6 +29,7 @@ __all__ = [
     "AudioError",
     "AudioTooLong",
     "Clip",
+    "EngineUnavailable",
     "ModelInfo",
     "ModelLoadError",
     "Transcriber",

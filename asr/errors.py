@@ -26,3 +26,14 @@ class AudioTooLong(AudioError):
 
 class ModelLoadError(AsrError, RuntimeError):
     """A model could not be loaded; the message names what was tried and how to fix it."""
+
+
+class EngineUnavailable(AsrError, RuntimeError):
+    """A remote speech engine did not answer, refused the recording, or answered nonsense.
+
+    The message is written for a learner (it says to type the answer instead); `url` is the engine.
+    """
+
+    def __init__(self, message: str, url: str = "") -> None:
+        self.url = url
+        super().__init__(message)

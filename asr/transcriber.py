@@ -12,20 +12,21 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from asr import audio as audio_mod
 from asr import models
-from asr.backends import Backend, CTranslate2Backend, TransformersBackend
-from asr.errors import AudioTooLong, ModelLoadError
+from asr.backends import Backend, CTranslate2Backend, Decoded, TransformersBackend
+from asr.batcher import Batcher, BatchOptions
+from asr.errors import AudioTooLong, EngineUnavailable, ModelLoadError
 from asr.text import collapse_repeats, is_hallucination
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "transformers", "ctranslate2")
-PRECISIONS = ("auto", "fp32", "fp16", "int8")
+BACKENDS = ("auto", "transformers", "ctranslate2", "remote")
+PRECISIONS = ("auto", "fp32", "fp16", "int8", "remote")
 MAX_NEW_TOKENS = 24  # a word or a short phrase; a loop stops here
 
 
@@ -53,6 +54,9 @@ class TranscriberOptions:
     precision: str = "auto"  # "fp32", "fp16", "int8", or "auto" (fp16 on GPU, int8 on CPU)
     max_new_tokens: int = MAX_NEW_TOKENS
     max_seconds: float = audio_mod.MAX_SECONDS  # longer recordings are refused
+    max_batch_size: int = 0  # clips of concurrent callers per model call; 0: measured default
+    batch_wait: float = 0.01  # seconds a clip waits for others to share its model call
+    url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
 
 
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
@@ -68,6 +72,8 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {options.backend!r}")
     if options.precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}")
+    if options.url or options.backend == "remote":
+        return _remote_options(options)
     device = options.device
     if device == "auto":
         device = "cuda" if _cuda_available() else "cpu"
@@ -79,62 +85,130 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
         precision = "fp16" if device == "cuda" else ("int8" if backend == "ctranslate2" else "fp32")
     if precision == "fp16" and device == "cpu":
         raise ValueError("fp16 needs a GPU; on a CPU use fp32 or int8")
-    model = models.canonical_name(options.model)
-    return TranscriberOptions(
-        model, backend, device, precision, options.max_new_tokens, options.max_seconds
+    batch = options.max_batch_size or default_batch_size(backend, device)
+    return replace(
+        options,
+        model=models.canonical_name(options.model),
+        backend=backend,
+        device=device,
+        precision=precision,
+        max_batch_size=batch,
     )
 
 
+def _remote_options(options: TranscriberOptions) -> TranscriberOptions:
+    from asr.remote import normalise_url
+
+    if not options.url:
+        raise ValueError("the remote backend needs the engine's URL (url=..., --asr-url)")
+    url = normalise_url(options.url)
+    return replace(
+        options,
+        model=models.canonical_name(options.model),
+        backend="remote",
+        device=url,
+        precision="remote",
+        max_batch_size=1,  # the engine batches across requests; each clip goes on its own
+        url=url,
+    )
+
+
+def default_batch_size(backend: str, device: str) -> int:
+    """How many concurrent clips share one model call when the options leave it open.
+
+    On a CPU, 1: `python -m bench batching` measured a batch of 8 no faster than 8 single calls
+    on both backends (the encoder over the padded window is nearly all the cost, and its matrix
+    products already use every core for one clip), and a batch makes the first of its callers
+    wait for the last. On a GPU a batch fills the device: 8.
+    """
+    return 8 if device.startswith("cuda") else 1
+
+
 class Transcriber:
-    """A loaded model. Thread-safe: calls are serialised on the model."""
+    """A loaded model. Thread-safe: every thread may call it; model calls never overlap.
+
+    `transcribe` is the call for one player's recording: its audio is checked on the caller's
+    thread (a bad file fails only its sender), and concurrent callers' clips are decoded together
+    by a `Batcher` when `options.max_batch_size` > 1. A backend marked `concurrent` (a remote
+    engine, which batches across requests itself) is called directly from every thread.
+    """
 
     def __init__(self, options: TranscriberOptions, backend: Backend) -> None:
         self.options = options
         self.backend = backend
         self._lock = threading.Lock()
+        self._concurrent = bool(getattr(backend, "concurrent", False))
+        size = max(1, options.max_batch_size)
+        self.batcher: Batcher[np.ndarray, Decoded] = Batcher(
+            self._decode, BatchOptions(size, options.batch_wait)
+        )
 
     @property
     def window_seconds(self) -> float:
         return self.backend.window_seconds
 
     def transcribe(self, audio: object, sample_rate: int | None = None) -> Transcript:
-        """Transcribe one recording: `(rate, samples)`, samples with `sample_rate`, or a path."""
-        return self.transcribe_batch([audio], sample_rate)[0]
+        """Transcribe one recording: `(rate, samples)`, samples with `sample_rate`, or a path.
+
+        Raises `AudioError` (or `AudioTooLong`) for a recording that cannot be used.
+        """
+        start = time.perf_counter()
+        clip = self._prepare(audio, sample_rate)
+        if not clip.speech:
+            return self._result("", time.perf_counter() - start, 0.0, clip.reason)
+        model_start = time.perf_counter()
+        if self._concurrent:
+            decoded = self.backend.decode([clip.samples])[0]
+        else:
+            decoded = self.batcher.submit(clip.samples)
+        model_seconds = time.perf_counter() - model_start  # waiting for the batch included
+        return self._cleaned(decoded, start, model_seconds)
 
     def transcribe_batch(
         self, batch: list[object], sample_rate: int | None = None
     ) -> list[Transcript]:
-        """Transcribe several recordings in one model call (clips without speech skip the model).
+        """Transcribe several recordings of one caller in one model call (clips without speech
+        skip the model).
 
         Raises `AudioError` (or `AudioTooLong`) for a recording that cannot be used; callers
         wanting per-item errors call `transcribe` per item.
         """
         start = time.perf_counter()
-        limit = min(self.options.max_seconds, self.window_seconds)
-        clips = [audio_mod.prepare(item, sample_rate, self.options.max_seconds) for item in batch]
-        for clip in clips:
-            if clip.speech and len(clip.samples) > limit * audio_mod.SAMPLE_RATE:
-                why = f"the model hears {self.window_seconds:.0f} s at most"
-                raise AudioTooLong(len(clip.samples) / audio_mod.SAMPLE_RATE, limit, why)
+        clips = [self._prepare(item, sample_rate) for item in batch]
         speech = [i for i, clip in enumerate(clips) if clip.speech]
         decoded = {}
         model_seconds = 0.0
         if speech:
-            with self._lock:
-                model_start = time.perf_counter()
-                outputs = self.backend.decode([clips[i].samples for i in speech])
-                model_seconds = time.perf_counter() - model_start
+            model_start = time.perf_counter()
+            outputs = self._decode([clips[i].samples for i in speech])
+            model_seconds = time.perf_counter() - model_start
             decoded = dict(zip(speech, outputs, strict=True))
-        heard: list[tuple[str, float, str]] = []  # text, model seconds, no-speech reason
-        for i, clip in enumerate(clips):
-            if i not in decoded:
-                heard.append(("", 0.0, clip.reason))
-                continue
-            text = collapse_repeats(decoded[i].text, cut=decoded[i].hit_limit)
-            reason = "hallucination" if is_hallucination(text) else ("empty" if not text else "")
-            heard.append(("" if reason else text, model_seconds, reason))
+        return [
+            self._cleaned(decoded[i], start, model_seconds)
+            if i in decoded
+            else self._result("", time.perf_counter() - start, 0.0, clip.reason)
+            for i, clip in enumerate(clips)
+        ]
+
+    def _prepare(self, audio: object, sample_rate: int | None) -> audio_mod.Clip:
+        limit = min(self.options.max_seconds, self.window_seconds)
+        clip = audio_mod.prepare(audio, sample_rate, self.options.max_seconds)
+        if clip.speech and len(clip.samples) > limit * audio_mod.SAMPLE_RATE:
+            why = f"the model hears {self.window_seconds:.0f} s at most"
+            raise AudioTooLong(len(clip.samples) / audio_mod.SAMPLE_RATE, limit, why)
+        return clip
+
+    def _decode(self, samples: list[np.ndarray]) -> list[Decoded]:
+        if self._concurrent:
+            return self.backend.decode(samples)
+        with self._lock:
+            return self.backend.decode(samples)
+
+    def _cleaned(self, decoded: Decoded, start: float, model_seconds: float) -> Transcript:
+        text = collapse_repeats(decoded.text, cut=decoded.hit_limit)
+        reason = "hallucination" if is_hallucination(text) else ("empty" if not text else "")
         elapsed = time.perf_counter() - start  # the whole call, clean-up of the text included
-        return [self._result(text, elapsed, seconds, reason) for text, seconds, reason in heard]
+        return self._result("" if reason else text, elapsed, model_seconds, reason)
 
     def _result(self, text: str, seconds: float, model_seconds: float, reason: str) -> Transcript:
         return Transcript(
@@ -151,8 +225,10 @@ class Transcriber:
     def warm_up(self) -> None:
         """One decode of a quiet second, so the first learner does not wait for lazy setup."""
         noise = np.random.default_rng(0).normal(0, 1e-3, audio_mod.SAMPLE_RATE).astype(np.float32)
-        with self._lock:
-            self.backend.decode([noise])
+        try:
+            self._decode([noise])
+        except EngineUnavailable as e:  # a remote engine may come up later: answers will retry
+            log.warning("the speech engine did not answer the warm-up: %s", e)
 
 
 _cache: dict[TranscriberOptions, Transcriber] = {}
@@ -219,6 +295,10 @@ def clear_cache() -> None:
 
 
 def _make_backend(options: TranscriberOptions) -> Backend:
+    if options.backend == "remote":
+        from asr.remote import RemoteBackend
+
+        return RemoteBackend(options.url, options.model)
     cls = CTranslate2Backend if options.backend == "ctranslate2" else TransformersBackend
     try:
         return cls(options.model, options.device, options.precision, options.max_new_tokens)

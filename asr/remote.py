@@ -1,0 +1,221 @@
+"""A recognition engine behind an HTTP endpoint: the OpenAI-style transcription API.
+
+`RemoteBackend(url, model)` sends each clip to `POST {url}/v1/audio/transcriptions` (multipart
+`file`, `model`, `language`, `temperature`, `response_format=json`) and reads `{"text": ...}`.
+vLLM serves this API for Whisper checkpoints on a GPU, the whisper.cpp server on a CPU
+(`--inference-path /v1/audio/transcriptions`), faster-whisper-server anywhere; the app then needs
+no model of its own.
+
+The transcriber still runs its local no-speech gate (`asr.audio.prepare`) before calling
+`decode`: a silent or too-short recording never leaves the machine, which saves a round trip per
+empty answer and keeps Whisper from hallucinating text ("Tack för att du tittade") on silence.
+
+Failures become `EngineUnavailable`, whose message a learner can read: the game falls back to a
+typed answer rather than showing a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import httpx
+import numpy as np
+import soundfile
+
+from asr.backends import LANGUAGE, Decoded
+from asr.errors import EngineUnavailable
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+CONNECT_TIMEOUT = 5.0  # a host that does not accept a connection in 5 s is not coming back soon
+MAX_RETRY_AFTER = 5.0  # a learner waits for one word; a longer Retry-After is not worth honouring
+MAX_WORKERS = 8  # clips of one batch in flight at once; the engine batches across requests
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_PLEASE = "type your answer, or try again in a moment."
+
+
+def normalise_url(url: str) -> str:
+    """The engine's base URL: `scheme://host[:port][/prefix]` without a trailing `/` or `/v1`.
+
+    Accepts what users paste: `http://host:8000`, `http://host:8000/`, `http://host:8000/v1`.
+    Raises `ValueError` for anything that is not an http(s) URL with a host.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"The speech engine URL must look like http://host:port, not {url!r} "
+            "(only http and https are spoken)."
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"The speech engine URL {url!r} must not have a query or a fragment.")
+    path = parts.path.rstrip("/")
+    if path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def encode_wav(samples: np.ndarray) -> bytes:
+    """16 kHz mono float32 as 16-bit PCM WAV bytes: every server reads it, at half float's size."""
+    buffer = io.BytesIO()
+    # libsndfile wraps out-of-range floats around instead of clipping them: a loud peak would
+    # become a click of the opposite sign.
+    soundfile.write(buffer, np.clip(samples, -1.0, 1.0), SAMPLE_RATE, "PCM_16", format="WAV")
+    return buffer.getvalue()
+
+
+class RemoteBackend:
+    """Whisper on a transcription server. Thread-safe: one pooled HTTP client, no shared state."""
+
+    name = "remote"
+    precision = "remote"
+    window_seconds = 30.0  # Whisper's window; the server cuts or refuses longer clips itself
+    concurrent = True
+    """Safe to call from many threads at once, and the engine batches across requests itself:
+    the transcriber must neither serialise calls nor gather clips into one batch for it."""
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        """`retries`: extra tries after a failed one (so `retries + 1` at most), waiting
+        `backoff`, then twice that, and so on; `timeout`: seconds to wait for each answer."""
+        if retries < 0 or backoff < 0 or timeout <= 0:
+            raise ValueError("retries and backoff must be >= 0 and timeout > 0")
+        self.url = normalise_url(url)
+        self.endpoint = f"{self.url}/v1/audio/transcriptions"
+        self.device = urlsplit(self.url).netloc
+        self.model = model
+        self.retries = retries
+        self.backoff = backoff
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            limits=httpx.Limits(max_connections=4 * MAX_WORKERS, max_keepalive_connections=8),
+            trust_env=False,  # a proxy from the environment must not sit between app and engine
+        )
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"RemoteBackend({self.url!r}, model={self.model!r})"
+
+    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+        if len(batch) <= 1:  # the usual case: one player's answer, no thread hop
+            return [self._transcribe(clip) for clip in batch]
+        return list(self._executor().map(self._transcribe, batch))
+
+    def close(self) -> None:
+        """Close the connections and the worker threads; the backend cannot be used after."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+        self.client.close()
+
+    def __enter__(self) -> RemoteBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="asr-remote")
+            return self._pool
+
+    def _transcribe(self, samples: np.ndarray) -> Decoded:
+        response = self._post(encode_wav(samples))
+        try:
+            text = response.json()["text"]
+        except (ValueError, KeyError, TypeError) as e:
+            log.warning("speech engine %s: unreadable answer %r", self.url, response.text[:200])
+            raise self._unavailable("answer was not understood") from e
+        if not isinstance(text, str):
+            raise self._unavailable("answer was not understood")
+        return Decoded(text.strip(), tokens=0, hit_limit=False)  # the API does not say tokens
+
+    def _post(self, wav: bytes) -> httpx.Response:
+        data = {
+            "model": self.model,
+            "language": LANGUAGE,  # one-word clips make Whisper guess the language wrongly
+            "temperature": "0",  # decode once: the fallback ladder costs seconds per word
+            "response_format": "json",
+        }
+        files = {"file": ("answer.wav", wav, "audio/wav")}
+        for attempt in range(self.retries + 1):
+            wait = self.backoff * 2**attempt
+            try:
+                response = self.client.post(self.endpoint, data=data, files=files)
+            except httpx.RequestError as e:  # refused, reset, timed out, a broken answer
+                reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+                cause: Exception = e
+            else:
+                if response.is_success:
+                    return response
+                if response.status_code not in _RETRY_STATUS:
+                    message = _error_message(response)
+                    log.warning("speech engine %s refused: %s", self.url, message)
+                    raise self._unavailable(f"refused the recording ({message})")
+                reason = f"HTTP {response.status_code} {_error_message(response)}"
+                wait = _retry_after(response) or wait
+                cause = httpx.HTTPStatusError(reason, request=response.request, response=response)
+            if attempt == self.retries:
+                log.warning("speech engine %s: %s; giving up", self.url, reason)
+                raise self._unavailable() from cause
+            log.warning(
+                "speech engine %s: %s; retry %d of %d in %.1f s",
+                self.url,
+                reason,
+                attempt + 1,
+                self.retries,
+                wait,
+            )
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _unavailable(self, what: str = "") -> EngineUnavailable:
+        if what:
+            text = f"The speech engine ({self.url}/) {what}: {_PLEASE}"
+        else:
+            text = f"The speech engine is not answering ({self.url}/): {_PLEASE}"
+        return EngineUnavailable(text, url=self.url)
+
+
+def _error_message(response: httpx.Response) -> str:
+    """The engine's own words for an error, from the usual JSON shapes, or the HTTP status."""
+    fallback = f"HTTP {response.status_code}"
+    try:
+        body = response.json()
+    except ValueError:
+        return fallback
+    for _ in range(3):  # FastAPI wraps OpenAI's shape: {"detail": {"error": {"message": ...}}}
+        if not isinstance(body, dict):
+            break
+        body = body.get("error", body.get("detail", body.get("message")))
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            body = body["message"]
+        if isinstance(body, list) and body and isinstance(body[0], dict):  # FastAPI validation
+            body = body[0].get("msg")
+        if isinstance(body, str) and body.strip():
+            return " ".join(body.split())[:200]
+    return fallback
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the engine asks us to wait, if it gives a number; HTTP dates are ignored."""
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
