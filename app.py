@@ -41,7 +41,7 @@ UPLOADED = " (uploaded)"
 
 
 class Recogniser(Protocol):
-    def transcribe_batch(self, batch: list[object], sample_rate: int | None = None) -> list: ...
+    def transcribe(self, audio: object, sample_rate: int | None = None) -> asr.Transcript: ...
 
 
 @dataclass
@@ -73,6 +73,7 @@ class AppOptions:
     decks_dir: Path | None = None  # the deployer's decks, next to the default ones
     allow_saving_decks: bool = False  # may uploaded decks be saved for everyone?
     round_size: int = game.session.ROUND_SIZE
+    answer_concurrency: int = 16  # spoken answers handled at once; the rest queue in Gradio
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
     work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sag-det-")))
 
@@ -184,32 +185,18 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             "",
         )
 
-    def answer_audio(audios, storeds, keys, uploadeds, pendings, autos):
-        """Batched: several players' recordings go through the model in one call."""
-        transcripts = _transcribe_all(model, audios)
-        rows = []
-        for audio_result, stored, key, uploaded, pending, auto in zip(
-            transcripts, storeds, keys, uploadeds, pendings, autos, strict=True
-        ):
-            if isinstance(audio_result, str):  # a message instead of a transcript
-                deck = deck_for(key, uploaded)
-                note = render.note_html(audio_result)
-                rows.append(screen(restore(stored, deck), deck, pending, note))
-                continue
-            extra = {"heard": audio_result.text, "seconds": audio_result.seconds}
-            rows.append(
-                step(
-                    game.answer,
-                    stored,
-                    key,
-                    uploaded,
-                    pending,
-                    auto,
-                    audio_result.text,
-                    extra=extra,
-                )
-            )
-        return tuple([list(column) for column in zip(*rows, strict=True)])
+    def answer_audio(audio, stored, key, uploaded, pending, auto):
+        """One player's recording: its own state in, its own state out.
+
+        Never batched by Gradio (a batched event takes every state input from the first player
+        of the batch); clips of players speaking at once share a model call inside `asr`.
+        """
+        result = _transcribe(model, audio)
+        if isinstance(result, str):  # a message instead of a transcript: no try is used up
+            deck = deck_for(key, uploaded)
+            return screen(restore(stored, deck), deck, pending, render.note_html(result))
+        extra = {"heard": result.text, "seconds": result.seconds}
+        return step(game.answer, stored, key, uploaded, pending, auto, result.text, extra=extra)
 
     def next_card(stored, key, uploaded):
         deck = deck_for(key, uploaded)
@@ -294,7 +281,9 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             with gr.Row():
                 mic = gr.Audio(
                     sources=["microphone", "upload"],
-                    type="numpy",
+                    # A path, decoded by `asr` (soundfile, then PyAV): Gradio's own decoding needs
+                    # ffmpeg and fails before the handler, where no message can be given.
+                    type="filepath",
                     label="Say the word: record, then stop",
                     scale=3,
                 )
@@ -365,9 +354,9 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             [mic, *play_inputs],
             screen_outputs,
             api_name="answer_audio",
-            batch=True,
-            max_batch_size=8,
-            concurrency_limit=1,
+            # Answers wait in `asr`'s batcher, not in Gradio: this only caps how many recordings
+            # are held in memory at once.
+            concurrency_limit=options.answer_concurrency,
             concurrency_id="model",
         ).then(lambda: None, None, mic, api_name=False)  # ready to record the next answer
         hint_btn.click(lambda *a: step(game.hint, *a), play_inputs, screen_outputs, api_name="hint")
@@ -420,41 +409,32 @@ def _typed(state: game.GameState, deck: game.Deck, text: str):
     return game.answer(state, deck, text, typed=True)
 
 
-def _transcribe_all(model: Model, audios: list) -> list:
-    """A transcript per recording, or a message saying why there is none. Never raises."""
+def _transcribe(model: Model, audio: object) -> asr.Transcript | str:
+    """The transcript of one recording, or a message for its sender saying why there is none.
+
+    Never raises: a broken file, a refused recording, an engine that is down or a model that
+    fails costs this player one message and nothing else.
+    """
+    if audio is None or audio == "":
+        return "Nothing was recorded. Press record, say the word, then stop."
     recogniser = model.get()
-    results: list = [None] * len(audios)
-    wanted = []
-    for i, item in enumerate(audios):
-        if item is None:
-            results[i] = "Nothing was recorded. Press record, say the word, then stop."
-        elif recogniser is None:
-            results[i] = model.status()
-        else:
-            wanted.append(i)
-    if wanted:
-        try:
-            batch = _run_model(recogniser, [audios[i] for i in wanted])
-        except asr.AsrError:
-            batch = [_one(recogniser, audios[i]) for i in wanted]  # find which one was bad
-        for i, transcript in zip(wanted, batch, strict=True):
-            results[i] = transcript
-    return results
-
-
-def _one(recogniser: Recogniser, audio: object):
+    if recogniser is None:
+        return model.status()
     try:
-        return _run_model(recogniser, [audio])[0]
+        return _recognise(recogniser, audio)
     except asr.AsrError as e:
         return str(e)
+    except Exception:
+        log.exception("the speech model failed on a recording")
+        return "Something went wrong while listening. Please try again, or type your answer."
 
 
-def _run_model(recogniser: Recogniser, audios: list) -> list:
-    return recogniser.transcribe_batch(audios)
+def _recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:
+    return recogniser.transcribe(audio)
 
 
 if spaces is not None:  # on ZeroGPU the model call gets a GPU for its duration
-    _run_model = spaces.GPU(_run_model)
+    _recognise = spaces.GPU(_recognise)
 
 
 def _points_frame(summary: game.RoundSummary, deck: game.Deck) -> pd.DataFrame:
@@ -518,6 +498,25 @@ def main(argv: list[str] | None = None) -> None:
         default=env("SAGDET_BACKEND", "auto"),
         choices=["auto", "transformers", "ctranslate2"],
     )
+    parser.add_argument(
+        "--asr-url",
+        default=env("SAGDET_ASR_URL", ""),
+        help="send recordings to this OpenAI-style transcription engine (vLLM, whisper.cpp "
+        "server) instead of loading a model; --model names the engine's model",
+    )
+    parser.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=int(env("SAGDET_MAX_BATCH_SIZE", "0")),
+        help="recordings of players speaking at once decoded in one model call "
+        "(0: the measured default, 1 on a CPU, 8 on a GPU)",
+    )
+    parser.add_argument(
+        "--batch-wait-ms",
+        type=float,
+        default=float(env("SAGDET_BATCH_WAIT_MS", "10")),
+        help="how long a recording waits for others to share its model call",
+    )
     parser.add_argument("--device", default=env("SAGDET_DEVICE", "auto"), help="cpu, cuda or auto")
     parser.add_argument("--no-model", action="store_true", help="typed answers only")
     parser.add_argument(
@@ -529,9 +528,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     roots = [DEFAULT_DECKS, *([args.decks] if args.decks else [])]
-    model = Model(name=args.model)
+    model = Model(name=f"{args.model} at {args.asr_url}" if args.asr_url else args.model)
     if not args.no_model:
-        model.future = asr.load_in_background(args.model, args.backend, args.device)
+        model.future = asr.load_in_background(
+            args.model,
+            "remote" if args.asr_url else args.backend,
+            args.device,
+            url=args.asr_url,
+            max_batch_size=args.max_batch_size,
+            batch_wait=args.batch_wait_ms / 1000,
+        )
         model.future.add_done_callback(lambda _: log.info("%s", model.status()))
     options = AppOptions(
         decks_dir=args.decks, allow_saving_decks=args.allow_saving_decks, secret=browser_secret()

@@ -217,22 +217,41 @@ def test_model_status_tells_the_player_what_is_going_on():
     assert "type your answers" in app.Model().status()
 
 
-def test_audio_without_a_model_keeps_the_round_going():
+def test_audio_without_a_model_keeps_the_round_going(tmp_path):
     failed: Future = Future()
     failed.set_exception(asr.ModelLoadError("offline"))
-    results = app._transcribe_all(app.Model(future=failed), [(16_000, voiced(1.0)), None])
-    assert "could not load" in results[0] and "Nothing was recorded" in results[1]
+    path = tmp_path / "a.wav"
+    soundfile.write(path, voiced(1.0), 16_000)
+    assert "could not load" in app._transcribe(app.Model(future=failed), str(path))
+    assert "Nothing was recorded" in app._transcribe(app.Model(future=failed), None)
 
 
-def test_a_bad_recording_in_a_batch_spoils_only_itself(backend):
-    transcriber = asr.Transcriber(asr.TranscriberOptions(model="scripted"), backend)
+class Exploding:
+    name, device, precision, window_seconds = "exploding", "cpu", "fp32", 30.0
+
+    def decode(self, batch):
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+
+@pytest.mark.parametrize(
+    ("recording", "message"),
+    [
+        ("too_long", "40.0 s long"),
+        ("garbage", "could not be read"),
+        ("model_fails", "Something went wrong while listening"),
+    ],
+)
+def test_a_bad_recording_gets_a_message_not_an_error(tmp_path, backend, recording, message):
+    path = tmp_path / "answer.wav"
+    if recording == "garbage":
+        path.write_bytes(b"RIFF\x00\x00garbage" * 10)
+    else:
+        soundfile.write(path, voiced(40.0 if recording == "too_long" else 1.0), 16_000)
+    engine = Exploding() if recording == "model_fails" else backend
     done: Future = Future()
-    done.set_result(transcriber)
-    backend.queue.extend(["hund"])
-    good = (16_000, voiced(1.0))
-    too_long = (16_000, np.zeros(16_000 * 40, np.int16))
-    results = app._transcribe_all(app.Model(future=done), [good, too_long])
-    assert results[0].text == "hund" and "40.0 s long" in results[1]
+    done.set_result(asr.Transcriber(asr.TranscriberOptions(model="scripted"), engine))
+    result = app._transcribe(app.Model(future=done), str(path))
+    assert isinstance(result, str) and message in result and "Traceback" not in result
 
 
 def zipped_deck(folder, target):
