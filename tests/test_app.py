@@ -302,3 +302,59 @@ def test_saving_for_everyone_is_off_by_default(server):
 
     with pytest.raises(AppError, match="switched off"):
         client(server).predict("Test", api_name="/save_deck")
+
+
+def _broken(kind: str, folder) -> object:
+    path = folder / {"zero": "a.wav", "truncated": "b.wav", "named_wrong": "c.webm",
+                     "picture": "d.wav", "short": "e.wav", "ten_minutes": "f.wav",
+                     "nan": "g.wav"}[kind]  # fmt: skip
+    speech = np.concatenate([np.zeros(8000), voiced(1.0), np.zeros(8000)])
+    if kind == "zero":
+        path.write_bytes(b"")
+    elif kind == "truncated":
+        soundfile.write(path, speech, 16_000)
+        path.write_bytes(path.read_bytes()[:30])
+    elif kind == "named_wrong":  # an ogg file called .webm decodes as what it is
+        soundfile.write(path, speech, 16_000, format="OGG")
+    elif kind == "picture":
+        path.write_bytes(png_bytes())
+    elif kind == "short":
+        soundfile.write(path, voiced(0.05), 16_000)
+    elif kind == "ten_minutes":
+        soundfile.write(path, np.zeros(16_000 * 600, np.int16), 16_000, subtype="PCM_16")
+    elif kind == "nan":
+        soundfile.write(path, np.full(16_000, np.nan, np.float32), 16_000, subtype="FLOAT")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("zero", "is empty"),
+        ("truncated", "could not be read"),
+        ("picture", "is a picture, not a recording"),
+        ("short", "hear a word"),
+        ("ten_minutes", "600.0 s long"),
+        ("nan", "hear a word"),
+        ("named_wrong", "Right"),
+    ],
+)
+def test_a_broken_recording_gets_a_plain_message_and_costs_no_try(
+    server, backend, tmp_path, wav, kind, message
+):
+    from gradio_client import handle_file
+
+    player = client(server)
+    before = named(player.predict("Test", api_name="/new_round"))
+    backend.queue.append(current_card(before))
+    screen = named(
+        player.predict(handle_file(str(_broken(kind, tmp_path))), "Test", True,
+                       api_name="/answer_audio")
+    )  # fmt: skip
+    backend.queue.clear()
+    assert message in screen["feedback"]
+    for word in ("Error", "Traceback", str(tmp_path), "/tmp/"):
+        assert word not in screen["feedback"]
+    if kind != "named_wrong":  # nothing judged: the same card, no try used up
+        assert screen["browser"]["round"] == before["browser"]["round"]
+    assert "Right" in say(player, backend, wav, current_card(screen))["feedback"]  # still serving
