@@ -1,4 +1,7 @@
-"""Command line: `python -m asr transcribe FILE`, `python -m asr models`, `python -m asr bench`."""
+"""Command line: `python -m asr transcribe FILE`, `python -m asr models`.
+
+The speed benchmark lives beside the package: `python -m bench speed`.
+"""
 
 from __future__ import annotations
 
@@ -36,12 +39,6 @@ def _models(_: argparse.Namespace) -> int:
     return 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from asr.bench import main as bench_main
-
-    return bench_main(args)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asr", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
@@ -55,11 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_transcribe)
     p = commands.add_parser("models", help="list the known models and their Swedish WER")
     p.set_defaults(run=_models)
-    p = commands.add_parser("bench", help="measure latency and memory with random-weight models")
-    from asr.bench import add_arguments
-
-    add_arguments(p)
-    p.set_defaults(run=_bench)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     return args.run(args)

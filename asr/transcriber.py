@@ -62,7 +62,7 @@ class TranscriberOptions:
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
     """Fill in "auto": the device there is, then the backend and precision measured best on it.
 
-    On a CPU: CTranslate2 int8. In `python -m asr bench` (README) it is 1.2-2.5x faster than a
+    On a CPU: CTranslate2 int8. In `python -m bench speed` (README) it is 1.2-2.5x faster than a
     plain fp32 pipeline at every size and needs a third to a quarter of its memory; torch's
     dynamic int8 is faster still on CPUs with AVX-512 VNNI, but torch deprecates that
     quantisation, so it stays a choice (`backend="transformers", precision="int8"`), not the

@@ -12,6 +12,7 @@ import sys
 
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "load": ("bench.load", "concurrent spoken players against the app; checks states stay apart"),
+    "speed": ("bench.speed", "latency, memory and batching of each asr path, random-weight models"),
 }
 
 

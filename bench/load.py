@@ -139,8 +139,8 @@ def model_for(options: LoadOptions) -> tuple[str, str]:
     """(the app's --model, a description for the report)."""
     if options.model:
         return options.model, f"{options.model} ({options.backend})"
-    from asr.bench_worker import prepare_models
     from asr.models import cache_dir
+    from bench.speed_worker import prepare_models
 
     root = options.cache or cache_dir() / "bench-models"
     root.mkdir(parents=True, exist_ok=True)

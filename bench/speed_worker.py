@@ -1,8 +1,9 @@
-"""The measuring side of `python -m asr bench`: random-weight models and one process per job.
+"""The measuring side of `python -m bench speed`: random-weight models and one process per job.
 
 `build_model` makes tiny/base/small Whisper checkpoints with random weights, the real token ids and
-the real compute; `_serve` is the helper process that forks a fresh measuring process per job, so
-a process's peak RSS minus its RSS at the start is the model's own cost (see `asr.bench`).
+the real compute (the parts shared with the tests' tiny models are in `bench.checkpoints`);
+`_serve` is the helper process that forks a fresh measuring process per job, so a process's peak
+RSS minus its RSS at the start is the model's own cost (see `bench.speed`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import resource
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from bench.speed_probe import match_ct2_budget, probed
 
 # d_model, layers in each of encoder and decoder, attention heads (ffn is 4 * d_model).
 SIZES: dict[str, tuple[int, int, int]] = {
@@ -61,94 +65,47 @@ BASELINE = "pipeline-fp32"
 
 
 def build_tokenizer():
-    """A Whisper tokenizer with the multilingual special-token ids, built in memory.
+    """A Whisper tokenizer with the multilingual ids, built in memory.
 
-    Byte tokens (GPT-2's byte-to-character table), unreachable fillers up to id 50256,
-    <|endoftext|> 50257, <|startoftranscript|> 50258, the 99 languages (<|sv|> 50273), the task
-    and control tokens up to <|notimestamps|> 50363, then 1501 timestamps to 51864. The timestamps
-    are plain vocabulary, not special: transformers counts every id above the last special id as
-    a timestamp.
+    Byte tokens, unreachable fillers up to id 50256, <|endoftext|> 50257, <|startoftranscript|>
+    50258, the 99 languages (<|sv|> 50273), the task and control tokens up to <|notimestamps|>
+    50363, then 1501 timestamps to 51864 (see `bench.checkpoints.whisper_tokenizer`).
     """
-    from transformers import WhisperTokenizer
-    from transformers.convert_slow_tokenizer import bytes_to_unicode
-    from transformers.models.whisper.tokenization_whisper import LANGUAGES
+    from bench.checkpoints import byte_vocab, whisper_tokenizer
 
-    vocab = {char: i for i, char in enumerate(bytes_to_unicode().values())}
-    filler = 0
-    while len(vocab) < TEXT_TOKENS:
+    vocab = byte_vocab()
+    for filler in range(TEXT_TOKENS - len(vocab)):  # no merges: never produced by encoding
         vocab[f"~{filler}"] = len(vocab)
-        filler += 1
-    languages = [f"<|{code}|>" for code in LANGUAGES if code != "yue"]  # yue came with large-v3
-    controls = ["<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>"]
-    special = ["<|endoftext|>", "<|startoftranscript|>", *languages, *controls]
-    special += ["<|nospeech|>", "<|notimestamps|>"]
-    for token in special:
-        vocab[token] = len(vocab)
-    for step in range(1501):
-        vocab[f"<|{step * 0.02:.2f}|>"] = len(vocab)
-    assert len(vocab) == VOCAB_SIZE and vocab["<|sv|>"] == 50273, "Whisper's ids moved"
-    return WhisperTokenizer(vocab=vocab, merges=[], extra_special_tokens=special[1:])
+    tokenizer = whisper_tokenizer(vocab, timestamps=1501)
+    ids = tokenizer.convert_tokens_to_ids
+    assert len(tokenizer) == VOCAB_SIZE and ids("<|sv|>") == 50273, "Whisper's ids moved"
+    return tokenizer
 
 
 def build_model(size: str, window: int, out_dir: Path) -> Path:
     """Save a random-weight Whisper `size` with an encoder window of `window` seconds."""
     import torch
-    from transformers import (
-        GenerationConfig,
-        WhisperConfig,
-        WhisperFeatureExtractor,
-        WhisperForConditionalGeneration,
-        WhisperProcessor,
-    )
+
+    from bench.checkpoints import generation_config, random_model, save_checkpoint, whisper_config
 
     d_model, layers, heads = SIZES[size]
     tokenizer = build_tokenizer()
-    ids = tokenizer.convert_tokens_to_ids
-    config = WhisperConfig(
-        vocab_size=VOCAB_SIZE,
-        num_mel_bins=80,
+    config = whisper_config(
+        tokenizer,
         d_model=d_model,
-        encoder_layers=layers,
-        decoder_layers=layers,
-        encoder_attention_heads=heads,
-        decoder_attention_heads=heads,
-        encoder_ffn_dim=4 * d_model,
-        decoder_ffn_dim=4 * d_model,
-        max_source_positions=50 * window,
+        layers=layers,
+        heads=heads,
+        ffn_dim=4 * d_model,
+        window_seconds=window,
         max_target_positions=448,
-        decoder_start_token_id=ids("<|startoftranscript|>"),
-        bos_token_id=EOS,
-        eos_token_id=EOS,
-        pad_token_id=EOS,
-        begin_suppress_tokens=[220, EOS],
-        suppress_tokens=[],
     )
-    torch.manual_seed(0)
-    model = WhisperForConditionalGeneration(config).eval()
+    model = random_model(config)
     with torch.no_grad():
         # A zero row gives <|endoftext|> a logit of exactly 0 while the best of 51864 random
         # logits is far above it: every path then decodes the full token budget.
         model.get_output_embeddings().weight[EOS].zero_()
-    generation = GenerationConfig(
-        decoder_start_token_id=config.decoder_start_token_id,
-        bos_token_id=EOS,
-        eos_token_id=EOS,
-        pad_token_id=EOS,
-        max_length=448,
-        suppress_tokens=[],
-        begin_suppress_tokens=[220, EOS],
-        is_multilingual=True,
-        lang_to_id={t: ids(t) for t in tokenizer.get_vocab() if 50258 < ids(t) < 50358},
-        task_to_id={"translate": ids("<|translate|>"), "transcribe": ids("<|transcribe|>")},
-        no_timestamps_token_id=ids("<|notimestamps|>"),
-        prev_sot_token_id=ids("<|startofprev|>"),
-    )
-    generation._from_model_config = False  # else from_pretrained rebuilds it from config.json
-    model.generation_config = generation
-    model.save_pretrained(out_dir)
-    extractor = WhisperFeatureExtractor(feature_size=80, chunk_length=window)
-    WhisperProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(out_dir)
-    return out_dir
+    generation = generation_config(tokenizer, config)
+    return save_checkpoint(model, tokenizer, generation, window, out_dir)
 
 
 def prepare_models(size: str, window: int, root: Path, ct2: bool) -> tuple[Path, Path | None]:
@@ -188,60 +145,19 @@ def voiced_clip(seconds: float = 2.0, rate: int = CLIP_RATE) -> np.ndarray:
 # --- inside the measuring process ---
 
 
-class _CountingWhisper:
-    """Stands in for a `ctranslate2.models.Whisper`, counting generate calls and decoded tokens.
+@dataclass
+class _Loaded:
+    """A path ready to time."""
 
-    One `generate` call encodes the features once, so the calls are the encoder runs.
-    """
-
-    def __init__(self, inner: object) -> None:
-        self.inner = inner
-        self.counts = {"encoder": 0, "steps": 0, "beams": 0}
-
-    def generate(self, *args: object, **kwargs: object):
-        results = self.inner.generate(*args, **kwargs)
-        self.counts["encoder"] += 1
-        self.counts["steps"] += len(results[0].sequences_ids[0])
-        self.counts["beams"] = max(self.counts["beams"], kwargs.get("beam_size", 5))
-        return results
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
+    call: Callable[[], object]
+    """Transcribes the clip once, as a player's recording (the timed call)."""
+    decode: Callable[[int], object]
+    """Decodes n copies of the ready 16 kHz clip in one model call (the batch measurement)."""
+    torch_model: object | None
+    transcriber: object | None
 
 
-def _probed(call, torch_model, transcriber) -> dict[str, int]:
-    """Run `call` once, counting encoder runs, decoder steps (the tokens decoded) and beams."""
-    if torch_model is None:
-        proxy = _CountingWhisper(transcriber.backend.model)
-        transcriber.backend.model = proxy
-        try:
-            call()
-        finally:
-            transcriber.backend.model = proxy.inner
-        return proxy.counts
-    counts = {"encoder": 0, "steps": 0, "beams": 0}
-
-    def encoder_ran(*_: object) -> None:
-        counts["encoder"] += 1
-
-    def decoder_ran(_module: object, _inputs: object, output: tuple) -> None:
-        counts["steps"] += 1
-        counts["beams"] = max(counts["beams"], output[0].shape[0])  # one clip: batch = beams
-
-    hooks = [
-        torch_model.model.encoder.register_forward_hook(encoder_ran),
-        torch_model.model.decoder.register_forward_hook(decoder_ran),
-    ]
-    try:
-        call()
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return counts
-
-
-def _load(job: dict):
-    """(a call that transcribes the clip once, its torch model or None, its Transcriber or None)."""
+def _load(job: dict) -> _Loaded:
     clip = voiced_clip()
     variant = VARIANTS[job["variant"]]
     if variant.backend == "pipeline":
@@ -256,6 +172,9 @@ def _load(job: dict):
         pipe = pipeline(
             "automatic-speech-recognition", model=job["hf"], device="cpu", dtype=torch.float32
         )
+        # Batching pads with the tokenizer's pad token, which real Whisper checkpoints name
+        # (<|endoftext|>) and the random ones leave unset.
+        pipe.tokenizer.pad_token = "<|endoftext|>"
         kwargs = {
             "language": "sv",
             "task": "transcribe",
@@ -265,7 +184,17 @@ def _load(job: dict):
             # whisper implementation"): 5x the decoder work and cache of every asr path.
             "num_beams": 1,
         }
-        return (lambda: pipe(samples, generate_kwargs=kwargs)), pipe.model, None
+
+        def call() -> object:
+            return pipe(samples, generate_kwargs=kwargs)
+
+        def decode(n: int) -> object:
+            if n == 1:
+                return call()
+            return pipe([samples] * n, batch_size=n, generate_kwargs=kwargs)
+
+        return _Loaded(call, decode, pipe.model, None)
+    from asr.audio import prepare
     from asr.transcriber import load_transcriber
 
     model = job["ct2"] if variant.backend == "ctranslate2" else job["hf"]
@@ -273,25 +202,13 @@ def _load(job: dict):
         model, variant.backend, "cpu", variant.precision, max_new_tokens=job["tokens"]
     )
     torch_model = transcriber.backend.model if variant.backend == "transformers" else None
-    return (lambda: transcriber.transcribe((CLIP_RATE, clip))), torch_model, transcriber
-
-
-def _match_ct2_budget(call, transcriber, counts: dict[str, int], tokens: int):
-    """Make the CTranslate2 path decode `tokens` tokens like the others; say so if it had to.
-
-    CTranslate2 caps Whisper decoding at min(max_length / 2, max_length - prompt + 1)
-    (OpenNMT/CTranslate2#1856), and the backend asks for max_length = max_new_tokens + 4, so it
-    decodes about half the tokens asked for. Raising the backend's budget compensates.
-    """
-    asked, first = transcriber.backend.max_new_tokens, counts["steps"]
-    budget = asked
-    while counts["steps"] < tokens and budget < 4 * tokens + 8:
-        budget += 2 * (tokens - counts["steps"])  # each 2 more asked buy 1 more decoded
-        transcriber.backend.max_new_tokens = budget
-        counts = _probed(call, None, transcriber)
-    if budget == asked:
-        return counts, ""
-    return counts, f"decoded {first} of {asked} tokens; max_new_tokens raised to {budget}"
+    ready = prepare((CLIP_RATE, clip)).samples
+    return _Loaded(
+        lambda: transcriber.transcribe((CLIP_RATE, clip)),
+        lambda n: transcriber.backend.decode([ready] * n),
+        torch_model,
+        transcriber,
+    )
 
 
 def _rss_mb() -> float:
@@ -311,6 +228,14 @@ def _cpu_ticks() -> tuple[int, int]:
     return sum(ticks) - ticks[3] - ticks[4], int(own[11]) + int(own[12])
 
 
+def _others_pct(before: tuple[int, int], seconds: float) -> float:
+    """CPU that other processes took since `before` (a `_cpu_ticks()`), % of the machine."""
+    busy_after, own_after = _cpu_ticks()
+    busy, own = busy_after - before[0], own_after - before[1]
+    capacity = seconds * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1)
+    return max(0.0, 100 * (busy - own) / capacity) if capacity else 0.0
+
+
 def _measure(job: dict) -> dict:
     import torch
 
@@ -318,29 +243,28 @@ def _measure(job: dict) -> dict:
 
     torch.set_num_threads(job["threads"])
     start_mb = _rss_mb()
-    call, torch_model, transcriber = _load(job)
-    counts = _probed(call, torch_model, transcriber)  # the first warm-up
+    path = _load(job)
+    counts = probed(path.call, path.torch_model, path.transcriber)  # the first warm-up
     note = ""
-    if transcriber is not None and transcriber.backend.name == "ctranslate2":
-        counts, note = _match_ct2_budget(call, transcriber, counts, job["tokens"])
+    if path.transcriber is not None and path.transcriber.backend.name == "ctranslate2":
+        counts, note = match_ct2_budget(path.call, path.transcriber, counts, job["tokens"])
     for _ in range(WARMUP - 1):
-        call()
+        path.call()
     latencies, overheads = [], []
-    busy_before, own_before = _cpu_ticks()
+    before = _cpu_ticks()
     for _ in range(job["runs"]):
         started = time.perf_counter()
-        out = call()
+        out = path.call()
         latencies.append(time.perf_counter() - started)
         if isinstance(out, Transcript):
             if out.model_seconds <= 0:
                 raise RuntimeError(f"the model did not run: the clip was judged {out.reason!r}")
             overheads.append(out.seconds - out.model_seconds)
-    busy_after, own_after = _cpu_ticks()
-    busy, own = busy_after - busy_before, own_after - own_before
-    capacity = sum(latencies) * os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    others_pct = _others_pct(before, sum(latencies))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before any batch
+    batch = _time_batch(path.decode, job["batch"], job["batch_repeats"])
     return {
-        "others_pct": max(0.0, 100 * (busy - own) / capacity),
+        "others_pct": others_pct,
         "latencies": latencies,
         "overheads": overheads,
         "encoder_runs": counts["encoder"],
@@ -349,6 +273,35 @@ def _measure(job: dict) -> dict:
         "start_mb": start_mb,
         "peak_mb": peak_mb,
         "note": note,
+        **batch,
+    }
+
+
+def _time_batch(decode: Callable[[int], object], n: int, repeats: int) -> dict:
+    """Seconds of one model call on n clips and of n calls on one clip, `repeats` times each.
+
+    The two alternate within each repeat, so a load that comes and goes hits both alike. Single
+    calls are warm from the latency runs; a batch of n gets one warm-up call of its own (its first
+    run allocates the larger buffers).
+    """
+    if n < 2 or repeats < 1:
+        return {}
+    decode(n)
+    batch_seconds, singles_seconds = [], []
+    before = _cpu_ticks()
+    for _ in range(repeats):
+        started = time.perf_counter()
+        decode(n)
+        batch_seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        for _ in range(n):
+            decode(1)
+        singles_seconds.append(time.perf_counter() - started)
+    return {
+        "batch": n,
+        "batch_seconds": batch_seconds,
+        "singles_seconds": singles_seconds,
+        "batch_others_pct": _others_pct(before, sum(batch_seconds) + sum(singles_seconds)),
     }
 
 

@@ -1,4 +1,4 @@
-"""`python -m asr bench --quick`: every path measured end to end on random-weight whisper-tiny."""
+"""`python -m bench speed --quick`: every path measured end to end on random-weight whisper-tiny."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from asr import bench, bench_worker
+from bench import speed, speed_worker
 
 QUICK = ["--quick", "--runs", "2", "--tokens", "4", "--windows", "30,5", "--retries", "0"]
+QUICK += ["--batch", "2", "--batch-repeats", "1"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    bench.add_arguments(parser)
+    speed.add_arguments(parser)
     return parser.parse_args(argv)
 
 
 def table_rows(report: str) -> list[dict[str, str]]:
-    lines = [line for line in report.splitlines() if line.startswith("| ")]
+    """The rows of the first table in `report`, as {column: cell}."""
+    lines = report.split("\n| ", 1)[1].split("\n\n", 1)[0].splitlines()
+    lines = ["| " + lines[0], *lines[2:]]  # the separator row is no data
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     return [
         dict(zip(header, (cell.strip() for cell in line.strip("|").split("|")), strict=True))
@@ -28,9 +31,9 @@ def table_rows(report: str) -> list[dict[str, str]]:
 
 
 def test_tokenizer_has_whisper_ids() -> None:
-    tokenizer = bench_worker.build_tokenizer()
+    tokenizer = speed_worker.build_tokenizer()
     ids = tokenizer.convert_tokens_to_ids
-    assert len(tokenizer) == bench_worker.VOCAB_SIZE
+    assert len(tokenizer) == speed_worker.VOCAB_SIZE
     assert [ids("<|endoftext|>"), ids("<|startoftranscript|>"), ids("<|sv|>")] == [
         50257,
         50258,
@@ -48,16 +51,17 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
     out = tmp_path / "bench.md"
     args = parse([*QUICK, "--out", str(out), "--cache", str(tmp_path / "models")])
 
-    assert bench.main(args) == 0
+    assert speed.main(args) == 0
 
     report, progress = capsys.readouterr()
     assert out.read_text(encoding="utf-8") == report
     assert report.startswith("Machine: ")
-    rows = table_rows(report)
+    main, batching = report.split("\nBatching: ")
+    rows = table_rows(main)
     assert [(r["size"], r["window"], r["path"]) for r in rows] == [
-        ("tiny", window, path) for window in ("30 s", "5 s") for path in bench.VARIANTS
+        ("tiny", window, path) for window in ("30 s", "5 s") for path in speed.VARIANTS
     ]
-    baselines = {r["window"]: float(r["p50 s"]) for r in rows if r["path"] == bench.BASELINE}
+    baselines = {r["window"]: float(r["p50 s"]) for r in rows if r["path"] == speed.BASELINE}
     for row in rows:
         p50, p90 = float(row["p50 s"]), float(row["p90 s"])
         assert 0 < p50 <= p90
@@ -67,11 +71,44 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
         assert float(row["peak MB (total)"]) > float(row["peak MB (model)"]) > 0
         assert (row["tokens"], row["beams"]) == ("4", "1"), row  # the same decoding everywhere
         assert row["encoder runs"] == "1", row  # one decode per call, the baseline included
-        if row["path"] == bench.BASELINE:
+        if row["path"] == speed.BASELINE:
             assert row["asr overhead ms"] == "-"
         else:
             assert 0 < float(row["asr overhead ms"]) < 1000
     assert progress.count("encoder ran 1x per call (baseline sanity check") == 2
+    batch_rows = table_rows(batching)
+    assert [(r["size"], r["window"], r["path"]) for r in batch_rows] == [
+        (r["size"], r["window"], r["path"]) for r in rows
+    ]
+    for row in batch_rows:
+        batch, singles = float(row["batch of N s"]), float(row["N single calls s"])
+        assert row["N"] == "2" and batch > 0 and singles > 0
+        assert float(row["batch / singles"]) == pytest.approx(batch / singles, abs=0.011, rel=0.05)
+    verdicts = batching.split("Does batching pay on this machine?\n")[1].split("\n\n")[0]
+    assert [line.split(":")[0] for line in verdicts.splitlines()] == [
+        "- pipeline",
+        "- transformers",
+        "- ctranslate2",
+    ]
+    assert all(" batching " in line and " for 2 clips: " in line for line in verdicts.splitlines())
     targets = report.split("Targets")[1].splitlines()[1:]
     assert len(targets) == 4  # two windows, small at 5 s (skipped), overhead
     assert all(line.startswith(("- PASS", "- FAIL", "- SKIP")) for line in targets)
+
+
+def test_batch_zero_skips_the_batch_measurement() -> None:
+    args = parse([*QUICK, "--batch", "0"])
+
+    assert speed.BenchOptions.from_args(args).batch == 0
+    assert speed_worker._time_batch(lambda n: None, 0, 3) == {}
+    assert speed_worker._time_batch(lambda n: None, 1, 3) == {}
+
+
+def test_batch_times_n_clips_against_n_single_calls() -> None:
+    calls: list[int] = []
+
+    result = speed_worker._time_batch(calls.append, 3, 2)
+
+    assert calls == [3, 3, 1, 1, 1, 3, 1, 1, 1]  # a warm-up batch, then batch and singles in turn
+    assert result["batch"] == 3
+    assert len(result["batch_seconds"]) == len(result["singles_seconds"]) == 2

@@ -21,16 +21,21 @@ from pathlib import Path
 
 import ctranslate2
 import torch
-from transformers import (
-    GenerationConfig,
-    WhisperConfig,
-    WhisperFeatureExtractor,
-    WhisperForConditionalGeneration,
-    WhisperProcessor,
-    WhisperTokenizer,
+from transformers import WhisperForConditionalGeneration, WhisperTokenizer
+
+# What these checkpoints share with the speed benchmark's (bench/checkpoints.py). The two
+# `X as X` names are re-exported: tests import them from here.
+from bench.checkpoints import SAMPLING_RATE as SAMPLING_RATE
+from bench.checkpoints import WHISPER_LANGUAGES as WHISPER_LANGUAGES
+from bench.checkpoints import (
+    byte_chars,
+    byte_vocab,
+    generation_config,
+    random_model,
+    save_checkpoint,
+    whisper_config,
+    whisper_tokenizer,
 )
-from transformers.convert_slow_tokenizer import bytes_to_unicode
-from transformers.models.whisper.tokenization_whisper import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -49,35 +54,9 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "hej",
 )
 
-# The 99 languages of whisper-tiny … large-v2, in Whisper's order; "yue" came with large-v3.
-WHISPER_LANGUAGES: tuple[str, ...] = tuple(code for code in LANGUAGES if code != "yue")
-
-# After the language tokens, as in openai/whisper's tokenizer. `<|notimestamps|>` must stay last:
-# transformers and CTranslate2 treat every id above it as a timestamp.
-TASK_AND_CONTROL_TOKENS: tuple[str, ...] = (
-    "<|translate|>",
-    "<|transcribe|>",
-    "<|startoflm|>",
-    "<|startofprev|>",
-    "<|nospeech|>",
-    "<|notimestamps|>",
-)
-SPECIAL_TOKENS: tuple[str, ...] = (
-    "<|endoftext|>",
-    "<|startoftranscript|>",
-    *(f"<|{code}|>" for code in WHISPER_LANGUAGES),
-    *TASK_AND_CONTROL_TOKENS,
-)
-
-SAMPLING_RATE = 16_000
 MAX_TARGET_POSITIONS = 64
 # How far the wired model's chosen token outscores the rest (logit units, before softmax).
 _HEARING_SCALE = 10.0
-
-
-def _byte_chars(text: str) -> list[str]:
-    byte_to_char = bytes_to_unicode()
-    return [byte_to_char[byte] for byte in text.encode("utf-8")]
 
 
 def _check_words(words: Sequence[str]) -> None:
@@ -98,64 +77,29 @@ def build_tokenizer(words: Sequence[str] = DEFAULT_WORDS) -> WhisperTokenizer:
 
     Ids: the 256 byte tokens (GPT-2's byte-to-character table), then for each word the chain of
     merges that builds it with a leading space ("Ġh", "Ġhu", "Ġhun", "Ġhund"; å/ä/ö as the
-    characters of their UTF-8 bytes), then the special tokens of `SPECIAL_TOKENS` with
+    characters of their UTF-8 bytes), then `bench.checkpoints.SPECIAL_TOKENS` with
     `<|notimestamps|>` as the last id. `encode(" hund", add_special_tokens=False)` is one id; any
     other text still encodes, byte by byte except where a word's prefix matches (" hundar" is
     " hund", "a", "r"; " Åre" starts with the "Ġ" + first byte of "å" merge).
     """
     _check_words(words)
-    vocab = {char: index for index, char in enumerate(bytes_to_unicode().values())}
+    vocab = byte_vocab()
     merges: list[tuple[str, str]] = []
     for word in words:
-        chars = _byte_chars(" " + word)
+        chars = byte_chars(" " + word)
         prefix = chars[0]
         for char in chars[1:]:
             if (prefix, char) not in merges:
                 merges.append((prefix, char))
             prefix += char
             vocab.setdefault(prefix, len(vocab))
-    for token in SPECIAL_TOKENS:
-        vocab[token] = len(vocab)
-    # <|endoftext|> is the named bos/eos/unk token; listing the rest as extra special tokens in
-    # id order keeps `all_special_ids[-1]` == <|notimestamps|>, which timestamp decoding relies on.
-    extra_special_tokens = list(SPECIAL_TOKENS[1:])
-    return WhisperTokenizer(vocab=vocab, merges=merges, extra_special_tokens=extra_special_tokens)
+    return whisper_tokenizer(vocab, merges)
 
 
 def sot_prompt(tokenizer: WhisperTokenizer, language: str = "sv") -> list[int]:
     """The decoder prompt `<|startoftranscript|><|{language}|><|transcribe|><|notimestamps|>`."""
     tokens = ["<|startoftranscript|>", f"<|{language}|>", "<|transcribe|>", "<|notimestamps|>"]
     return tokenizer.convert_tokens_to_ids(tokens)
-
-
-def _generation_config(
-    tokenizer: WhisperTokenizer, config: WhisperConfig, outdated: bool
-) -> GenerationConfig:
-    ids = tokenizer.convert_tokens_to_ids
-    fields: dict[str, object] = {
-        "decoder_start_token_id": config.decoder_start_token_id,
-        "bos_token_id": config.bos_token_id,
-        "eos_token_id": config.eos_token_id,
-        "pad_token_id": config.pad_token_id,
-        "max_length": config.max_target_positions,
-        "suppress_tokens": list(config.suppress_tokens),
-        "begin_suppress_tokens": list(config.begin_suppress_tokens),
-    }
-    if not outdated:
-        # What configs from the 2022 fine-tuning recipe lack (FIELD_NOTES, "Whisper in
-        # transformers 5.x"); `generate(language=...)` needs lang_to_id and task_to_id.
-        fields |= {
-            "is_multilingual": True,
-            "lang_to_id": {f"<|{code}|>": ids(f"<|{code}|>") for code in WHISPER_LANGUAGES},
-            "task_to_id": {task: ids(f"<|{task}|>") for task in ("transcribe", "translate")},
-            "no_timestamps_token_id": ids("<|notimestamps|>"),
-            "prev_sot_token_id": ids("<|startofprev|>"),
-        }
-    generation_config = GenerationConfig(**fields)
-    # Otherwise `from_pretrained` rebuilds the generation config from config.json and drops
-    # lang_to_id and friends.
-    generation_config._from_model_config = False
-    return generation_config
 
 
 def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: int) -> None:
@@ -224,45 +168,25 @@ def build_model(
         raise ValueError(f"window_seconds={window_seconds} must be between 1 and 30")
     tokenizer = build_tokenizer(words)
     eot_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-    config = WhisperConfig(
-        vocab_size=len(tokenizer),
-        num_mel_bins=80,
+    config = whisper_config(
+        tokenizer,
         d_model=d_model,
-        encoder_layers=layers,
-        decoder_layers=layers,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=2 * d_model,
-        decoder_ffn_dim=2 * d_model,
-        max_source_positions=50 * window_seconds,
+        layers=layers,
+        heads=2,
+        ffn_dim=2 * d_model,
+        window_seconds=window_seconds,
         max_target_positions=MAX_TARGET_POSITIONS,
-        decoder_start_token_id=tokenizer.convert_tokens_to_ids("<|startoftranscript|>"),
-        bos_token_id=eot_id,
-        eos_token_id=eot_id,
-        pad_token_id=eot_id,
-        # Whisper suppresses a leading blank and EOT; the stock ids (220, 50256) are out of range.
-        begin_suppress_tokens=[tokenizer.convert_tokens_to_ids("Ġ"), eot_id],
-        suppress_tokens=[],
         scale_embedding=False,
-        tie_word_embeddings=False,
+        tie_word_embeddings=False,  # `_wire_to_hear` sets the output rows apart from the inputs
     )
-    torch.manual_seed(seed)
-    model = WhisperForConditionalGeneration(config).eval()
+    model = random_model(config, seed)
     if hears is not None:
         (word_id,) = tokenizer.encode(" " + hears, add_special_tokens=False)
         _wire_to_hear(model, word_id, eot_id)
-    model.generation_config = _generation_config(tokenizer, config, outdated_generation_config)
-
-    out_dir = Path(out_dir)
-    model.save_pretrained(out_dir)
-    feature_extractor = WhisperFeatureExtractor(
-        feature_size=80, sampling_rate=SAMPLING_RATE, hop_length=160, chunk_length=window_seconds
-    )
-    WhisperProcessor(feature_extractor=feature_extractor, tokenizer=tokenizer).save_pretrained(
-        out_dir
-    )
+    generation = generation_config(tokenizer, config, outdated_generation_config)
+    save_checkpoint(model, tokenizer, generation, window_seconds, out_dir)
     logger.debug("built %s in %.2f s", out_dir, time.perf_counter() - started)
-    return out_dir
+    return Path(out_dir)
 
 
 # Tokenizer and feature-extractor files a CTranslate2 model folder needs beside model.bin.
