@@ -140,9 +140,9 @@ class RemoteBackend:
             text = response.json()["text"]
         except (ValueError, KeyError, TypeError) as e:
             log.warning("speech engine %s: unreadable answer %r", self.url, response.text[:200])
-            raise self._unavailable("answer was not understood") from e
+            raise self._unavailable("gave an answer that was not understood") from e
         if not isinstance(text, str):
-            raise self._unavailable("answer was not understood")
+            raise self._unavailable("gave an answer that was not understood")
         return Decoded(text.strip(), tokens=0, hit_limit=False)  # the API does not say tokens
 
     def _post(self, wav: bytes) -> httpx.Response:
@@ -185,10 +185,8 @@ class RemoteBackend:
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _unavailable(self, what: str = "") -> EngineUnavailable:
-        if what:
-            text = f"The speech engine ({self.url}/) {what}: {_PLEASE}"
-        else:
-            text = f"The speech engine is not answering ({self.url}/): {_PLEASE}"
+        # Learners read this: the engine's address is for the log and `e.url`, not for them.
+        text = f"The speech engine {what or 'is not answering'}: {_PLEASE}"
         return EngineUnavailable(text, url=self.url)
 
 

@@ -54,7 +54,7 @@ class TranscriberOptions:
     precision: str = "auto"  # "fp32", "fp16", "int8", or "auto" (fp16 on GPU, int8 on CPU)
     max_new_tokens: int = MAX_NEW_TOKENS
     max_seconds: float = audio_mod.MAX_SECONDS  # longer recordings are refused
-    max_batch_size: int = 0  # clips of concurrent callers per model call; 0: measured default
+    max_batch_size: int = 0  # clips of concurrent callers per model call; 0: default_batch_size
     batch_wait: float = 0.01  # seconds a clip waits for others to share its model call
     url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
 
@@ -85,14 +85,12 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
         precision = "fp16" if device == "cuda" else ("int8" if backend == "ctranslate2" else "fp32")
     if precision == "fp16" and device == "cpu":
         raise ValueError("fp16 needs a GPU; on a CPU use fp32 or int8")
-    batch = options.max_batch_size or default_batch_size(backend, device)
     return replace(
         options,
         model=models.canonical_name(options.model),
         backend=backend,
         device=device,
         precision=precision,
-        max_batch_size=batch,
     )
 
 
@@ -113,15 +111,35 @@ def _remote_options(options: TranscriberOptions) -> TranscriberOptions:
     )
 
 
-def default_batch_size(backend: str, device: str) -> int:
-    """How many concurrent clips share one model call when the options leave it open.
+# A model call on 8 clips against 8 calls on one clip (time of the batch / time of the singles;
+# under 1 the batch pays), whisper-small, by backend and encoder window, from
+# `python -m bench speed --batch 8` on 2 CPU cores (README: the AMD EPYC table; random weights,
+# 8 tokens). Over the padded 30 s window the encoder's work per clip is so large that a batch
+# only adds memory traffic (whisper-tiny on transformers fp32 is the one exception measured,
+# 0.76); over a short window (`train --audio-window 5`) a batch pays on every path.
+CPU_BATCH_RATIOS: dict[tuple[str, str], float] = {
+    ("ctranslate2", "30 s"): 1.25,
+    ("ctranslate2", "short"): 0.59,
+    ("transformers", "30 s"): 1.06,  # int8: 1.24
+    ("transformers", "short"): 0.53,  # int8: 0.54
+}
+GPU_BATCH_SIZE = 8  # not measured here (no GPU); a batch fills a GPU's idle lanes
+CPU_BATCH_SIZE = 8  # where batching pays on a CPU
+PAYS_BELOW = 0.95  # a batch that saves less than 5 % is not worth the first caller's wait
 
-    On a CPU, 1: `python -m bench batching` measured a batch of 8 no faster than 8 single calls
-    on both backends (the encoder over the padded window is nearly all the cost, and its matrix
-    products already use every core for one clip), and a batch makes the first of its callers
-    wait for the last. On a GPU a batch fills the device: 8.
+
+def default_batch_size(backend: str, device: str, window_seconds: float) -> int:
+    """How many concurrent clips share one model call when the options leave it open (0).
+
+    From the measured table above: on a CPU, batching pays only where it was measured to
+    (transformers; CTranslate2 with a short window), else each clip has the model to itself;
+    on a GPU, 8.
     """
-    return 8 if device.startswith("cuda") else 1
+    if not device.startswith("cpu"):
+        return GPU_BATCH_SIZE
+    window = "30 s" if window_seconds > 15 else "short"
+    ratio = CPU_BATCH_RATIOS.get((backend, window), 1.0)
+    return CPU_BATCH_SIZE if ratio < PAYS_BELOW else 1
 
 
 class Transcriber:
@@ -138,7 +156,10 @@ class Transcriber:
         self.backend = backend
         self._lock = threading.Lock()
         self._concurrent = bool(getattr(backend, "concurrent", False))
-        size = max(1, options.max_batch_size)
+        size = options.max_batch_size or default_batch_size(
+            backend.name, backend.device, backend.window_seconds
+        )
+        log.info("up to %d clip(s) per model call on %s/%s", size, backend.name, backend.device)
         self.batcher: Batcher[np.ndarray, Decoded] = Batcher(
             self._decode, BatchOptions(size, options.batch_wait)
         )

@@ -12,7 +12,7 @@ import pytest
 import asr
 from asr.backends import Decoded
 from asr.batcher import Batcher, BatchOptions
-from asr.transcriber import default_batch_size, resolve_options
+from asr.transcriber import default_batch_size
 from tests.conftest import voiced
 
 
@@ -90,16 +90,22 @@ def test_bad_batch_options_are_refused(size, wait):
 
 
 @pytest.mark.parametrize(
-    ("backend", "device", "size"),
-    [("ctranslate2", "cpu", 1), ("transformers", "cpu", 1), ("transformers", "cuda", 8),
-     ("ctranslate2", "cuda:1", 8)],
+    ("backend", "device", "window", "size"),
+    [("ctranslate2", "cpu", 30.0, 1), ("transformers", "cpu", 30.0, 1),
+     ("ctranslate2", "cpu", 5.0, 8), ("transformers", "cpu", 10.0, 8),
+     ("unknown", "cpu", 5.0, 1), ("transformers", "cuda", 30.0, 8),
+     ("ctranslate2", "cuda:1", 30.0, 8)],
 )  # fmt: skip
-def test_default_batch_size_follows_the_device(backend, device, size):
-    assert default_batch_size(backend, device) == size
-    options = resolve_options(asr.TranscriberOptions("m", backend, device, "fp32"))
-    assert options.max_batch_size == size
-    chosen = resolve_options(asr.TranscriberOptions("m", backend, device, "fp32", max_batch_size=3))
-    assert chosen.max_batch_size == 3
+def test_default_batch_size_is_where_batching_was_measured_to_pay(backend, device, window, size):
+    assert default_batch_size(backend, device, window) == size
+
+
+@pytest.mark.parametrize(("window", "chosen", "size"), [(30.0, 0, 1), (5.0, 0, 8), (30.0, 3, 3)])
+def test_the_transcriber_takes_the_default_unless_told(window, chosen, size):
+    backend = Slow()
+    backend.name, backend.window_seconds = "ctranslate2", window
+    options = asr.TranscriberOptions("slow", max_batch_size=chosen)
+    assert asr.Transcriber(options, backend).batcher.options.max_batch_size == size
 
 
 class Slow:
