@@ -273,12 +273,18 @@ def render_batch_table(measurements: list[Measurement]) -> str:
 
 
 def batch_verdicts(measurements: list[Measurement]) -> list[str]:
-    """One line per backend: does a batch beat the same clips one by one, here?"""
-    by_backend: dict[str, list[Measurement]] = {}
+    """One line per backend and window: does a batch beat the same clips one by one, here?
+
+    The window decides more than the size or the precision (a padded 30 s window and a short one
+    behave oppositely), so each line also says what `asr`'s default batch size is for it.
+    """
+    from asr.transcriber import default_batch_size
+
+    by_backend: dict[tuple[str, int], list[Measurement]] = {}
     for m in measurements:
-        by_backend.setdefault(VARIANTS[m.variant].backend, []).append(m)
+        by_backend.setdefault((VARIANTS[m.variant].backend, m.window), []).append(m)
     lines = []
-    for backend, ms in by_backend.items():
+    for (backend, window), ms in by_backend.items():
         ms = sorted(ms, key=lambda m: m.batch_ratio)
         median = statistics.median(m.batch_ratio for m in ms)
         if median < 1 - EVEN:
@@ -300,7 +306,11 @@ def batch_verdicts(measurements: list[Measurement]) -> list[str]:
             if noisy > NOISY_PCT
             else ""
         )
-        lines.append(f"- {backend}: {verdict} for {ms[0].batch} clips: {spread}{noise}")
+        default = default_batch_size(backend, "cpu", window) if backend != "pipeline" else None
+        chosen = "" if default is None else f"; asr's default here: {default} per call"
+        lines.append(
+            f"- {backend} at {window} s: {verdict} for {ms[0].batch} clips: {spread}{noise}{chosen}"
+        )
     return lines
 
 

@@ -85,12 +85,15 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
         assert row["N"] == "2" and batch > 0 and singles > 0
         assert float(row["batch / singles"]) == pytest.approx(batch / singles, abs=0.011, rel=0.05)
     verdicts = batching.split("Does batching pay on this machine?\n")[1].split("\n\n")[0]
-    assert [line.split(":")[0] for line in verdicts.splitlines()] == [
-        "- pipeline",
-        "- transformers",
-        "- ctranslate2",
+    lines = verdicts.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        f"- {backend} at {window} s"
+        for window in (30, 5)
+        for backend in ("pipeline", "transformers", "ctranslate2")
     ]
-    assert all(" batching " in line and " for 2 clips: " in line for line in verdicts.splitlines())
+    assert all(" batching " in line and " for 2 clips: " in line for line in lines)
+    defaults = [line.rsplit("asr's default here: ", 1)[-1] for line in lines if "asr's" in line]
+    assert defaults == ["1 per call", "1 per call", "8 per call", "8 per call"]
     targets = report.split("Targets")[1].splitlines()[1:]
     assert len(targets) == 4  # two windows, small at 5 s (skipped), overhead
     assert all(line.startswith(("- PASS", "- FAIL", "- SKIP")) for line in targets)
