@@ -518,6 +518,12 @@ def main(argv: list[str] | None = None) -> None:
         help="how long a recording waits for others to share its model call",
     )
     parser.add_argument("--device", default=env("SAGDET_DEVICE", "auto"), help="cpu, cuda or auto")
+    parser.add_argument(
+        "--precision",
+        default=env("SAGDET_PRECISION", "auto"),
+        choices=["auto", "fp32", "fp16", "bf16", "int8"],
+        help="auto: the path measured fastest on this CPU (see the README)",
+    )
     parser.add_argument("--no-model", action="store_true", help="typed answers only")
     parser.add_argument(
         "--allow-saving-decks",
@@ -528,12 +534,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     roots = [DEFAULT_DECKS, *([args.decks] if args.decks else [])]
-    model = Model(name=f"{args.model} at {args.asr_url}" if args.asr_url else args.model)
+    model = Model(name=f"{args.model}, remote" if args.asr_url else args.model)
     if not args.no_model:
         model.future = asr.load_in_background(
             args.model,
             "remote" if args.asr_url else args.backend,
             args.device,
+            "auto" if args.asr_url else args.precision,
             url=args.asr_url,
             max_batch_size=args.max_batch_size,
             batch_wait=args.batch_wait_ms / 1000,

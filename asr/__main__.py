@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=DEFAULT_MODEL, help="short name, hub id or directory")
     p.add_argument("--backend", default="auto", choices=["auto", "transformers", "ctranslate2"])
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
-    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "int8"])
+    p.add_argument("--precision", default="auto", choices=["auto", "fp32", "fp16", "bf16", "int8"])
     p.set_defaults(run=_transcribe)
     p = commands.add_parser("models", help="list the known models and their Swedish WER")
     p.set_defaults(run=_models)

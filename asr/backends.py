@@ -87,7 +87,11 @@ def repair_generation_config(generation_config, tokenizer) -> bool:
 
 
 class TransformersBackend:
-    """Whisper on PyTorch: fp16 on a GPU, fp32 or dynamic int8 on a CPU."""
+    """Whisper on PyTorch: fp16 on a GPU; fp32, bf16 or dynamic int8 on a CPU.
+
+    bf16 halves the weights and, on CPUs with native bf16 units (AMX, AVX-512 BF16), runs the
+    matrix products there through oneDNN; the features are cast to the model's dtype.
+    """
 
     name = "transformers"
 
@@ -99,7 +103,7 @@ class TransformersBackend:
         self.device = device
         self.precision = precision
         self.max_new_tokens = max_new_tokens
-        dtype = torch.float16 if precision == "fp16" else torch.float32
+        dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision, torch.float32)
         try:
             self.model = WhisperForConditionalGeneration.from_pretrained(str(path), dtype=dtype)
             self.tokenizer = WhisperTokenizerFast.from_pretrained(str(path))

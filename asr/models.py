@@ -85,6 +85,26 @@ def is_hf_dir(path: Path) -> bool:
         return False
 
 
+def window_seconds(model: str) -> float:
+    """The encoder window of a local checkpoint (30 s, Whisper's, for a hub id or when unsure).
+
+    Read before loading, so the path can be chosen for the window (`asr.cpu`).
+    """
+    path = Path(canonical_name(model)).expanduser()
+    try:
+        if is_hf_dir(path):
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            return config.get("max_source_positions", 1500) * 2 / 100
+        for name in ("preprocessor_config.json", "processor_config.json"):
+            if (path / name).is_file():
+                data = json.loads((path / name).read_text(encoding="utf-8"))
+                data = data.get("feature_extractor", data)
+                return float(data.get("chunk_length", 30))
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    return 30.0
+
+
 def cache_dir() -> Path:
     """Where converted models are kept: $SAGDET_CACHE, else ~/.cache/sag-det."""
     root = os.environ.get("SAGDET_CACHE") or Path.home() / ".cache" / "sag-det"

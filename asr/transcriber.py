@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from asr.text import collapse_repeats, is_hallucination
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "transformers", "ctranslate2", "remote")
-PRECISIONS = ("auto", "fp32", "fp16", "int8", "remote")
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8", "remote")
 MAX_NEW_TOKENS = 24  # a word or a short phrase; a loop stops here
 
 
@@ -51,7 +52,7 @@ class TranscriberOptions:
     model: str = models.DEFAULT_MODEL
     backend: str = "auto"  # "transformers", "ctranslate2", or "auto" (chosen per device)
     device: str = "auto"  # "cpu", "cuda", or "auto"
-    precision: str = "auto"  # "fp32", "fp16", "int8", or "auto" (fp16 on GPU, int8 on CPU)
+    precision: str = "auto"  # "fp32", "fp16", "bf16", "int8", or "auto" (measured best, asr.cpu)
     max_new_tokens: int = MAX_NEW_TOKENS
     max_seconds: float = audio_mod.MAX_SECONDS  # longer recordings are refused
     max_batch_size: int = 0  # clips of concurrent callers per model call; 0: default_batch_size
@@ -62,11 +63,11 @@ class TranscriberOptions:
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
     """Fill in "auto": the device there is, then the backend and precision measured best on it.
 
-    On a CPU: CTranslate2 int8. In `python -m bench speed` (README) it is 1.2-2.5x faster than a
-    plain fp32 pipeline at every size and needs a third to a quarter of its memory; torch's
-    dynamic int8 is faster still on CPUs with AVX-512 VNNI, but torch deprecates that
-    quantisation, so it stays a choice (`backend="transformers", precision="int8"`), not the
-    default. On a GPU: transformers fp16.
+    On a GPU: transformers fp16. On a CPU, when neither backend nor precision is chosen: the path
+    `asr.cpu.choose_cpu_path` reads off the measured table for this CPU's features and the
+    model's window (torch bf16 where the CPU has AMX, CTranslate2 int8 on most others), logged
+    with its reason. A chosen backend with precision "auto" takes int8 on CTranslate2, fp32 on
+    transformers.
     """
     if options.backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {options.backend!r}")
@@ -77,14 +78,18 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
     device = options.device
     if device == "auto":
         device = "cuda" if _cuda_available() else "cpu"
-    backend = options.backend
+    backend, precision = options.backend, options.precision
+    if device == "cpu" and backend == "auto" and precision == "auto":
+        backend, precision = _cpu_path(options.model)
     if backend == "auto":
         backend = "transformers" if device == "cuda" or not _has_ctranslate2() else "ctranslate2"
-    precision = options.precision
     if precision == "auto":
         precision = "fp16" if device == "cuda" else ("int8" if backend == "ctranslate2" else "fp32")
     if precision == "fp16" and device == "cpu":
-        raise ValueError("fp16 needs a GPU; on a CPU use fp32 or int8")
+        raise ValueError("fp16 needs a GPU; on a CPU use fp32, bf16 or int8")
+    if precision == "bf16" and backend == "ctranslate2" and device == "cpu":
+        # CTranslate2 4.8 refuses bfloat16 on the CPU; torch runs it (oneDNN).
+        raise ValueError("bf16 on a CPU needs the transformers backend; CTranslate2 has int8")
     return replace(
         options,
         model=models.canonical_name(options.model),
@@ -92,6 +97,27 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
         device=device,
         precision=precision,
     )
+
+
+def _cpu_path(model: str) -> tuple[str, str]:
+    from asr.cpu import CpuFeatures, choose_cpu_path
+
+    features = CpuFeatures.detect()
+    local = Path(models.canonical_name(model)).expanduser()
+    ct2_only = local.is_dir() and models.is_ct2_dir(local) and not models.is_hf_dir(local)
+    window = models.window_seconds(model)
+    path = choose_cpu_path(
+        features, window, ctranslate2=_has_ctranslate2(), transformers_checkpoint=not ct2_only
+    )
+    log.info(
+        "on this CPU (%s) at a %.0f s window: %s %s, because %s",
+        features.name or "unknown",
+        window,
+        path.backend,
+        path.precision,
+        path.reason,
+    )
+    return path.backend, path.precision
 
 
 def _remote_options(options: TranscriberOptions) -> TranscriberOptions:

@@ -117,12 +117,35 @@ def machine_line(threads: int) -> str:
 _ISA = (("avx512_vnni", "AVX-512 VNNI"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
 
 
-def default_cpu_variant() -> str:
-    """The path `load_transcriber` takes on a CPU when nothing is asked for."""
-    from asr.transcriber import TranscriberOptions, resolve_options
+def default_cpu_variant(window: int = 30) -> str:
+    """The path `load_transcriber` takes on this CPU, for a model with this window, by default."""
+    from asr.cpu import CpuFeatures, choose_cpu_path
 
-    resolved = resolve_options(TranscriberOptions(device="cpu"))
-    return f"{resolved.backend}-{resolved.precision}"
+    path = choose_cpu_path(CpuFeatures.detect(), float(window))
+    return f"{path.backend}-{path.precision}"
+
+
+def auto_against_fastest(measurements: list[Measurement]) -> list[str]:
+    """Per size and window: what `auto` takes here, the fastest path measured, and the ratio."""
+    lines = []
+    for size, window in dict.fromkeys((m.size, m.window) for m in measurements):
+        here = [m for m in measurements if (m.size, m.window) == (size, window) and not m.error]
+        auto = next((m for m in here if m.variant == default_cpu_variant(window)), None)
+        if auto is None or not here:
+            lines.append(f"- {size} {window} s: auto ({default_cpu_variant(window)}) not measured")
+            continue
+        fastest = min(here, key=lambda m: m.p50)
+        ratio = auto.p50 / fastest.p50
+        verdict = "PASS" if ratio <= AUTO_WITHIN else "FAIL"
+        lines.append(
+            f"- {verdict} {size} {window} s: auto takes {auto.variant}, {auto.p50:.3f} s p50, "
+            f"{auto.peak_mb:.0f} MB; fastest here {fastest.variant}, {fastest.p50:.3f} s: "
+            f"{ratio:.2f}x (target: within {AUTO_WITHIN}x)" + _noise(auto, fastest)
+        )
+    return lines
+
+
+AUTO_WITHIN = 1.1  # auto must be within this of the fastest path measured here
 
 
 def render_table(measurements: list[Measurement]) -> str:
@@ -154,11 +177,13 @@ def render_table(measurements: list[Measurement]) -> str:
     return "\n".join(rows)
 
 
-def checklist(measurements: list[Measurement], default: str) -> list[str]:
-    """The targets, PASS or FAIL with the numbers (SKIP when a number was not measured)."""
+def checklist(measurements: list[Measurement]) -> list[str]:
+    """The targets, PASS or FAIL with the numbers (SKIP when a number was not measured); the
+    default path is the one `auto` takes on this CPU for each window."""
     by = {(m.size, m.window, m.variant): m for m in measurements if not m.error}
     lines = []
     for size, window in dict.fromkeys((m.size, m.window) for m in measurements):
+        default = default_cpu_variant(window)
         base, ours = by.get((size, window, BASELINE)), by.get((size, window, default))
         if base is None or ours is None:
             lines.append(f"- SKIP {size} {window} s: default path or baseline not measured")
@@ -170,6 +195,7 @@ def checklist(measurements: list[Measurement], default: str) -> list[str]:
             f"({ours.p50 / base.p50:.2f}x) and {ours.model_mb:.0f} MB against "
             f"{base.model_mb:.0f} MB (never slower, lighter)" + _noise(ours, base)
         )
+    default = default_cpu_variant(5)
     small = by.get(("small", 5, default))
     if small is None:
         lines.append(f"- SKIP small 5 s under {TARGET_SMALL_5S} s p50: not measured")
@@ -203,7 +229,6 @@ def _noise(*measurements: Measurement) -> str:
 
 
 def render(options: BenchOptions, measurements: list[Measurement]) -> str:
-    default = default_cpu_variant()
     notes = [f"- {m.size} {m.window} s {m.variant}: {m.note}" for m in measurements if m.note]
     notes += [
         f"- {m.size} {m.window} s {m.variant}: other processes took {m.others_pct:.0f} % of the "
@@ -245,7 +270,9 @@ def render(options: BenchOptions, measurements: list[Measurement]) -> str:
             "Does batching pay on this machine?",
             *batch_verdicts(batched),
         ]
-    parts += ["", f"Targets (default CPU path: {default}):", *checklist(measurements, default)]
+    parts += ["", "What auto picks on this CPU, against the fastest path measured:"]
+    parts += auto_against_fastest(measurements)
+    parts += ["", "Targets:", *checklist(measurements)]
     return "\n".join(parts) + "\n"
 
 

@@ -54,6 +54,7 @@ VARIANTS: dict[str, Variant] = {
         Variant("pipeline-fp32", "pipeline", "fp32"),
         Variant("transformers-fp32", "transformers", "fp32"),
         Variant("transformers-int8", "transformers", "int8"),
+        Variant("transformers-bf16", "transformers", "bf16"),
         Variant("ctranslate2-int8", "ctranslate2", "int8"),
         Variant("ctranslate2-fp32", "ctranslate2", "fp32"),
     )

@@ -202,7 +202,10 @@ def test_a_directory_without_a_model(tmp_path):
         (TranscriberOptions(model="kb-base", device="cpu"), ("ctranslate2", "int8")),
     ],
 )
-def test_auto_choices(options, expected):
+def test_auto_choices(options, expected, monkeypatch):
+    from asr.cpu import CpuFeatures
+
+    monkeypatch.setattr(CpuFeatures, "detect", classmethod(lambda cls: CpuFeatures(avx2=True)))
     resolved = resolve_options(options)
     assert (resolved.backend, resolved.precision) == expected
     assert resolved.model.startswith("KBLab/")

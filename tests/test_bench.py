@@ -94,6 +94,16 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
     assert all(" batching " in line and " for 2 clips: " in line for line in lines)
     defaults = [line.rsplit("asr's default here: ", 1)[-1] for line in lines if "asr's" in line]
     assert defaults == ["1 per call", "1 per call", "8 per call", "8 per call"]
+    auto = report.split("What auto picks on this CPU")[1].split("\n\n")[0].splitlines()[1:]
+    from bench.speed_report import default_cpu_variant
+
+    assert [line.split(": auto takes ")[1].split(",")[0] for line in auto] == [
+        default_cpu_variant(30),
+        default_cpu_variant(5),
+    ]
+    assert all(
+        line.startswith(("- PASS tiny", "- FAIL tiny")) and "x (target" in line for line in auto
+    )
     targets = report.split("Targets")[1].splitlines()[1:]
     assert len(targets) == 4  # two windows, small at 5 s (skipped), overhead
     assert all(line.startswith(("- PASS", "- FAIL", "- SKIP")) for line in targets)
