@@ -38,6 +38,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DECKS = HERE / "assets" / "decks"
 STORAGE_KEY = "sag-det-progress"
 UPLOADED = " (uploaded)"
+MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
 
 
 class Recogniser(Protocol):
@@ -171,6 +172,9 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
     def answer_text(text, stored, key, uploaded, pending, auto):
         if not text or not text.strip():
             raise gr.Error("Type the Swedish word first.", duration=4)
+        if len(text) > MAX_TEXT:  # judged and kept in the browser's state: keep it small
+            raise gr.Error(f"That is longer than any answer: type just the word ({MAX_TEXT} "
+                           "letters at most).", duration=6)  # fmt: skip
         return (
             *step(
                 _typed,
@@ -221,6 +225,8 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
                 "Choose a deck to upload: a .zip, an Anki .apkg, or a CSV with its pictures."
             )
         try:
+            if name and len(name) > MAX_TEXT:
+                raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
             folder = unpack_deck([Path(f) for f in files], upload_dir, name=name or None)
             deck = game.load_deck(folder)
         except (UploadError, game.DeckError) as e:

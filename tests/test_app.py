@@ -358,3 +358,25 @@ def test_a_broken_recording_gets_a_plain_message_and_costs_no_try(
     if kind != "named_wrong":  # nothing judged: the same card, no try used up
         assert screen["browser"]["round"] == before["browser"]["round"]
     assert "Right" in say(player, backend, wav, current_card(screen))["feedback"]  # still serving
+
+
+def test_an_overlong_typed_answer_is_refused_and_changes_nothing(server):
+    from gradio_client.exceptions import AppError
+
+    player = client(server)
+    before = named(player.predict("Test", api_name="/new_round"))
+    with pytest.raises(AppError, match="longer than any answer"):
+        player.predict("hund " * 200_000, "Test", True, api_name="/answer_text")
+    after = named(player.predict("Test", True, api_name="/hint"))
+    assert after["browser"]["round"]["queue"] == before["browser"]["round"]["queue"]
+    assert after["browser"]["round"]["position"] == 0 and "hund " * 3 not in str(after["browser"])
+
+
+def test_an_overlong_deck_name_is_explained(server, make_deck, tmp_path):
+    from gradio_client import handle_file
+
+    archive = zipped_deck(make_deck(), tmp_path / "djur.zip")
+    report, _ = client(server).predict(
+        [handle_file(str(archive))], "x" * 500, api_name="/upload_deck"
+    )
+    assert report.startswith("### ✗") and "too long" in report
