@@ -231,7 +231,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             deck = game.load_deck(folder)
         except (UploadError, game.DeckError) as e:
             return (
-                f"### ✗ This deck cannot be played\n```\n{e}\n```",
+                f"### ✗ This deck cannot be played\n```\n{_as_uploaded(e, files)}\n```",
                 uploaded,
                 gr.update(),
                 gr.update(visible=False),
@@ -409,6 +409,16 @@ class _NeutralNames:
                 shutil.copyfile(path, target)
             self.known[path] = str(target)
         return self.known[path]
+
+
+def _as_uploaded(error: Exception, files: list) -> str:
+    """The error in the teacher's terms: their file names, never the server's work folder."""
+    if not isinstance(error, game.DeckError):
+        return str(error)
+    names = ", ".join(Path(f).name for f in files)
+    count = len(error.problems)
+    lines = "\n".join(f"  - {problem}" for problem in error.problems)
+    return f"The deck in {names} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
 
 
 def _typed(state: game.GameState, deck: game.Deck, text: str):

@@ -380,3 +380,15 @@ def test_an_overlong_deck_name_is_explained(server, make_deck, tmp_path):
         [handle_file(str(archive))], "x" * 500, api_name="/upload_deck"
     )
     assert report.startswith("### ✗") and "too long" in report
+
+
+def test_a_deck_with_problems_is_named_as_the_teacher_knows_it(server, make_deck, tmp_path):
+    from gradio_client import handle_file
+
+    folder = make_deck(
+        ["hund.png,hund,en,,,", "saknas.png,katt,en,,,"], pictures={"hund.png": None}
+    )
+    archive = zipped_deck(folder, tmp_path / "mina-djur.zip")
+    report, _ = client(server).predict([handle_file(str(archive))], "", api_name="/upload_deck")
+    assert report.startswith("### ✗") and "The deck in mina-djur.zip has 1 problem" in report
+    assert "saknas.png" in report and "/tmp" not in report and "sag-det-" not in report
