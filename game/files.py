@@ -48,7 +48,10 @@ def _check_picture(path: Path) -> tuple[str | None, str | None]:
                 if width * height > MAX_PIXELS:
                     return f"is {width}x{height} pixels; scale it down below 40 megapixels", None
                 image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow refuses to open pictures this large at all: the size is the problem, not the kind.
+        return "is far too large (over 40 megapixels); scale it down", None
+    except UnidentifiedImageError:
         return "is not a picture (PNG, JPEG or WebP)", None
     except (OSError, SyntaxError, ValueError) as e:
         return f"is a damaged picture ({e})", None

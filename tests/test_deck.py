@@ -22,6 +22,22 @@ def test_valid_deck_loads(make_deck):
     assert deck.warnings == ()
 
 
+def huge_png_header(side: int) -> bytes:
+    """The start of a PNG that claims to be side x side pixels: Pillow reads the size and stops."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+    return (
+        b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+    )
+
+
 @pytest.mark.parametrize(
     ("rows", "pictures", "expected"),
     [
@@ -38,6 +54,7 @@ def test_valid_deck_loads(make_deck):
         (["C:\\bilder\\hund.png,hund,en,,,"], {}, "is an absolute path"),
         (["hund.png,hund,en,,,"], {"hund.png": b"not a picture at all"}, "is not a picture"),
         (["hund.png,hund,en,,,"], {"hund.png": png_bytes(fmt="GIF")}, "is a GIF picture"),
+        (["hund.png,hund,en,,,"], {"hund.png": huge_png_header(30_000)}, "is far too large"),
         (["hund.png,hund,en,,,"], {"hund.png": png_bytes()[:100]}, "damaged picture"),
         ([",hund,en,,,"], {}, "no picture given"),
         (["hund.png,hund,en,,,ljud.wav"], None, "recording 'ljud.wav' not found"),
