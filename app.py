@@ -98,7 +98,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         raise SystemExit("No valid deck found: check the decks with `python -m game check DIR`.")
     names = sorted(decks)
     voice_dir = options.work_dir / "voice"
-    pictures = _NeutralNames(options.work_dir / "pictures")
+    neutral = _NeutralNames(options.work_dir / "public")  # all that a page is served
     upload_dir = options.work_dir / "uploads"
 
     def deck_for(key: str, uploaded: dict) -> game.Deck:
@@ -117,7 +117,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         return (
             data,
             data,
-            pictures.public(card.image) if card and card.image else None,
+            neutral.public(card.image) if card and card.image else None,
             render.progress_html(state, showing_finished=bool(pending)),
             note,
             gr.update(visible=voice.can_speak(card) and not finished),
@@ -212,7 +212,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         path = voice.word_audio(card, voice_dir) if card else None
         if path is None:
             raise gr.Error("No recording of this word, and speech synthesis is not installed.")
-        return str(path)
+        return neutral.public(path)  # a deck's own recording may be named after the answer
 
     def reset(key, uploaded):
         return begin({}, key, uploaded, note="Your progress is reset. A fresh start!")
@@ -391,7 +391,8 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
 
 
 class _NeutralNames:
-    """Copies of the pictures under names that do not give the answer away (hund.png → 3f2a….png).
+    """Copies of pictures and recordings under names that do not give the answer away
+    (hund.png → 3f2a….png).
 
     The browser sees the file name in the picture's address; a learner could read the answer.
     """
@@ -406,7 +407,11 @@ class _NeutralNames:
             target = self.folder / f"{digest}{path.suffix.lower()}"
             if not target.exists():
                 self.folder.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+                # Players load pages at once: copy under a private name, then rename, so no
+                # request ever sees half a file.
+                partial = target.with_name(f".{secrets.token_hex(8)}{target.name}")
+                shutil.copyfile(path, partial)
+                partial.replace(target)
             self.known[path] = str(target)
         return self.known[path]
 
@@ -569,7 +574,9 @@ def main(argv: list[str] | None = None) -> None:
     demo.queue(default_concurrency_limit=8).launch(
         css=render.CSS,
         max_file_size="100mb",  # a deck zip; recordings are far smaller
-        allowed_paths=[str(r) for r in roots] + [str(options.work_dir)],
+        # No allowed_paths: they would serve every file under them to anyone who knows the path
+        # (a deck's items.csv holds every answer). What a handler returns, Gradio copies into its
+        # own cache and serves from there: the neutral picture copies and the spoken words only.
     )
 
 
