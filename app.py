@@ -8,6 +8,7 @@ the browser (`gr.BrowserState`) and in `gr.State`; module level holds only read-
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import logging
 import os
@@ -76,7 +77,7 @@ class AppOptions:
     round_size: int = game.session.ROUND_SIZE
     answer_concurrency: int = 16  # spoken answers handled at once; the rest queue in Gradio
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
-    work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sag-det-")))
+    work_dir: Path = field(default_factory=lambda: new_work_dir())
 
 
 def load_decks(*roots: Path) -> dict[str, game.Deck]:
@@ -264,7 +265,8 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         decks[deck.name] = game.load_deck(folder)
         return f"### ✓ Saved: everyone can now play {deck.name}."
 
-    with gr.Blocks(title="Säg det!") as demo:
+    # Gradio's cache holds every recording and upload: files older than a day go, checked hourly.
+    with gr.Blocks(title="Säg det!", delete_cache=(3600, 86_400)) as demo:
         # The session's state lives server-side in `stored` (one per tab, also for API clients);
         # `browser` mirrors it into the browser's storage so progress survives visits.
         browser = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=options.secret)
@@ -484,6 +486,50 @@ def _accuracy_frame(summary: game.RoundSummary) -> pd.DataFrame:
 def _credits(deck: game.Deck) -> str:
     parts = [p for p in (deck.description, deck.attribution) if p]
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
+
+
+WORK_PREFIX = "sag-det-"
+
+
+def new_work_dir(root: Path | None = None) -> Path:
+    """A fresh work folder (uploads, neutral copies, spoken words), marked with this process id.
+
+    Folders left by app processes that are gone (killed, crashed) are removed first, so restarts
+    do not pile up copies of every uploaded deck; this process's folder goes when it exits.
+    """
+    root = Path(root or tempfile.gettempdir())
+    remove_stale_work_dirs(root)
+    folder = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=root))
+    (folder / "pid").write_text(str(os.getpid()))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def remove_stale_work_dirs(root: Path) -> list[Path]:
+    """Remove the work folders under `root` whose app process no longer runs; return them."""
+    removed = []
+    for folder in root.glob(f"{WORK_PREFIX}*"):
+        try:
+            pid = int((folder / "pid").read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being made: leave it
+        if _running(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    if removed:
+        log.info("removed %d work folder(s) left by stopped app processes", len(removed))
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
 
 
 def browser_secret() -> str:

@@ -177,6 +177,7 @@ def convert_to_ct2(source: Path, target: Path, quantization: str = "int8") -> Pa
         if (source / name).is_file()
     ]
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_conversions(target.parent)
     scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
     try:
         out = scratch / "model"
@@ -192,6 +193,27 @@ def convert_to_ct2(source: Path, target: Path, quantization: str = "int8") -> Pa
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+STALE_CONVERSION_SECONDS = 6 * 3600  # far longer than converting whisper-large takes
+
+
+def remove_stale_conversions(folder: Path, older_than: float = STALE_CONVERSION_SECONDS) -> int:
+    """Remove the scratch folders of conversions killed halfway; return how many went."""
+    import shutil
+    import time
+
+    removed = 0
+    for scratch in folder.glob(".converting-*"):
+        try:
+            if time.time() - scratch.stat().st_mtime > older_than:
+                shutil.rmtree(scratch, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    if removed:
+        log.info("removed %d half-finished conversion(s) in %s", removed, folder)
+    return removed
 
 
 def _copy_tokenizer_json(source: Path, out: Path) -> None:

@@ -6,6 +6,7 @@ scripted backend that "hears" whatever the test says, so every verdict path can 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from concurrent.futures import Future
@@ -392,3 +393,22 @@ def test_a_deck_with_problems_is_named_as_the_teacher_knows_it(server, make_deck
     report, _ = client(server).predict([handle_file(str(archive))], "", api_name="/upload_deck")
     assert report.startswith("### ✗") and "The deck in mina-djur.zip has 1 problem" in report
     assert "saknas.png" in report and "/tmp" not in report and "sag-det-" not in report
+
+
+def test_work_folders_of_stopped_apps_are_removed_on_start(tmp_path):
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    stale = tmp_path / f"{app.WORK_PREFIX}old"
+    (stale / "uploads").mkdir(parents=True)
+    (stale / "pid").write_text(gone)
+    alive = tmp_path / f"{app.WORK_PREFIX}alive"
+    alive.mkdir()
+    (alive / "pid").write_text(str(os.getpid()))
+    unmarked = tmp_path / f"{app.WORK_PREFIX}unmarked"
+    unmarked.mkdir()
+    folder = app.new_work_dir(tmp_path)
+    assert not stale.exists() and alive.exists() and unmarked.exists()
+    assert folder.is_dir() and (folder / "pid").read_text() == str(os.getpid())

@@ -265,3 +265,18 @@ def test_out_of_memory_says_what_to_do(monkeypatch, error, expected):
         load_transcriber("/tmp", "transformers", "cpu")
     if expected is ModelLoadError:
         assert "smaller model" in str(info.value)
+
+
+def test_a_conversion_killed_halfway_is_cleaned_up_later(tmp_path):
+    import os
+    import time
+
+    from asr.models import remove_stale_conversions
+
+    old, fresh = tmp_path / ".converting-old", tmp_path / ".converting-new"
+    for folder in (old, fresh):
+        (folder / "model").mkdir(parents=True)
+    hours_ago = time.time() - 7 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    assert remove_stale_conversions(tmp_path) == 1
+    assert not old.exists() and fresh.exists()  # one still running is left alone
