@@ -27,6 +27,7 @@ import pandas as pd
 import asr
 import game
 from game import render, voice
+from game.library import DeckLibrary, DeckNameTaken
 
 try:  # ZeroGPU on Hugging Face Spaces; the app runs the same without it.
     import spaces
@@ -93,17 +94,20 @@ def load_decks(*roots: Path) -> dict[str, game.Deck]:
     return decks
 
 
-def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -> gr.Blocks:
+def build_demo(
+    decks: dict[str, game.Deck] | DeckLibrary, model: Model, options: AppOptions
+) -> gr.Blocks:
     """The whole app. `model` may be loading still, failed, or a fake in tests."""
     if not decks:
         raise SystemExit("No valid deck found: check the decks with `python -m game check DIR`.")
-    names = sorted(decks)
+    library = decks if isinstance(decks, DeckLibrary) else DeckLibrary(decks)
+    names = library.names()  # at build time only; every page load reads the library again
     voice_dir = options.work_dir / "voice"
     neutral = _NeutralNames(options.work_dir / "public")  # all that a page is served
     upload_dir = options.work_dir / "uploads"
 
     def deck_for(key: str, uploaded: dict) -> game.Deck:
-        return uploaded.get(key) or decks.get(key) or decks[names[0]]
+        return uploaded.get(key) or library.get(key) or library.first()
 
     def on_screen(state: game.GameState, deck: game.Deck, pending: str | None):
         """The card the learner sees: the finished one until "Next", else the current one."""
@@ -242,7 +246,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
         report = f"### ✓ {deck.name}: {len(deck.cards)} cards, ready to play in this session"
         if deck.warnings:
             report += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in deck.warnings)
-        choices = names + sorted(uploaded)
+        choices = library.names() + sorted(uploaded)
         return (
             report,
             uploaded,
@@ -258,12 +262,20 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             raise gr.Error("Saving decks for everyone is switched off on this server.")
         if deck is None or deck.path is None:
             raise gr.Error("Pick an uploaded deck in the deck menu first.")
+        if library.has(deck.name):  # never shadow a deck everyone already plays
+            raise gr.Error(
+                f"A deck called {deck.name!r} is offered already: change the name in the deck "
+                "(or the name field for a CSV), upload it again, then save."
+            )
         try:
             folder = save_deck(deck.path, options.decks_dir)
-        except UploadError as e:
+            library.add(game.load_deck(folder))
+        except (UploadError, game.DeckError, DeckNameTaken) as e:
             raise gr.Error(str(e)) from e
-        decks[deck.name] = game.load_deck(folder)
-        return f"### ✓ Saved: everyone can now play {deck.name}."
+        return (
+            f"### ✓ Saved: {deck.name} is in the deck menu of everyone who opens the page "
+            "from now on."
+        )
 
     # Gradio's cache holds every recording and upload: files older than a day go, checked hourly.
     with gr.Blocks(title="Säg det!", delete_cache=(3600, 86_400)) as demo:
@@ -328,7 +340,7 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             with gr.Accordion("Settings", open=False):
                 auto = gr.Checkbox(True, label="Next picture automatically after an answer")
                 reset_btn = gr.Button("Reset my progress", variant="stop")
-            credits = gr.Markdown(_credits(decks[names[0]]))
+            credits = gr.Markdown(_credits(library.first()))
         with gr.Tab("Decks"):
             gr.Markdown(
                 "Upload a deck: a **.zip** of a deck folder, an **Anki .apkg**, or a **CSV** "
@@ -346,6 +358,12 @@ def build_demo(decks: dict[str, game.Deck], model: Model, options: AppOptions) -
             summary_box, summary, points_plot, accuracy_plot, pending,
         ]  # fmt: skip
         demo.load(on_load, [browser, deck_key, uploaded], screen_outputs, api_name="start")
+        demo.load(
+            lambda key, mine: gr.update(choices=library.names() + sorted(mine), value=key),
+            [deck_key, uploaded],
+            deck_key,
+            api_name="deck_menu",
+        )
         deck_key.change(begin, common, screen_outputs, api_name="change_deck")
         deck_key.change(
             lambda k, u: _credits(deck_for(k, u)), [deck_key, uploaded], credits, api_name=False
