@@ -1,8 +1,9 @@
 """Loading and validating a teacher's deck folder.
 
-A deck is a folder with `deck.toml` (name, language, credits), `items.csv` (one card a row) and the
-pictures next to them; the README documents the format. `load_deck` checks everything and reports
-every problem at once, each with its file and line, so a teacher fixes a deck in one go.
+A deck is a folder with `deck.toml` (name, language, credits), `items.csv` or `items.xlsx` (one
+card a row) and the pictures next to them; the README documents the format. `load_deck` checks
+everything and reports every problem at once, each with its file and line, so a teacher fixes a
+deck in one go.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import io
 import logging
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from game import files, swedish
+from game import files, sheets, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
 
 log = logging.getLogger(__name__)
 
 DECK_FILE = "deck.toml"
 ITEMS_FILE = "items.csv"
+ITEMS_XLSX = sheets.ITEMS_XLSX  # the same table, kept in Excel
 COLUMNS = ("image", "answer", "article", "accept", "hint", "audio")
 REQUIRED_COLUMNS = ("image", "answer")
 TEXT_KEYS = ("name", "language", "description", "author", "license", "attribution")
@@ -35,6 +38,8 @@ class DeckLimits:
     """Sizes past which a deck is refused; generous for a classroom, small for a free Space."""
 
     max_table_bytes: int = 2 * 1024 * 1024  # items.csv and deck.toml
+    max_sheet_bytes: int = 20 * 1024 * 1024  # items.xlsx as stored (pictures pasted in add up)
+    max_sheet_unpacked_bytes: int = 100 * 1024 * 1024  # items.xlsx unzipped: refuses zip bombs
     max_cards: int = 2000
     max_hint_chars: int = 300
     max_answer_chars: int = 80
@@ -190,6 +195,10 @@ def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str
     return meta
 
 
+# A row of items.csv or items.xlsx: the line it starts on, the line it ends on, its cells.
+Record = tuple[int, int, list[str]]
+
+
 def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
     lines = text.splitlines()
     first_line = lines[0] if lines else ""
@@ -202,7 +211,7 @@ def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
         delimiter = max(DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _read_table(reader, delimiter, skipped, report)
+        return _read_table(_csv_records(reader, skipped), ITEMS_FILE, report, delimiter)
     except csv.Error as e:
         line = reader.line_num + skipped
         report.error(
@@ -211,41 +220,78 @@ def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
         return []
 
 
-def _read_table(
-    reader: Any, delimiter: str, skipped: int, report: _Report
+def _csv_records(reader: Any, skipped: int) -> Iterable[Record]:
+    """The rows of a csv.reader (its type is private) with their lines; a quoted cell may span
+    several."""
+    line = skipped
+    for cells in reader:
+        start, line = line + 1, reader.line_num + skipped
+        yield start, line, cells
+
+
+def _read_sheet(
+    path: Path, report: _Report, limits: DeckLimits
 ) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a csv.reader (its type is private), each with the line it starts on."""
-    header = next(reader, None)
-    if header is None:
-        report.error(ITEMS_FILE, f"is empty; it needs a header line: {','.join(COLUMNS)}")
+    try:
+        sheet = sheets.read_sheet(
+            path,
+            max_bytes=limits.max_sheet_bytes,
+            max_unpacked_bytes=limits.max_sheet_unpacked_bytes,
+            max_rows=limits.max_cards + 1,  # and the header
+        )
+    except sheets.SheetError as e:
+        report.error(ITEMS_XLSX, e.message, e.line)
         return []
-    columns = [unicodedata.normalize("NFC", c).strip().casefold() for c in header]
+    for name in sheet.ignored_sheets:
+        report.warn(
+            ITEMS_XLSX, f"sheet {name!r} is ignored: only the first, {sheet.name!r}, is read"
+        )
+    if sheet.truncated:
+        report.error(
+            ITEMS_XLSX, f"has over {limits.max_cards} cards; at most {limits.max_cards} fit a deck"
+        )
+        return []
+    return _read_table(((n, n, cells) for n, cells in sheet.rows), ITEMS_XLSX, report, None)
+
+
+def _read_table(
+    records: Iterable[Record], table: str, report: _Report, delimiter: str | None
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a table, header first, each with the line it starts on; `delimiter` is None
+    for a spreadsheet, whose rows are numbered as it shows them."""
+    records = iter(records)
+    header = next(records, None)
+    if header is None:
+        report.error(table, f"is empty; it needs a header line: {','.join(COLUMNS)}")
+        return []
+    columns = [unicodedata.normalize("NFC", c).strip().casefold() for c in header[2]]
     # Excel writes an empty header cell for every column that was ever formatted: ignore those
     # columns, and refuse only a value put under one.
     named = [i for i, c in enumerate(columns) if c]
-    if not _header_ok([columns[i] for i in named], 1 + skipped, report):
+    if not _header_ok([columns[i] for i in named], header[0], table, report):
         return []
     rows = []
-    line = reader.line_num + skipped  # the line the header ended on
-    for cells in reader:
-        start, line = line + 1, reader.line_num + skipped
+    for start, line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         where = str(start) if start == line else f"{start}-{line}"
-        extra = [c for i, c in enumerate(cells) if (i >= len(columns) or not columns[i])]
-        if any(c.strip() for c in extra):
-            report.error(
-                ITEMS_FILE,
-                f"has {len(cells)} cells but the header has {len(named)} columns "
-                f"(a {delimiter!r} inside a value needs quotes)",
-                start,
-            )
+        extra = [i for i, c in enumerate(cells) if (i >= len(columns) or not columns[i])]
+        if any(cells[i].strip() for i in extra):
+            if delimiter is None:
+                column = sheets.column_letter(next(i for i in extra if cells[i].strip()))
+                why = f"has a value in column {column}, which has no header: name it or clear it"
+            else:
+                why = (
+                    f"has {len(cells)} cells but the header has {len(named)} columns "
+                    f"(a {delimiter!r} inside a value needs quotes)"
+                )
+            report.error(table, why, start)
             continue
         padded = cells + [""] * len(columns)
         row = {columns[i]: unicodedata.normalize("NFC", padded[i]).strip() for i in named}
-        if start != line and _swallows_rows(row, delimiter):
+        if start != line and delimiter and _swallows_rows(row, delimiter):
             report.error(
-                ITEMS_FILE,
+                table,
                 f'a cell runs over lines {where}: close the quote " it opens, or remove the '
                 "line break in the cell",
                 start,
@@ -267,60 +313,75 @@ def _swallows_rows(row: dict[str, str], delimiter: str) -> bool:
     return False
 
 
-def _header_ok(columns: list[str], line: int, report: _Report) -> bool:
+def _header_ok(columns: list[str], line: int, table: str, report: _Report) -> bool:
     ok = True
     for column in dict.fromkeys(columns):
         if column not in COLUMNS:
-            report.error(
-                ITEMS_FILE, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", line
-            )
+            report.error(table, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", line)
             ok = False
         elif columns.count(column) > 1:
-            report.error(ITEMS_FILE, f"column {column!r} appears twice", line)
+            report.error(table, f"column {column!r} appears twice", line)
             ok = False
     for column in REQUIRED_COLUMNS:
         if column not in columns:
-            report.error(ITEMS_FILE, f"has no {column!r} column", line)
+            report.error(table, f"has no {column!r} column", line)
             ok = False
     return ok
 
 
-def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
+def _read_items(
+    root: Path, report: _Report, limits: DeckLimits
+) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """The table that lists the cards (items.csv or items.xlsx) and its rows."""
+    has_csv, has_sheet = (root / ITEMS_FILE).exists(), (root / ITEMS_XLSX).exists()
+    if has_csv and has_sheet:
+        report.error(ITEMS_XLSX, f"the deck has both {ITEMS_FILE} and {ITEMS_XLSX}: keep one")
+        return ITEMS_XLSX, []
+    if has_sheet:
+        return ITEMS_XLSX, _read_sheet(root / ITEMS_XLSX, report, limits)
+    if not has_csv:
+        for name, what in sheets.OTHER_FORMATS.items():
+            if (root / name).exists():
+                report.error(name, f"is {what}, which cannot be read: {sheets.SAVE_AS}")
+                return name, []
+        report.error(ITEMS_FILE, f"is missing (a deck lists its cards in it or in {ITEMS_XLSX})")
+        return ITEMS_FILE, []
     text = _read_text(root / ITEMS_FILE, ITEMS_FILE, report, limits)
-    if text is None:
-        return []
-    rows = _read_rows(text, report)
-    if not rows and not report.errors:
-        report.error(ITEMS_FILE, "has no cards")
+    return ITEMS_FILE, [] if text is None else _read_rows(text, report)
+
+
+def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
+    errors_before = len(report.errors)
+    table, rows = _read_items(root, report, limits)
+    if not rows and len(report.errors) == errors_before:
+        report.error(table, "has no cards")
     if len(rows) > limits.max_cards:
-        report.error(ITEMS_FILE, f"has {len(rows)} cards; at most {limits.max_cards} fit a deck")
+        report.error(table, f"has {len(rows)} cards; at most {limits.max_cards} fit a deck")
         return []
     cards: list[Card] = []
     seen_answers: dict[str, int] = {}
     seen_images: dict[Path, int] = {}
     for line, row in rows:
-        card = _read_card(root, line, row, report, limits)
+        card = _read_card(root, table, line, row, report, limits)
         if card is None:
             continue
         if card.id in seen_answers:
             report.error(
-                ITEMS_FILE,
+                table,
                 f"duplicate answer {card.answer!r} (also on line {seen_answers[card.id]})",
                 line,
             )
             continue
         seen_answers[card.id] = line
         if card.image in seen_images:
-            report.warn(
-                ITEMS_FILE, f"uses the same picture as line {seen_images[card.image]}", line
-            )
+            report.warn(table, f"uses the same picture as line {seen_images[card.image]}", line)
         seen_images.setdefault(card.image, line)
         cards.append(card)
     for card in cards:
         for other, _ in card.alternatives[1:]:
             if card_id(other) in seen_answers and card_id(other) != card.id:
                 report.warn(
-                    ITEMS_FILE,
+                    table,
                     f"accepts {other!r}, the answer on line {seen_answers[card_id(other)]}",
                     seen_answers[card.id],
                 )
@@ -337,33 +398,33 @@ def _gives_away(hint: str, answer: str) -> bool:
 
 
 def _read_card(
-    root: Path, line: int, row: dict[str, str], report: _Report, limits: DeckLimits
+    root: Path, table: str, line: int, row: dict[str, str], report: _Report, limits: DeckLimits
 ) -> Card | None:
     ok = True
     answer = " ".join(row.get("answer", "").split())
     article = row.get("article", "").casefold()
     if not answer:
-        report.error(ITEMS_FILE, "the answer is empty", line)
+        report.error(table, "the answer is empty", line)
         ok = False
     elif len(answer) > limits.max_answer_chars:
-        report.error(ITEMS_FILE, f"the answer is over {limits.max_answer_chars} characters", line)
+        report.error(table, f"the answer is over {limits.max_answer_chars} characters", line)
         ok = False
     elif not swedish.normalize(answer):  # "?!" or "-": no spoken answer could ever match it
-        report.error(ITEMS_FILE, f"the answer {answer!r} has no letters", line)
+        report.error(table, f"the answer {answer!r} has no letters", line)
         ok = False
     first, _, rest = answer.partition(" ")
     if rest and first.casefold() in ARTICLES:
         if article and article != first.casefold():
             report.error(
-                ITEMS_FILE, f"the answer starts with {first!r} but article is {article!r}", line
+                table, f"the answer starts with {first!r} but article is {article!r}", line
             )
             ok = False
         else:
-            report.warn(ITEMS_FILE, f"moved {first!r} from the answer to the article column", line)
+            report.warn(table, f"moved {first!r} from the answer to the article column", line)
             article, answer = first.casefold(), rest
     if article not in ("", *ARTICLES):
         report.error(
-            ITEMS_FILE, f"unknown article {row['article']!r}; use en, ett or leave it empty", line
+            table, f"unknown article {row['article']!r}; use en, ett or leave it empty", line
         )
         ok = False
     accept = tuple(
@@ -371,13 +432,13 @@ def _read_card(
     )
     hint = row.get("hint", "")
     if len(hint) > limits.max_hint_chars:
-        report.warn(ITEMS_FILE, f"the hint is long (over {limits.max_hint_chars} characters)", line)
+        report.warn(table, f"the hint is long (over {limits.max_hint_chars} characters)", line)
     if answer and _gives_away(hint, answer):
-        report.warn(ITEMS_FILE, "the hint gives the answer away", line)
-    image = files.check_file(root, row.get("image", ""), files.PICTURE, ITEMS_FILE, line, report)
+        report.warn(table, "the hint gives the answer away", line)
+    image = files.check_file(root, row.get("image", ""), files.PICTURE, table, line, report)
     audio = None
     if row.get("audio"):
-        audio = files.check_file(root, row["audio"], files.AUDIO, ITEMS_FILE, line, report)
+        audio = files.check_file(root, row["audio"], files.AUDIO, table, line, report)
         ok = ok and audio is not None
     if image is None or not ok:
         return None
