@@ -223,7 +223,7 @@ def build_demo(
         return begin({}, key, uploaded, note="Your progress is reset. A fresh start!")
 
     def upload(files, name, uploaded):
-        from game.upload import UploadError, unpack_deck
+        from game.upload import UploadError, load_upload
 
         if not files:
             raise gr.Error(
@@ -232,8 +232,7 @@ def build_demo(
         try:
             if name and len(name) > MAX_TEXT:
                 raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
-            folder = unpack_deck([Path(f) for f in files], upload_dir, name=name or None)
-            deck = game.load_deck(folder)
+            deck = load_upload([Path(f) for f in files], upload_dir, name=name or None)
         except (UploadError, game.DeckError) as e:
             return (
                 f"### ✗ This deck cannot be played\n```\n{_as_uploaded(e, files)}\n```",

@@ -2,31 +2,33 @@
 
 Three uploads are understood, told apart by their bytes rather than their names: a zip of a deck
 folder, an Anki package (a zip holding `collection.anki2`), or a CSV listing the cards together
-with the pictures it names. Everything uploaded is untrusted: zip member names are checked before
-anything is written, sizes are capped both as declared and as really read, and no member becomes
-a path outside the new folder. `unpack_deck` only unpacks; `game.load_deck` then checks the deck.
+with the pictures it names. Everything uploaded is untrusted: both kinds of zip go through
+`game.safezip` (names, counts, sizes and compression checked before anything is unpacked, bytes
+counted while they are written). `unpack_deck` only unpacks; `load_upload` also loads the deck
+and words its warnings in terms of what was uploaded, never of a server path or a file the
+upload did not hold.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import logging
 import re
 import shutil
-import stat
 import tempfile
 import unicodedata
-import zipfile
-import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from game.anki import AnkiImportError, import_anki
+from game.anki import AnkiImport, AnkiImportError, LeftOut, import_anki
+from game.cards import Deck
 from game.deck import DECK_FILE, DELIMITERS, ITEMS_FILE, DeckError, load_deck
+from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,7 @@ ZIP_SUFFIXES = (".zip", ".apkg", ".colpkg")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")  # Excel's "Text (Tab delimited)" saves .txt
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})  # made by Finder and Explorer
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
-_DRIVE = re.compile(r"^[A-Za-z]:")
+MAX_REPORTED = 10  # lines about what an import left out; the rest are counted
 _MAGIC = (  # what a file really is, by its first bytes, to say so when it is not what it claims
     (b"\x89PNG", "a PNG picture"),
     (b"\xff\xd8\xff", "a JPEG picture"),
@@ -56,10 +57,14 @@ class UploadLimits:
     """Caps on one upload: generous for a class's picture deck, small for a free Space's disk."""
 
     max_upload_bytes: int = 100 * MB  # all uploaded files together, as they arrived
-    max_unpacked_bytes: int = 300 * MB  # everything one zip unpacks to, declared and really read
-    max_zip_files: int = 2000  # members in one zip; a deck holds at most 2000 cards
-    max_ratio: int = 100  # unpacked:packed size of one member; pictures barely shrink, bombs do
-    ratio_grace_bytes: int = 1 * MB  # smaller members skip the ratio check: text shrinks well
+    zip: ZipLimits = field(default_factory=ZipLimits)  # a deck's zip and an Anki package alike
+
+
+@dataclass(frozen=True)
+class _Unpacked:
+    deck_dir: Path
+    notes: tuple[str, ...] = ()  # what the teacher should know: notes an import left out
+    licence: str | None = None  # the warning to give when the deck.toml we wrote has no licence
 
 
 def unpack_deck(
@@ -75,9 +80,43 @@ def unpack_deck(
     `items.csv`) with the pictures and recordings it names, and optionally a `deck.toml`.
     `name` names a deck that comes without `deck.toml` (else the CSV's or zip's name does).
     Raises `UploadError` for an upload that is not what it claims, unsafe, too large, or that
-    holds no deck or several. Nothing is checked beyond that: run `game.load_deck` on the result.
+    holds no deck or several. Nothing is checked beyond that: run `game.load_deck` on the result,
+    or use `load_upload`, which also tells what an Anki import left out.
     """
-    limits = limits or UploadLimits()
+    return _unpack(files, workdir, name, limits or UploadLimits()).deck_dir
+
+
+def load_upload(
+    files: Sequence[Path],
+    workdir: Path,
+    *,
+    name: str | None = None,
+    limits: UploadLimits | None = None,
+) -> Deck:
+    """Unpack the upload as `unpack_deck` does and load its deck, warnings in the teacher's terms.
+
+    The deck's warnings start with the notes an Anki import left out (counted, the first
+    `MAX_REPORTED` listed), and say nothing of a `deck.toml` the upload did not hold: a missing
+    licence is told in terms of what was uploaded. Raises `UploadError`, or `DeckError` for a
+    deck that does not load (its folder is then removed).
+    """
+    unpacked = _unpack(files, workdir, name, limits or UploadLimits())
+    try:
+        deck = load_deck(unpacked.deck_dir)
+    except DeckError:
+        shutil.rmtree(unpacked.deck_dir.parent, ignore_errors=True)
+        raise
+    warnings = list(deck.warnings)
+    if unpacked.licence is not None:  # deck.toml is ours: its only warning is the licence
+        warnings = [w for w in warnings if not w.startswith(f"{DECK_FILE}:")]
+        if not deck.license and not deck.attribution:
+            warnings.append(unpacked.licence)
+    return dataclasses.replace(deck, warnings=(*unpacked.notes, *warnings))
+
+
+def _unpack(
+    files: Sequence[Path], workdir: Path, name: str | None, limits: UploadLimits
+) -> _Unpacked:
     uploads = [Path(f) for f in files if Path(f).name.casefold() not in JUNK_NAMES]
     if not uploads:
         raise UploadError(
@@ -98,14 +137,14 @@ def unpack_deck(
     deck_dir = out / "deck"
     try:
         if zips:
-            _unpack_zip(zips[0], deck_dir, name, limits)
+            unpacked = _unpack_zip(zips[0], deck_dir, name, limits.zip)
         else:
-            _unpack_table(uploads, deck_dir, name)
+            unpacked = _Unpacked(deck_dir, licence=_unpack_table(uploads, deck_dir, name))
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)  # a refused upload leaves nothing behind
         raise
     log.info("unpacked %s into %s", ", ".join(p.name for p in uploads), deck_dir)
-    return deck_dir
+    return unpacked
 
 
 def _check_uploads(uploads: list[Path], limits: UploadLimits) -> dict[Path, bytes]:
@@ -117,9 +156,7 @@ def _check_uploads(uploads: list[Path], limits: UploadLimits) -> dict[Path, byte
                 heads[path] = f.read(512)
             total += path.stat().st_size
         except OSError as e:
-            raise UploadError(
-                f"{path.name} did not arrive ({e.strerror or e}); upload it again"
-            ) from e
+            raise UploadError(f"{path.name} did not arrive ({_why(e)}); upload it again") from e
         if not heads[path]:
             raise UploadError(f"{path.name} is empty (0 bytes); upload it again")
     if total > limits.max_upload_bytes:
@@ -138,108 +175,88 @@ def _describe(head: bytes) -> str | None:
     return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
 
 
-def _unpack_zip(path: Path, deck_dir: Path, name: str | None, limits: UploadLimits) -> None:
+def _unpack_zip(path: Path, deck_dir: Path, name: str | None, limits: ZipLimits) -> _Unpacked:
     try:
-        with zipfile.ZipFile(path) as zf:
-            if len(zf.infolist()) > limits.max_zip_files:
-                raise UploadError(
-                    f"{path.name} holds {len(zf.infolist())} files; at most "
-                    f"{limits.max_zip_files} fit: split the deck, or leave out what it does not use"
-                )
-            if not ANKI_MEMBERS & set(zf.namelist()):
-                _DeckZip(zf, path.name, limits).extract(deck_dir, name)
-                return
-    except _ZIP_ERRORS as e:
-        raise UploadError(f"{path.name} cannot be unpacked ({e}); zip the deck again") from e
-    try:  # import_anki caps what it reads itself, and never turns a member name into a path
-        import_anki(path, deck_dir, name=name)
+        with SafeZip(path, path.name, limits) as archive:
+            if not ANKI_MEMBERS & archive.names:
+                return _extract_deck(archive, deck_dir, name)
+    except BrokenZip as e:
+        raise UploadError(f"{e}; zip the deck again") from e
+    except ZipRefused as e:
+        raise UploadError(str(e)) from e
+    try:  # checked by the same SafeZip rules; the package is unpacked next to the deck
+        result = import_anki(path, deck_dir, name=name, limits=limits, workdir=deck_dir.parent)
     except AnkiImportError as e:
         raise UploadError(str(e)) from e
+    licence = (
+        f"{path.name}: the Anki deck has no licence for its pictures (Anki packages carry none); "
+        "save it for everyone only if its pictures may be shared"
+    )
+    return _Unpacked(deck_dir, _import_report(path.name, result), licence)
 
 
-class _DeckZip:
-    """A zip of one deck folder, written out member by member: never `extractall`."""
+def _import_report(archive: str, result: AnkiImport) -> tuple[str, ...]:
+    """What an Anki import left out, in lines for the upload report."""
+    lines: list[str] = []
+    if skipped := result.skipped:
+        lines.append(
+            f"{archive}: {len(skipped)} of {result.cards + len(skipped)} notes were left out "
+            "(a card needs a picture and a word)"
+        )
+        lines += _capped([_note_line(s, "left out") for s in skipped], "note")
+    if lost := result.no_audio:
+        kept = (
+            "1 card kept without its" if len(lost) == 1 else f"{len(lost)} cards kept without their"
+        )
+        lines.append(f"{archive}: {kept} recording")
+        lines += _capped([_note_line(s, "kept without its recording") for s in lost], "card")
+    return tuple(lines)
 
-    def __init__(self, zf: zipfile.ZipFile, archive: str, limits: UploadLimits) -> None:
-        self.zf, self.archive, self.limits = zf, archive, limits
-        self.written = 0  # bytes really unpacked so far
 
-    def refuse(self, why: str) -> UploadError:
-        return UploadError(f"{self.archive} {why}")
+def _note_line(note: LeftOut, what: str) -> str:
+    text = f" (“{note.text}”)" if note.text else ""
+    return f"Note {note.note}{text}: {what}, {note.reason}"
 
-    def parts(self, info: zipfile.ZipInfo) -> tuple[str, ...]:
-        """The member's path as NFC parts; refuses links and names that would leave the folder."""
-        raw = info.filename
-        if not info.flag_bits & 0x800:
-            # No UTF-8 flag: zipfile read the name as code page 437, right for Windows' own zips
-            # but not for macOS Archive Utility, which writes UTF-8 without saying so.
-            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-                raw = raw.encode("cp437").decode("utf-8")
-        member = unicodedata.normalize("NFC", raw).replace("\\", "/")  # old Windows tools use \
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise self.refuse(f"holds a link ({member!r}); zip the real files instead")
-        if member.startswith("/") or _DRIVE.match(member):
-            raise self.refuse(f"holds an absolute path ({member!r}); zip the deck folder instead")
-        parts = tuple(p for p in member.split("/") if p not in ("", "."))
-        if ".." in parts:
-            raise self.refuse(f"holds a path that leaves its folder ({member!r}); refused")
-        return parts
 
-    def extract(self, deck_dir: Path, name: str | None) -> None:
-        members = [(info, self.parts(info)) for info in self.zf.infolist()]  # every name checked
-        members = [(i, p) for i, p in members if p and not i.is_dir() and not _is_junk(p)]
-        roots = sorted({p[:-1] for _, p in members if p[-1].casefold() == ITEMS_FILE})
-        if not roots:
-            raise self.refuse(_what_was_found([p for _, p in members]))
-        if len(roots) > 1:
-            listed = ", ".join("/".join(r) + "/" if r else "the top folder" for r in roots)
-            raise self.refuse(
-                f"holds {len(roots)} decks ({listed}) and none was taken: "
-                "upload each deck folder as a zip of its own"
-            )
-        root = roots[0]
-        chosen = [(i, p[len(root) :]) for i, p in members if p[: len(root)] == root]
-        for info, rel in chosen:
-            if info.flag_bits & 0x1:
-                raise self.refuse("is password-protected; zip the deck without a password")
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > self.limits.ratio_grace_bytes and ratio > self.limits.max_ratio:
-                raise self.refuse(f"looks like a zip bomb ({'/'.join(rel)} shrank {ratio:.0f}:1)")
-        if sum(i.file_size for i, _ in chosen) > self.limits.max_unpacked_bytes:
-            raise self.refuse(self.too_large())
-        deck_dir.mkdir(parents=True)
-        for info, rel in chosen:
-            if len(rel) == 1 and rel[0].casefold() in (ITEMS_FILE, DECK_FILE):
-                rel = (rel[0].casefold(),)  # "Items.CSV" made on Windows: load_deck wants this
-            self.write(info, deck_dir.joinpath(*rel))
-        if not (deck_dir / DECK_FILE).exists():
-            _write_deck_file(deck_dir, name or (root[-1] if root else Path(self.archive).stem))
-        log.info("%s: left out %d files beside the deck", self.archive, len(members) - len(chosen))
+def _capped(lines: list[str], noun: str) -> list[str]:
+    if len(lines) <= MAX_REPORTED:
+        return lines
+    more = len(lines) - MAX_REPORTED
+    return [*lines[:MAX_REPORTED], f"… and {more} more {noun}{'s' * (more != 1)}"]
 
-    def write(self, info: zipfile.ZipInfo, target: Path) -> None:
-        """Stream one member to its file, counting the bytes really read: headers can lie."""
-        ratio_cap = max(self.limits.ratio_grace_bytes, self.limits.max_ratio * info.compress_size)
-        count = 0
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with self.zf.open(info) as source, open(target, "xb") as sink:
-                while chunk := source.read(1 << 16):
-                    count += len(chunk)
-                    if self.written + count > self.limits.max_unpacked_bytes:
-                        raise self.refuse(self.too_large())
-                    if count > ratio_cap:
-                        raise self.refuse(
-                            f"looks like a zip bomb ({info.filename} grows and grows)"
-                        )
-                    sink.write(chunk)
-        except FileExistsError as e:  # "äpple.png" twice, once decomposed: one file after NFC
-            raise self.refuse(f"holds two files named {target.name!r}; keep one") from e
-        except OSError as e:
-            raise self.refuse(f"cannot be unpacked: {info.filename!r} ({e.strerror or e})") from e
-        self.written += count
 
-    def too_large(self) -> str:
-        return f"unpacks to over {self.limits.max_unpacked_bytes / MB:g} MB; make it smaller"
+def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpacked:
+    """Write the one deck folder in `archive` to `deck_dir`, member by member (never
+    `extractall`); what lies beside it is left out."""
+    members = [m for m in archive.members if not _is_junk(m.parts)]
+    roots = sorted({m.parts[:-1] for m in members if m.parts[-1].casefold() == ITEMS_FILE})
+    if not roots:
+        raise archive.refuse(_what_was_found([m.parts for m in members]))
+    if len(roots) > 1:
+        listed = ", ".join("/".join(r) + "/" if r else "the top folder" for r in roots)
+        raise archive.refuse(
+            f"holds {len(roots)} decks ({listed}) and none was taken: "
+            "upload each deck folder as a zip of its own"
+        )
+    root = roots[0]
+    chosen = [(m, m.parts[len(root) :]) for m in members if m.parts[: len(root)] == root]
+    deck_dir.mkdir(parents=True)
+    for member, rel in chosen:
+        if len(rel) == 1 and rel[0].casefold() in (ITEMS_FILE, DECK_FILE):
+            rel = (rel[0].casefold(),)  # "Items.CSV" made on Windows: load_deck wants this
+        archive.write(member, deck_dir.joinpath(*rel))
+    log.info("%s: left out %d files beside the deck", archive.archive, len(members) - len(chosen))
+    if (deck_dir / DECK_FILE).exists():
+        return _Unpacked(deck_dir)
+    _write_deck_file(deck_dir, name or (root[-1] if root else Path(archive.archive).stem))
+    return _Unpacked(deck_dir, licence=_no_licence(archive.archive))
+
+
+def _no_licence(upload: str, how: str = "add one to the zip") -> str:
+    return (
+        f"{upload} came without a deck.toml, so the deck names no licence for its pictures: "
+        f'{how} with license = "CC-BY-4.0" (or the licence of the pictures) before sharing it'
+    )
 
 
 def _is_junk(parts: tuple[str, ...]) -> bool:
@@ -264,8 +281,9 @@ def _what_was_found(paths: list[tuple[str, ...]]) -> str:
     )
 
 
-def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> None:
-    """A CSV with its pictures: the CSV becomes items.csv; each file goes where the CSV says."""
+def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str | None:
+    """A CSV with its pictures: the CSV becomes items.csv; each file goes where the CSV says.
+    Returns the licence warning for the deck.toml written when none was uploaded."""
     tomls = [p for p in uploads if p.name.casefold() == DECK_FILE]
     tables = [p for p in uploads if p.suffix.casefold() in TABLE_SUFFIXES]
     media = [p for p in uploads if p not in tomls and p not in tables]
@@ -287,10 +305,12 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> None
         )
     deck_dir.mkdir(parents=True)
     (deck_dir / ITEMS_FILE).write_bytes(data)
+    licence = None
     if tomls:
         shutil.copyfile(tomls[0], deck_dir / DECK_FILE)
     else:
         _write_deck_file(deck_dir, name or tables[0].stem)
+        licence = _no_licence(tables[0].name, "upload a deck.toml together with it")
     for path in media:
         nfc = unicodedata.normalize("NFC", path.name)
         target = deck_dir.joinpath(*places.get(nfc.casefold(), nfc).split("/"))
@@ -300,6 +320,7 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> None
                 shutil.copyfileobj(source, sink)
         except FileExistsError as e:
             raise UploadError(f"Two uploaded files are named {nfc!r}; upload one") from e
+    return licence
 
 
 def _places(data: bytes) -> dict[str, str]:
@@ -376,7 +397,7 @@ def save_deck(deck_dir: Path, decks_root: Path, *, overwrite: bool = False) -> P
         else:
             (staging / "deck").rename(target)
     except OSError as e:
-        raise UploadError(f"The deck could not be saved ({e}); nothing was changed") from e
+        raise UploadError(f"The deck could not be saved ({_why(e)}); nothing was changed") from e
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("saved deck %r to %s", deck.name, target)
@@ -387,3 +408,12 @@ def _not_copied(folder: str, names: list[str]) -> set[str]:
     """Links (they may point anywhere on the machine) and system files."""
     junk = {n for n in names if n.casefold() in JUNK_NAMES or n.startswith("._")}
     return junk | {n for n in names if Path(folder, n).is_symlink()}
+
+
+def _why(error: OSError) -> str:
+    """What went wrong, without the server paths that `str(error)` names."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        # copytree gathers (source, target, str(error)) for every file that failed
+        whys = {re.sub(r"^\[Errno \d+\] ", "", str(w)).split(": '")[0] for *_, w in error.args[0]}
+        return "; ".join(sorted(whys))
+    return error.strerror or type(error).__name__

@@ -7,8 +7,10 @@ import io
 import json
 import os
 import sqlite3
+import stat
 import tomllib
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from PIL import Image
 
 from game import anki
 from game.anki import AnkiImport, AnkiImportError, import_anki
+from game.safezip import ZipLimits
 
 MID = 1_600_000_000_000
 FIELDS = ("Bild", "Svenska", "Engelska")
@@ -281,8 +284,9 @@ def test_notes_left_out_with_a_reason(
     assert result.cards == 1
     assert read_rows(result.deck_dir) == [row("good.png", "kråka", "en")]
     assert len(result.skipped) == 1
-    assert result.skipped[0].startswith(f"note {FIRST_NOTE_ID + 1}")
-    assert reason in result.skipped[0]
+    assert result.skipped[0].note == 2  # its place among the notes, not Anki's id
+    assert reason in result.skipped[0].reason
+    assert str(result.skipped[0]).startswith("note 2")
     assert set(os.listdir(result.deck_dir)) == {"deck.toml", "items.csv", "good.png"}
 
 
@@ -327,6 +331,9 @@ def test_card_keeps_no_audio_when_the_sound_is_unusable(
     result = import_anki(apkg, tmp_path / "deck")
     assert read_rows(result.deck_dir) == [row("k.png", "katt")]
     assert set(os.listdir(result.deck_dir)) == {"deck.toml", "items.csv", "k.png"}
+    assert result.skipped == ()
+    assert [(n.note, n.text) for n in result.no_audio] == [(1, "katt")]
+    assert f"sound {sound!r}" in result.no_audio[0].reason
 
 
 def test_hostile_media_names_land_inside_the_deck(tmp_path: Path) -> None:
@@ -339,10 +346,10 @@ def test_hostile_media_names_land_inside_the_deck(tmp_path: Path) -> None:
     members = {
         "collection.anki2": collection(notes),
         "media": json.dumps(
-            {**{str(i): n for i, n in enumerate(names)}, "../../slip": "ok.png", "7": "deck.toml"}
+            {**{str(i): n for i, n in enumerate(names)}, "6": "ok.png", "7": "deck.toml"}
         ),
         **{str(i): data for i, data in enumerate(media.values())},
-        "../../slip": picture(),  # a member name that would escape if it were extracted
+        "6": picture(),
         "7": MP3,
     }
     apkg = write_zip(tmp_path / "a.apkg", members)
@@ -368,68 +375,95 @@ def test_hostile_media_names_land_inside_the_deck(tmp_path: Path) -> None:
     assert (out / "items.png").read_bytes() == media["items.csv"]
 
 
-def test_zip_bomb_member_is_refused(tmp_path: Path, zip_opens: Callable[[], list[str]]) -> None:
-    bomb = b"\x00" * (anki.MAX_MEMBER_BYTES + 1)  # deflates to ~50 KB
-    notes = [GOOD, ['<img src="bomb.png">', "bomb", ""]]
-    apkg = make_apkg(tmp_path / "a.apkg", notes, {"good.png": picture(), "bomb.png": bomb})
+def symlink(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"../../slip": b"x"}, r"a\.apkg holds a path that leaves its folder \('\.\./\.\./slip'\)"),
+        ({"/abs": b"x"}, r"a\.apkg holds an absolute path"),
+        ({symlink("2"): "/etc/passwd"}, r"a\.apkg holds a link \('2'\)"),
+        ({"0": b"twin"}, r"a\.apkg holds two files named '0'"),
+        ({"0.png": b"\x00" * 2_000_000}, r"a\.apkg looks like a zip bomb \(0\.png shrank \d+:1\)"),
+    ],
+    ids=["zip-slip", "absolute", "symlink", "duplicate", "ratio"],
+)
+def test_unsafe_package_is_refused_before_anything_is_unpacked(
+    tmp_path: Path,
+    zip_opens: Callable[[], list[str]],
+    extra: dict[str | zipfile.ZipInfo, bytes | str],
+    message: str,
+) -> None:
+    """The same checks as a zipped deck folder (game.safezip), from the central directory."""
+    apkg = make_apkg(tmp_path / "a.apkg", [GOOD], {"good.png": picture()})
+    with warnings.catch_warnings(), zipfile.ZipFile(apkg, "a") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name: that is the test
+        for name, data in extra.items():
+            zf.writestr(name, data, zipfile.ZIP_DEFLATED)
     opened = zip_opens()
-    result = import_anki(apkg, tmp_path / "deck")
-    assert result.cards == 1
-    assert len(result.skipped) == 1
-    assert "'bomb.png' is over 50 MB" in result.skipped[0]
-    assert "1" not in opened  # refused by its declared size, before any decompression
-    assert set(os.listdir(result.deck_dir)) == {"deck.toml", "items.csv", "good.png"}
+    with pytest.raises(AnkiImportError, match=message):
+        import_anki(apkg, tmp_path / "deck")
+    assert opened == []
+    assert sorted(os.listdir(tmp_path)) == ["a.apkg"]
 
 
-def test_bytes_are_counted_while_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A member whose header understates its size is still stopped at the limit."""
+def test_bytes_are_counted_while_unpacking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member whose header understates its size is still stopped as it is written."""
     notes = [GOOD, ['<img src="liar.png">', "lögn", ""]]
     apkg = make_apkg(tmp_path / "a.apkg", notes, {"good.png": picture(), "liar.png": picture()})
     real_open = zipfile.ZipFile.open
+    lied: list[str] = []
 
     def lying_open(self: zipfile.ZipFile, member: zipfile.ZipInfo | str, *args, **kwargs):
         name = member.filename if isinstance(member, zipfile.ZipInfo) else member
         if name == "1":  # liar.png: declared tiny, yields far more
+            lied.append(name)
             return io.BytesIO(b"\x00" * 300_000)
         return real_open(self, member, *args, **kwargs)
 
     monkeypatch.setattr(zipfile.ZipFile, "open", lying_open)
-    monkeypatch.setattr(anki, "MAX_MEMBER_BYTES", 200_000)
-    result = import_anki(apkg, tmp_path / "deck")
-    assert result.cards == 1
-    assert "'liar.png' is over" in result.skipped[0]
+    limits = ZipLimits(max_member_bytes=200_000)
+    with pytest.raises(AnkiImportError, match=r"a\.apkg is too large: 1 is over"):
+        import_anki(apkg, tmp_path / "deck", limits=limits)
+    assert lied == ["1"]
+    assert sorted(os.listdir(tmp_path)) == ["a.apkg"]  # the unpacked part is gone too
 
 
-def test_collection_over_the_member_limit_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_collection_over_the_member_limit_is_refused(tmp_path: Path) -> None:
     apkg = make_apkg(tmp_path / "a.apkg", [GOOD], {"good.png": picture()})
-    monkeypatch.setattr(anki, "MAX_MEMBER_BYTES", 1000)  # an SQLite file is several KB
+    limits = ZipLimits(max_member_bytes=1000)  # an SQLite file is several KB
     with pytest.raises(AnkiImportError, match=r"collection\.anki2 is over"):
-        import_anki(apkg, tmp_path / "deck")
+        import_anki(apkg, tmp_path / "deck", limits=limits)
 
 
-def test_package_over_the_total_limit_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_package_over_the_total_limit_is_refused(tmp_path: Path) -> None:
     apkg = make_apkg(tmp_path / "a.apkg", [GOOD], {"good.png": picture()})
     with zipfile.ZipFile(apkg) as zf:
         collection_size = zf.getinfo("collection.anki2").file_size
-    monkeypatch.setattr(anki, "MAX_TOTAL_BYTES", collection_size + 10)
-    with pytest.raises(AnkiImportError, match="too large"):
-        import_anki(apkg, tmp_path / "deck")
+    limits = ZipLimits(max_total_bytes=collection_size + 10)
+    with pytest.raises(AnkiImportError, match="unpacks to over"):
+        import_anki(apkg, tmp_path / "deck", limits=limits)
     assert not (tmp_path / "deck").exists()
 
 
-def test_shared_picture_is_read_and_written_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_too_many_members_are_refused(tmp_path: Path) -> None:
+    media = {f"{i}.png": picture() for i in range(5)}
+    apkg = make_apkg(tmp_path / "a.apkg", [GOOD], media)
+    with pytest.raises(AnkiImportError, match="holds 7 files; at most 6 fit"):
+        import_anki(apkg, tmp_path / "deck", limits=ZipLimits(max_members=6))
+
+
+def test_shared_picture_is_unpacked_and_written_once(tmp_path: Path) -> None:
     notes = [['<img src="k.png">', "katt"], ['<img src="k.png">', "kisse"]]
     apkg = make_apkg(tmp_path / "a.apkg", notes, {"k.png": picture()})
     with zipfile.ZipFile(apkg) as zf:
         unpacked = sum(info.file_size for info in zf.infolist())
-    monkeypatch.setattr(anki, "MAX_TOTAL_BYTES", unpacked)  # no room to read k.png twice
-    result = import_anki(apkg, tmp_path / "deck")
+    limits = ZipLimits(max_total_bytes=unpacked)  # no room to unpack k.png twice
+    result = import_anki(apkg, tmp_path / "deck", limits=limits)
     assert [r["image"] for r in read_rows(result.deck_dir)] == ["k.png", "k.png"]
     assert set(os.listdir(result.deck_dir)) == {"deck.toml", "items.csv", "k.png"}
 

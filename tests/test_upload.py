@@ -16,6 +16,7 @@ import pytest
 from game import load_deck
 from game.anki import AnkiImportError, import_anki
 from game.deck import DeckError
+from game.safezip import ZipLimits
 from game.upload import UploadError, UploadLimits, deck_folder_name, save_deck, unpack_deck
 from tests.conftest import png_bytes
 from tests.test_anki import make_apkg, picture
@@ -278,7 +279,9 @@ def with_symlink(folder: Path) -> list[Path]:
 
 
 PICTURES_ONLY = {"djur/hund.png": PICTURES["hund.png"], "djur/katt.png": PICTURES["katt.png"]}
-SMALL = UploadLimits(max_upload_bytes=400_000, max_unpacked_bytes=150_000, max_zip_files=6)
+SMALL = UploadLimits(
+    max_upload_bytes=400_000, zip=ZipLimits(max_total_bytes=150_000, max_members=6)
+)
 EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 
@@ -441,7 +444,10 @@ def test_sizes_are_refused_before_anything_is_unpacked(
     ("limits", "message"),
     [
         (UploadLimits(), r"looks like a zip bomb \(hund\.png grows and grows\)"),
-        (UploadLimits(max_unpacked_bytes=1_000_000, max_ratio=10**6), "unpacks to over"),
+        (
+            UploadLimits(zip=ZipLimits(max_total_bytes=1_000_000, max_ratio=10**6)),
+            "unpacks to over",
+        ),
     ],
     ids=["ratio", "total"],
 )
