@@ -21,14 +21,24 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from game.anki import AnkiImport, AnkiImportError, LeftOut, import_anki
 from game.cards import Deck
-from game.deck import DECK_FILE, DELIMITERS, ITEMS_FILE, DeckError, load_deck
+from game.deck import (
+    DECK_FILE,
+    DELIMITERS,
+    ITEMS_FILE,
+    ITEMS_XLSX,
+    DeckError,
+    DeckLimits,
+    load_deck,
+)
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused
+from game.sheets import SheetError, read_sheet
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +46,7 @@ MB = 1024 * 1024
 ANKI_MEMBERS = frozenset({"collection.anki2", "collection.anki21", "collection.anki21b"})
 ZIP_SUFFIXES = (".zip", ".apkg", ".colpkg")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt")  # Excel's "Text (Tab delimited)" saves .txt
+SHEET_SUFFIXES = (".xlsx",)  # a workbook listing the cards: a zip, but not a deck folder's
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})  # made by Finder and Explorer
 MAX_REPORTED = 10  # lines about what an import left out; the rest are counted
@@ -124,7 +135,12 @@ def _unpack(
             "or a CSV together with its pictures."
         )
     heads = _check_uploads(uploads, limits)
-    zips = [p for p in uploads if heads[p].startswith((b"PK\x03\x04", b"PK\x05\x06"))]
+    zips = [
+        p
+        for p in uploads
+        if heads[p].startswith((b"PK\x03\x04", b"PK\x05\x06"))
+        and p.suffix.casefold() not in SHEET_SUFFIXES
+    ]
     for path in uploads:
         if path not in zips and path.suffix.casefold() in ZIP_SUFFIXES:
             what = f" but {_describe(heads[path]) or 'something else'}"
@@ -229,7 +245,8 @@ def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpack
     """Write the one deck folder in `archive` to `deck_dir`, member by member (never
     `extractall`); what lies beside it is left out."""
     members = [m for m in archive.members if not _is_junk(m.parts)]
-    roots = sorted({m.parts[:-1] for m in members if m.parts[-1].casefold() == ITEMS_FILE})
+    tables = (ITEMS_FILE, ITEMS_XLSX)
+    roots = sorted({m.parts[:-1] for m in members if m.parts[-1].casefold() in tables})
     if not roots:
         raise archive.refuse(_what_was_found([m.parts for m in members]))
     if len(roots) > 1:
@@ -242,7 +259,7 @@ def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpack
     chosen = [(m, m.parts[len(root) :]) for m in members if m.parts[: len(root)] == root]
     deck_dir.mkdir(parents=True)
     for member, rel in chosen:
-        if len(rel) == 1 and rel[0].casefold() in (ITEMS_FILE, DECK_FILE):
+        if len(rel) == 1 and rel[0].casefold() in (ITEMS_FILE, ITEMS_XLSX, DECK_FILE):
             rel = (rel[0].casefold(),)  # "Items.CSV" made on Windows: load_deck wants this
         archive.write(member, deck_dir.joinpath(*rel))
     log.info("%s: left out %d files beside the deck", archive.archive, len(members) - len(chosen))
@@ -267,14 +284,15 @@ def _what_was_found(paths: list[tuple[str, ...]]) -> str:
     if not paths:
         return "is empty: zip the deck folder with its items.csv and pictures"
     if any(p[0] == "xl" for p in paths):
-        return "is an Excel workbook: save it as 'CSV UTF-8' and upload that with the pictures"
+        return "is an Excel workbook: upload it (as .xlsx, not zipped) together with its pictures"
     names = [p[-1] for p in paths]
     pictures = sum(n.casefold().endswith(PICTURE_SUFFIXES) for n in names)
-    tables = [n for n in names if n.casefold().endswith(TABLE_SUFFIXES)]
+    tables = [n for n in names if n.casefold().endswith((*TABLE_SUFFIXES, *SHEET_SUFFIXES))]
     others = len(names) - pictures - len(tables)
     found = [f"{pictures} picture{'s' * (pictures != 1)}"] * bool(pictures) + tables
     found += [f"{others} other file{'s' * (others != 1)}"] * bool(others)
-    advice = f"; rename {tables[0]} to {ITEMS_FILE}" if len(tables) == 1 else ""
+    wanted = ITEMS_XLSX if tables and tables[0].casefold().endswith(SHEET_SUFFIXES) else ITEMS_FILE
+    advice = f"; rename {tables[0]} to {wanted}" if len(tables) == 1 else ""
     return (
         f"holds {' and '.join(found)} but no {ITEMS_FILE}: a deck needs {ITEMS_FILE} "
         f"(a card a row: image,answer) next to its pictures{advice}"
@@ -285,7 +303,7 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str 
     """A CSV with its pictures: the CSV becomes items.csv; each file goes where the CSV says.
     Returns the licence warning for the deck.toml written when none was uploaded."""
     tomls = [p for p in uploads if p.name.casefold() == DECK_FILE]
-    tables = [p for p in uploads if p.suffix.casefold() in TABLE_SUFFIXES]
+    tables = [p for p in uploads if p.suffix.casefold() in (*TABLE_SUFFIXES, *SHEET_SUFFIXES)]
     media = [p for p in uploads if p not in tomls and p not in tables]
     if len(tables) != 1:
         raise UploadError(
@@ -293,10 +311,12 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str 
             "together with its pictures, or the deck folder as a .zip"
         )
     data = tables[0].read_bytes()
+    sheet = tables[0].suffix.casefold() in SHEET_SUFFIXES  # load_deck says if it is not one
     what = _describe(data[:512]) or ("not text" if b"\x00" in data[:8192] else None)
-    if what and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: load_deck explains
+    # UTF-16 text, or a workbook (a zip): load_deck explains what is wrong with it.
+    if what and not sheet and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UploadError(f"{tables[0].name} is not a CSV file ({what}); save it as CSV UTF-8")
-    places = _places(data)
+    places = _sheet_places(tables[0]) if sheet else _places(data)
     if not media:
         named = ", ".join(list(places.values())[:5]) or "the pictures it names"
         raise UploadError(
@@ -304,7 +324,7 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str 
             "with the CSV when you upload, or upload the deck folder as a .zip"
         )
     deck_dir.mkdir(parents=True)
-    (deck_dir / ITEMS_FILE).write_bytes(data)
+    (deck_dir / (ITEMS_XLSX if sheet else ITEMS_FILE)).write_bytes(data)
     licence = None
     if tomls:
         shutil.copyfile(tomls[0], deck_dir / DECK_FILE)
@@ -336,13 +356,38 @@ def _places(data: bytes) -> dict[str, str]:
         delimiter = max(DELIMITERS, key=lines[0].count)
     places: dict[str, str] = {}
     with contextlib.suppress(csv.Error):  # load_deck reports the broken line
-        for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter):
-            for column, value in row.items():
-                if str(column).strip().casefold() in ("image", "audio") and isinstance(value, str):
-                    rel = unicodedata.normalize("NFC", value.strip().replace("\\", "/"))
-                    pure = PurePosixPath(rel)
-                    if rel and not pure.is_absolute() and ".." not in pure.parts:
-                        places.setdefault(pure.name.casefold(), str(pure))
+        reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+        places = _places_in(reader)
+    return places
+
+
+def _sheet_places(path: Path) -> dict[str, str]:
+    """`_places` for a workbook: where its first sheet puts each file."""
+    limits = DeckLimits()
+    try:
+        sheet = read_sheet(
+            path,
+            max_bytes=limits.max_sheet_bytes,
+            max_unpacked_bytes=limits.max_sheet_unpacked_bytes,
+            max_rows=limits.max_cards + 1,
+        )
+    except SheetError:
+        return {}  # load_deck says why the workbook cannot be read
+    if not sheet.rows:
+        return {}
+    (_, header), *rows = sheet.rows
+    return _places_in(dict(zip(header, cells, strict=False)) for _, cells in rows)
+
+
+def _places_in(rows: Iterable[dict[Any, Any]]) -> dict[str, str]:
+    places: dict[str, str] = {}
+    for row in rows:
+        for column, value in row.items():
+            if str(column).strip().casefold() in ("image", "audio") and isinstance(value, str):
+                rel = unicodedata.normalize("NFC", value.strip().replace("\\", "/"))
+                pure = PurePosixPath(rel)
+                if rel and not pure.is_absolute() and ".." not in pure.parts:
+                    places.setdefault(pure.name.casefold(), str(pure))
     return places
 
 

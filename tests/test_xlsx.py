@@ -385,3 +385,25 @@ def test_check_command_reads_xlsx_decks(xlsx_deck, capsys):
 )
 def test_column_letters(index, letter):
     assert column_letter(index) == letter
+
+
+def test_an_uploaded_workbook_with_its_pictures_is_a_deck(xlsx_deck, tmp_path):
+    from game.upload import load_upload
+
+    folder = xlsx_deck()
+    files = [folder / "items.xlsx", *sorted(folder.glob("*.png"))]
+    deck = load_upload(files, tmp_path / "work", name="Mina ord")
+    assert deck.name == "Mina ord" and len(deck.cards) == len(ROWS)
+
+
+def test_a_zipped_deck_folder_with_its_workbook_is_a_deck(xlsx_deck, tmp_path):
+    from game.upload import load_upload
+
+    folder = xlsx_deck()
+    archive = tmp_path / "djur.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in folder.iterdir():
+            name = "Items.XLSX" if path.name == "items.xlsx" else path.name  # saved on Windows
+            zipped.write(path, f"djur/{name}")
+    deck = load_upload([archive], tmp_path / "work")
+    assert len(deck.cards) == len(ROWS)
