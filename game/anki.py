@@ -400,21 +400,6 @@ def _toml_string(value: str) -> str:
     return '"' + "".join(map(escape, value)) + '"'
 
 
-def _deck_name(col: _Collection, used: Iterable[int]) -> str | None:
-    decks = collections.Counter(col.note_decks[n] for n in used if n in col.note_decks)
-    for did, _ in decks.most_common():
-        if (name := col.deck_names.get(did, "").strip()) and name != "Default":
-            return name.replace("::", " / ")
-    return None
-
-
-def _toml_string(value: str) -> str:
-    def escape(c: str) -> str:  # TOML basic strings forbid raw control characters and DEL
-        return _TOML_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if ord(c) < 0x20 or c == "\x7f" else c)
-
-    return '"' + "".join(map(escape, value)) + '"'
-
-
 def _write_deck(
     out_dir: Path, name: str, package: str, rows: list[dict[str, str]], media: dict[str, Path]
 ) -> None:
