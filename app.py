@@ -634,12 +634,18 @@ def main(argv: list[str] | None = None) -> None:
         decks_dir=args.decks, allow_saving_decks=args.allow_saving_decks, secret=browser_secret()
     )
     demo = build_demo(load_decks(*roots), model, options)
-    demo.queue(default_concurrency_limit=8).launch(
+    launch(demo)
+
+
+def launch(demo: gr.Blocks, **extra: Any) -> tuple:
+    """Queue and launch `demo` as it is served (tests pass `prevent_thread_lock` and the like)."""
+    return demo.queue(default_concurrency_limit=8).launch(
         css=render.CSS,
         max_file_size="100mb",  # a deck zip; recordings are far smaller
         # No allowed_paths: they would serve every file under them to anyone who knows the path
         # (a deck's items.csv holds every answer). What a handler returns, Gradio copies into its
         # own cache and serves from there: the neutral picture copies and the spoken words only.
+        **extra,
     )
 
 

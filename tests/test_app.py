@@ -60,8 +60,8 @@ def server(tmp_path_factory, backend):
     model = app.Model(future=future, name="scripted")
     options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"))
     demo = app.build_demo({deck.name: deck}, model, options)
-    _, url, _ = demo.queue().launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
+    _, url, _ = app.launch(
+        demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url
     demo.close()

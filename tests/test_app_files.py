@@ -52,3 +52,46 @@ def test_nothing_else_is_served(running, secret):
     assert secret.exists()
     response = fetch(running, secret)
     assert response.status_code in (403, 404), response.text[:200]
+
+
+def work_folder(server: AppServer) -> Path:
+    import tempfile
+
+    for folder in Path(tempfile.gettempdir()).glob("sag-det-*"):
+        pid = folder / "pid"
+        if pid.is_file() and pid.read_text() == str(server.pid):
+            return folder
+    raise AssertionError("the app's work folder was not found")
+
+
+def test_no_file_under_the_decks_or_the_work_folder_is_served(running):
+    from gradio_client import Client
+
+    Client(running.url, verbose=False).predict("Djur (animals)", api_name="/new_round")
+    work = work_folder(running)
+    files = [p for p in [*DECKS.rglob("*"), *work.rglob("*")] if p.is_file()]
+    assert len(files) > 100 and any(p.is_relative_to(work / "public") for p in files)
+    served = [str(p) for p in files if fetch(running, p).status_code not in (403, 404)]
+    assert served == []
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "assets/decks/djur/items.csv",
+        "./assets/decks/djur/items.csv",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "{decks}/../djur/items.csv",
+        "{decks}/djur/./items.csv",
+        "{decks}//djur//items.csv",
+        "{decks_encoded}",
+    ],
+)
+def test_traversal_spellings_are_refused(running, spelling):
+    from urllib.parse import quote
+
+    path = spelling.format(
+        decks=DECKS / "hemma", decks_encoded=quote(str(DECKS / "djur" / "items.csv"), safe="")
+    )
+    assert fetch(running, path).status_code in (403, 404)

@@ -78,8 +78,8 @@ def server(tmp_path_factory, pitch_backend):
         app.Model(future=future, name="pitch"),
         app.AppOptions(secret="p" * 32, work_dir=tmp_path_factory.mktemp("work")),
     )
-    _, url, _ = demo.queue(default_concurrency_limit=8).launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
+    _, url, _ = app.launch(
+        demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url
     demo.close()

@@ -24,8 +24,8 @@ def server(tmp_path):
         work_dir=tmp_path / "work",
     )
     demo = app.build_demo({builtin.name: builtin}, app.Model(future=Future()), options)
-    _, url, _ = demo.queue().launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
+    _, url, _ = app.launch(
+        demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url, options
     demo.close()

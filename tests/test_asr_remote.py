@@ -434,8 +434,8 @@ def _feedback_for(transcriber: asr.Transcriber, wav: Path, work: Path) -> str:
     future.set_result(transcriber)
     options = app.AppOptions(secret="e" * 32, work_dir=work)
     demo = app.build_demo({deck.name: deck}, app.Model(future=future, name="m"), options)
-    _, url, _ = demo.queue().launch(
-        prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
+    _, url, _ = app.launch(
+        demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     try:
         player = Client(url, verbose=False)

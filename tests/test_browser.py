@@ -29,7 +29,6 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
-import gradio as gr
 import numpy as np
 import pytest
 import soundfile
@@ -82,17 +81,16 @@ def tiny_model(whisper_root: Path) -> app.Model:
 
 @contextmanager
 def serve(decks: dict[str, game.Deck], model: app.Model, work_dir: Path) -> Iterator[str]:
-    """The app launched in-process as `main()` launches it (theme and CSS); yields its URL."""
+    """The app launched in-process as `main()` launches it (`app.launch`); yields its URL."""
     options = app.AppOptions(secret="x" * 32, work_dir=work_dir)
     demo = app.build_demo(decks, model, options)
-    _, url, _ = demo.queue().launch(
+    _, url, _ = app.launch(
+        demo,
         prevent_thread_lock=True,
         server_name="127.0.0.1",
         server_port=free_port(),
         quiet=True,
         ssr_mode=False,
-        css=game.render.CSS,
-        theme=gr.themes.Soft(),
     )
     try:
         yield url
