@@ -55,9 +55,7 @@ def server(tmp_path_factory, backend):
         cards.append(Card(word, article, image=image))
     deck = Deck("Test", tuple(cards))
     transcriber = asr.Transcriber(asr.TranscriberOptions(model="scripted"), backend)
-    future: Future = Future()
-    future.set_result(transcriber)
-    model = app.Model(future=future, name="scripted")
+    model = app.Model(ready=transcriber, name="scripted")
     options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"))
     demo = app.build_demo({deck.name: deck}, model, options)
     _, url, _ = app.launch(
@@ -249,9 +247,8 @@ def test_a_bad_recording_gets_a_message_not_an_error(tmp_path, backend, recordin
     else:
         soundfile.write(path, voiced(40.0 if recording == "too_long" else 1.0), 16_000)
     engine = Exploding() if recording == "model_fails" else backend
-    done: Future = Future()
-    done.set_result(asr.Transcriber(asr.TranscriberOptions(model="scripted"), engine))
-    result = app._transcribe(app.Model(future=done), str(path))
+    transcriber = asr.Transcriber(asr.TranscriberOptions(model="scripted"), engine)
+    result = app._transcribe(app.Model(ready=transcriber), str(path))
     assert isinstance(result, str) and message in result and "Traceback" not in result
 
 

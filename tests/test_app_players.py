@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -71,11 +71,9 @@ def server(tmp_path_factory, pitch_backend):
         cards.append(Card(word, ARTICLES.get(word, "en"), image=image))
     deck = Deck("Players", tuple(cards))
     options = asr.TranscriberOptions(model="pitch", max_batch_size=8, batch_wait=0.05)
-    future: Future = Future()
-    future.set_result(asr.Transcriber(options, pitch_backend))
     demo = app.build_demo(
         {deck.name: deck},
-        app.Model(future=future, name="pitch"),
+        app.Model(ready=asr.Transcriber(options, pitch_backend), name="pitch"),
         app.AppOptions(secret="p" * 32, work_dir=tmp_path_factory.mktemp("work")),
     )
     _, url, _ = app.launch(

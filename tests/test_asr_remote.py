@@ -420,7 +420,6 @@ def test_urls_that_are_not_http_are_refused(given):
 def _feedback_for(transcriber: asr.Transcriber, wav: Path, work: Path) -> str:
     """The feedback the app shows for `wav` said on a one-card deck ("en hund")."""
     import re
-    from concurrent.futures import Future
 
     from gradio_client import Client, handle_file
 
@@ -430,10 +429,8 @@ def _feedback_for(transcriber: asr.Transcriber, wav: Path, work: Path) -> str:
 
     (work / "hund.png").write_bytes(png_bytes())
     deck = Deck("Engine", (Card("hund", "en", image=work / "hund.png"),))
-    future: Future = Future()
-    future.set_result(transcriber)
     options = app.AppOptions(secret="e" * 32, work_dir=work)
-    demo = app.build_demo({deck.name: deck}, app.Model(future=future, name="m"), options)
+    demo = app.build_demo({deck.name: deck}, app.Model(ready=transcriber, name="m"), options)
     _, url, _ = app.launch(
         demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
@@ -472,9 +469,5 @@ def test_the_app_keeps_going_when_the_engine_is_down(tmp_path):
     transcriber.warm_up()  # logs, does not raise: the engine may come up later
     wav = tmp_path / "said.wav"
     soundfile.write(wav, voiced(1.0), 16_000)
-    from concurrent.futures import Future
-
-    future: Future = Future()
-    future.set_result(transcriber)
-    message = app._transcribe(app.Model(future=future, name="m"), str(wav))
+    message = app._transcribe(app.Model(ready=transcriber, name="m"), str(wav))
     assert isinstance(message, str) and "not answering" in message and "type" in message

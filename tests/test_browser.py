@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,9 +73,7 @@ def tiny_model(whisper_root: Path) -> app.Model:
     """The app's model, ready: a real transcriber on a tiny Whisper that hears "hund"."""
     path = cached_model(whisper_root, hears="hund")
     transcriber = asr.load_transcriber(path, backend="transformers", device="cpu")
-    future: Future = Future()
-    future.set_result(transcriber)
-    return app.Model(future=future, name="tiny")
+    return app.Model(ready=transcriber, name="tiny")
 
 
 @contextmanager
