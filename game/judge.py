@@ -14,8 +14,9 @@ from enum import StrEnum
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from game import swedish
+from game import swedish, transcript
 from game.cards import Card
+from game.describing import is_describing
 
 Forms = dict[str, swedish.Form]  # see swedish.answer_forms
 
@@ -117,22 +118,25 @@ def letter_diff(heard: str, expected: str) -> tuple[DiffSpan, ...]:
 def judge(card: Card, heard: str, *, typed: bool = False) -> Judgement:
     """Judge a transcript of the learner's answer to `card` (or what they typed, if `typed`)."""
     forms = swedish.answer_forms(card)
-    keep = frozenset(
-        w for answer in (card.answer, *card.accept) for w in swedish.normalize(answer).split()
-    )
-    tokens = swedish.spoken_words(heard, keep)[:MAX_WORDS]
-    if not any(token not in swedish.ARTICLE_WORDS for token in tokens):
+    keep = answer_words(card)
+    said = transcript.spoken(heard, keep)
+    tokens = said.texts[:MAX_WORDS]
+    articles = article_words(keep)
+    if not any(token not in articles for token in tokens):
         return _judgement(typed, card, heard, Verdict.NO_SPEECH, Reason.EMPTY, None)
     match = _best_match(tokens, forms)
     if match is None:
-        guess = " ".join(t for t in tokens if t not in swedish.ARTICLE_WORDS)
+        guess = " ".join(t for t in tokens if t not in articles)
         base = swedish.normalize(card.answer).replace(" ", "")
         wrong = _Match(9, Reason.DIFFERENT, 0, 0, guess, base, OSA.distance(guess, base))
-        return _judgement(typed, card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong)
+        echo = said.surface(0, len(tokens))
+        return _judgement(typed, card, heard, Verdict.WRONG, Reason.DIFFERENT, wrong, echo=echo)
+    echo = said.surface(match.start, match.end)
     if match.rank == 0:
         form = forms[match.target]
-        said = _said_article(tokens, match.start)
-        if form.article and said and said != form.article and match.reason is Reason.EXACT:
+        describes = describing_allowed(keep)
+        article = _said_article(tokens, match.start, articles, describes)
+        if form.article and article and article != form.article:
             return _judgement(
                 typed,
                 card,
@@ -140,21 +144,47 @@ def judge(card: Card, heard: str, *, typed: bool = False) -> Judgement:
                 Verdict.CLOSE,
                 Reason.ARTICLE,
                 match,
-                said=said,
+                said=article,
                 right=form.display,
             )
-        if _extra_words(tokens, match, forms):
+        if _extra_words(tokens, match, forms, articles, describes):
             return _judgement(typed, card, heard, Verdict.CLOSE, Reason.SEVERAL, match)
-        return _judgement(typed, card, heard, Verdict.CORRECT, match.reason, match)
-    return _judgement(typed, card, heard, Verdict.CLOSE, match.reason, match)
+        return _judgement(typed, card, heard, Verdict.CORRECT, match.reason, match, echo=echo)
+    return _judgement(typed, card, heard, Verdict.CLOSE, match.reason, match, echo=echo)
 
 
-def _said_article(tokens: list[str], start: int) -> str:
+def answer_words(card: Card) -> frozenset[str]:
+    """The words of the answer and its alternatives, normalised: never fillers or articles."""
+    return frozenset(
+        w for answer in (card.answer, *card.accept) for w in swedish.normalize(answer).split()
+    )
+
+
+def article_words(answer: frozenset[str]) -> dict[str, str]:
+    """Words that are the article, unless the answer is that word.
+
+    "En" and "ett" before a noun are its article, and Whisper writes them as "1" too; but on a
+    card that teaches the number one ("ett") or the juniper ("en"), the word is the answer
+    itself, and treating it as an article would leave nothing to judge.
+    """
+    return {w: a for w, a in swedish.ARTICLE_WORDS.items() if w not in answer}
+
+
+def describing_allowed(answer: frozenset[str]) -> bool:
+    """Describing words beside the answer are fine, unless the answer is one.
+
+    "En prickig ko" describes the cow; but on a card whose answer is a colour ("röd"), naming
+    other colours beside it is listing guesses.
+    """
+    return not any(is_describing(word) for word in answer)
+
+
+def _said_article(tokens: list[str], start: int, articles: dict[str, str], describes: bool) -> str:
     """The article said before the word, past describing words: "ett stor hund" says "ett"."""
     i = start - 1
-    while i >= 0 and tokens[i] in swedish.ADJECTIVES:
+    while describes and i >= 0 and is_describing(tokens[i]):
         i -= 1
-    return swedish.ARTICLE_WORDS.get(tokens[i], "") if i >= 0 else ""
+    return articles.get(tokens[i], "") if i >= 0 else ""
 
 
 def _best_match(tokens: list[str], forms: Forms) -> _Match | None:
@@ -208,8 +238,14 @@ def _compare(
     return best
 
 
-def _extra_words(tokens: list[str], match: _Match, forms: Forms) -> int:
-    """Content words outside the match that are not the answer again: a sign of guessing."""
+def _extra_words(
+    tokens: list[str], match: _Match, forms: Forms, articles: dict[str, str], describes: bool
+) -> int:
+    """Content words outside the match that are not the answer again: a sign of guessing.
+
+    A word that frames the answer ("det är"), its article, or a word that describes it
+    ("prickig", "grå och vit") is no guess; another noun is.
+    """
     outside = tokens[: match.start] + tokens[match.end :]
     return sum(
         1
@@ -217,10 +253,10 @@ def _extra_words(tokens: list[str], match: _Match, forms: Forms) -> int:
         # A lone letter is no guess: the "n" of "tv:n" (heard as "tv n"), a false start "h".
         if len(token) > 1
         and token not in swedish.FRAME_WORDS
-        and token not in swedish.ARTICLE_WORDS
-        and token not in swedish.ADJECTIVES
+        and token not in articles
         and token not in forms
         and not any(token and form.startswith(token) for form in forms)
+        and not (describes and is_describing(token))
     )
 
 
@@ -234,6 +270,7 @@ def _judgement(
     *,
     said: str = "",
     right: str = "",
+    echo: str = "",
 ) -> Judgement:
     # Guesses that include the answer have nothing to correct, and a diff of the answer against
     # itself would spell it out before the next try.
@@ -241,7 +278,9 @@ def _judgement(
     return Judgement(
         verdict=verdict,
         points=POINTS[verdict],
-        message=_message(card, reason, match, said, right or card.display, diff, typed),
+        message=_message(
+            card, reason, match, said, right or card.display, diff, typed, echo.casefold()
+        ),
         heard=heard,
         expected=card.display,
         reason=reason,
@@ -259,11 +298,13 @@ def _message(
     right: str,
     diff: tuple[DiffSpan, ...],
     typed: bool = False,
+    echo: str = "",
 ) -> str:
     # A learner who was near the word, or listed guesses, tries again: the message must not
     # hand them the answer (the session shows it when the card is over).
     answer = f"*{card.display}*"
-    heard = f"*{match.matched}*" if match else ""
+    # What was heard, as it was written ("t-shirt", "det är en bil"), not as it was compared.
+    heard = f"*{echo or (match.matched if match else '')}*"
     changed = [span for span in diff if span.kind != "equal"]
     i_heard = "you wrote" if typed else "I heard"
     match reason:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from game.cards import Card, Deck
-from game.judge import Judgement, Reason, Verdict, judge
+from game.judge import Judgement, Reason, Verdict, answer_words, judge
+from game.transcript import spoken
 
 MAX_TRIES = 3
 ROUND_SIZE = 10
@@ -186,8 +187,30 @@ def answer(
         return _finish(state, card, turn, outcome, message, judgement)
     left = MAX_TRIES - turn.tries
     message = f"{judgement.message} Try again ({left} {'try' if left == 1 else 'tries'} left)."
+    if not typed and heard_again(card, state.round.turn.heard, heard):
+        message = f"{message} {HEARD_AGAIN}"
     new_round = replace(state.round, turn=turn)
     return replace(state, round=new_round), Feedback(message, judgement, tries_left=left)
+
+
+HEARD_AGAIN = (
+    "I heard the same as last time: the speech recogniser may be getting you wrong. "
+    "A hint, or typing the word, may help."
+)
+
+
+def heard_again(card: Card, before: tuple[str, ...], heard: str) -> bool:
+    """The recogniser wrote the same wrong answer as on the last try.
+
+    A learner who says "får" twice and is heard as "4" twice is not the one getting it wrong:
+    after two identical mishearings, say that the recogniser may be at fault, and point to the
+    hint and to typing, rather than let the learner burn the last try on the same sound.
+    """
+    if not before:
+        return False
+    keep = answer_words(card)
+    now = spoken(heard, keep).texts
+    return bool(now) and now == spoken(before[-1], keep).texts
 
 
 def hint(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:

@@ -1,4 +1,4 @@
-"""Swedish text for judging: normalisation, filler words, and the forms a noun takes.
+"""Swedish text for judging: normalisation, frame words, and the forms a noun takes.
 
 Everything here keeps å, ä and ö: they are letters of their own (har is not hår), so no function
 folds them unless its name says so.
@@ -12,57 +12,14 @@ from typing import NamedTuple
 
 from game.cards import Card
 
-# Words a learner (or the recogniser) puts around an answer that never decide a verdict.
-FILLERS = frozenset(
-    "öh öhm äh ähm eh ehm hm hmm mm mhm ah aha oj åh ja jo nja nej typ alltså liksom tack "
-    "okej ok".split()
-)
+# Whisper writes the spoken article "en"/"ett" as the digit 1 now and then.
+ARTICLE_WORDS = {"en": "en", "ett": "ett", "1": "", "ena": "en", "etta": "ett"}
 # Words that frame an answer in a short sentence: "det är en hund", "jag tror att det är en katt",
 # "min hund", "det är en hund, va?".
 FRAME_WORDS = frozenset(
     "det här där den detta är var jag tror att kanske nog heter kallas en ett ser ut som "
     "va väl eller hur min mitt din ditt it is a an the this that".split()
 )
-# Whisper writes the spoken article "en"/"ett" as the digit 1 now and then.
-ARTICLE_WORDS = {"en": "en", "ett": "ett", "1": "", "ena": "en", "etta": "ett"}
-
-# Describing something is fine ("en stor hund"): these never count as a second guess.
-ADJECTIVES = frozenset(
-    "stor stora stort liten lilla litet små röd röda rött gul gula gult grön gröna grönt blå "
-    "blått svart svarta vit vita vitt brun bruna brunt grå grått rosa söt söta sött fin fina "
-    "fint gammal gamla gammalt ny nya nytt god goda gott varm varma kall kalla".split()
-)
-
-# Lines Whisper writes on silence or noise, learned from subtitled video: never the learner's.
-# Matched as whole runs of normalised words, so a real answer inside them is never lost.
-SUBTITLE_LINES = tuple(
-    tuple(line.split())
-    for line in (
-        "textat av svensktextning nu",
-        "svensktextning nu",
-        "svansktextning nu",
-        "textning nu",
-        "undertexter från amara org gemenskapen",
-        "undertexter från amara org",
-        "undertexter av amara org",
-        "tack för att du har tittat",
-        "tack för att ni har tittat",
-        "tack för att du tittade",
-        "tack för att ni tittade",
-        "tack för att du lyssnade",
-        "tack för att ni lyssnade",
-        "tack för tittandet",
-        "tack för visningen",
-        "glöm inte att prenumerera",
-        "prenumerera på kanalen",
-        "vi ses i nästa video",
-        "vi ses nästa gång",
-        "thanks for watching",
-        "thank you for watching",
-    )
-)
-# Sound tags such as "[Musik]", "(skratt)" or "♪": the recogniser describing, not the learner.
-_SOUND_TAG = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫]")
 
 _VOWELS = set("aeiouyåäöé")
 _DOTTED = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e"})
@@ -78,25 +35,6 @@ def normalize(text: str) -> str:
     # A combining mark left over from odd input (e.g. "a" + U+030A written apart) is recomposed
     # by NFC; anything else that is not a letter or digit separates words.
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
-
-
-def words(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
-    """The words of a transcript, fillers dropped except those in `keep` (an answer "tack")."""
-    return [w for w in normalize(text).split() if w not in FILLERS or w in keep]
-
-
-def spoken_words(heard: str, keep: frozenset[str] = frozenset()) -> list[str]:
-    """The words a learner said: `words` without sound tags and invented subtitle lines."""
-    tokens = normalize(_SOUND_TAG.sub(" ", heard)).split()
-    said: list[str] = []
-    i = 0
-    while i < len(tokens):
-        # Before fillers go: "tack" opens "tack för att du tittade".
-        line = next((ln for ln in SUBTITLE_LINES if tuple(tokens[i : i + len(ln)]) == ln), None)
-        if line is None:
-            said.append(tokens[i])
-        i += len(line) if line else 1
-    return [w for w in said if w not in FILLERS or w in keep]
 
 
 def fold_dots(text: str) -> str:

@@ -261,6 +261,130 @@ TABLE = [
 ]
 
 
+# Round two: what Whisper writes when learners answer, by class. Columns: answer, article, accept,
+# heard, expected verdict; each row's id says why a teacher would give that verdict.
+WHISPER_TABLE = [
+    # --- Hesitation sounds in any spelling never decide ----------------------------------------
+    ("hund", "en", (), "Eeh, en hund.", CORRECT, "doubled eeh before the answer"),
+    ("hund", "en", (), "Ehh... hund.", CORRECT, "ehh with an ellipsis"),
+    ("hund", "en", (), "Öhh, hunden.", CORRECT, "öhh before a definite form"),
+    ("katt", "en", (), "Uh, en katt.", CORRECT, "English uh"),
+    ("äpple", "ett", (), "Um, ett äpple.", CORRECT, "English um"),
+    ("äpple", "ett", (), "Uhm... äpple.", CORRECT, "English uhm"),
+    ("bil", "en", (), "Hmmm, en bil.", CORRECT, "tripled hmmm"),
+    ("bil", "en", (), "Mmm, bil.", CORRECT, "mmm"),
+    ("häst", "en", (), "Öööh - en häst.", CORRECT, "tripled öööh with a dash"),
+    ("hus", "ett", (), "Äh, äh, ett hus.", CORRECT, "äh twice"),
+    ("hund", "en", (), "Eh-eh, hund.", CORRECT, "hyphenated stutter eh-eh"),
+    ("ko", "en", (), "Erm, en ko.", CORRECT, "English erm"),
+    ("fisk", "en", (), "Mhm. En fisk.", CORRECT, "mhm as its own sentence"),
+    ("säng", "en", (), "Ehm... Eh... En säng.", CORRECT, "two hesitations as sentences"),
+    ("sol", "en", (), "En sol, ehhh.", CORRECT, "hesitation after the answer"),
+    ("hund", "en", (), "Uhh...", NO_SPEECH, "only uhh is no answer"),
+    ("hund", "en", (), "Eeeh, mmm.", NO_SPEECH, "only eeeh mmm is no answer"),
+    ("hund", "en", (), "Hmm? Öhm.", NO_SPEECH, "only hmm and öhm is no answer"),
+    ("ö", "en", (), "Öar.", CLOSE, "öar is the plural, not a hesitation"),
+    # --- Describing the picture is knowing the word; naming a second thing is guessing ---------
+    ("bil", "en", (), "En jättefin bil.", CORRECT, "intensified adjective jättefin"),
+    ("ko", "en", (), "En prickig ko.", CORRECT, "adjective by its -ig shape"),
+    ("mus", "en", (), "En grå och vit mus.", CORRECT, "two colours joined by och"),
+    ("björn", "en", (), "En stor brun björn.", CORRECT, "size and colour"),
+    ("fågel", "en", (), "En liten gul fågel.", CORRECT, "irregular liten and a colour"),
+    ("äpple", "ett", (), "Ett jättestort äpple.", CORRECT, "neuter form of a compound"),
+    ("hund", "en", (), "Den lurviga hunden.", CORRECT, "definite adjective form"),
+    ("tröja", "en", (), "Det är en mörkröd tröja.", CORRECT, "tinted colour compound"),
+    ("katt", "en", (), "En väldigt söt katt.", CORRECT, "intensifier väldigt"),
+    ("elefant", "en", (), "En fantastisk elefant.", CORRECT, "adjective in -isk"),
+    ("hus", "ett", (), "Ett gammalt hus.", CORRECT, "irregular neuter gammalt"),
+    ("zebra", "en", (), "En svartvit zebra.", CORRECT, "colour compound svartvit"),
+    ("tåg", "ett", (), "Ett superfint tåg.", CORRECT, "super- with a neuter form"),
+    ("hund", "en", (), "En ledsen hund.", CORRECT, "adjective ledsen ending in -en"),
+    ("hund", "en", (), "Ett stor hund.", CLOSE, "wrong article still found past an adjective"),
+    ("hund", "en", (), "En hund och en katt.", CLOSE, "a second noun is a guess"),
+    ("ko", "en", (), "Ko eller häst?", CLOSE, "two animals offered"),
+    ("hund", "en", (), "En stor hund och en bil.", CLOSE, "a noun beside an adjective"),
+    ("mus", "en", (), "Mus, nyckelpiga.", CLOSE, "nyckelpiga is a noun, not an -ig word"),
+    ("sol", "en", (), "Sol och måne.", CLOSE, "måne is the moon, not an adjective"),
+    ("röd", "", (), "Röd, blå.", CLOSE, "on a colour card other colours are guesses"),
+    ("gul", "", (), "Gul eller grön.", CLOSE, "colour card with two colours offered"),
+    # --- Numbers: Whisper writes digits, and a card can teach "ett" ----------------------------
+    ("tre", "", (), "3.", CORRECT, "digit 3 for tre"),
+    ("tolv", "", (), "12", CORRECT, "digits 12 for tolv"),
+    ("tjugoett", "", (), "21.", CORRECT, "digits 21 for tjugoett"),
+    ("hundra", "", (), "100", CORRECT, "digits 100 for hundra"),
+    ("fem", "", (), "Fem!", CORRECT, "the number word itself"),
+    ("ett", "", (), "Ett.", CORRECT, "the number one is an answer, not an article"),
+    ("ett", "", (), "1.", CORRECT, "digit 1 on the card ett"),
+    ("tre", "", (), "4.", WRONG, "digit of another number"),
+    ("ett", "", (), "Två.", WRONG, "another number word for ett"),
+    ("ett", "", (), "Öh...", NO_SPEECH, "nothing said on the card ett"),
+    ("hund", "en", (), "3 hundar.", CLOSE, "a digit before a plural is still the plural"),
+    # --- A wrong article is almost, on a definite form too -------------------------------------
+    ("bil", "en", (), "Ett bilen.", CLOSE, "ett before bilen"),
+    ("äpple", "ett", (), "En äpplet.", CLOSE, "en before äpplet"),
+    ("hund", "en", (), "Ett hunden.", CLOSE, "ett before hunden"),
+    ("hus", "ett", (), "En huset.", CLOSE, "en before huset"),
+    ("bil", "en", (), "Det är ett bilen.", CLOSE, "wrong article on a definite in a phrase"),
+    ("bil", "en", (), "En bilen.", CORRECT, "right article before a definite form"),
+    # --- Subtitle credits are stripped and what remains is judged ------------------------------
+    ("ko", "en", (), "En ko. Tack för att du tittade!", CORRECT, "answer then thanks"),
+    ("ko", "en", (), "Kon. Tack för att ni tittade.", CORRECT, "definite then thanks to all"),
+    ("ko", "en", (), "En ko. Textning: BTI Studios", CORRECT, "answer then a spaced company"),
+    ("hund", "en", (), "BTI Studios", NO_SPEECH, "company credit written as two words"),
+    ("hund", "en", (), "Textning BTI studios.", NO_SPEECH, "textning with a spaced company"),
+    ("hund", "en", (), "Svensk textning.nu", NO_SPEECH, "svensk textning written apart"),
+    (
+        "hund",
+        "en",
+        (),
+        "Tack så mycket för att ni har tittat på videon!",
+        NO_SPEECH,
+        "a longer thanks for watching",
+    ),
+    ("hund", "en", (), "Tack för att ni har tittat på den här videon.", NO_SPEECH, "thanks video"),
+    ("hund", "en", (), "Hund. Glöm inte att prenumerera på kanalen!", CORRECT, "subscribe line"),
+    ("hund", "en", (), "Thank you for watching!", NO_SPEECH, "English credit alone"),
+    ("hund", "en", (), "En hund. Thanks for watching.", CORRECT, "answer then English credit"),
+    ("hund", "en", (), "Undertexter från Amara .org-gemenskapen", NO_SPEECH, "spaced amara"),
+    ("katt", "en", (), "En katt. Undertexter från Amara.org", CORRECT, "answer then amara"),
+    ("hund", "en", (), "Vi ses i nästa video.", NO_SPEECH, "see you in the next video"),
+    ("hund", "en", (), "Hund, tack för att du tittade", CORRECT, "credit in the same sentence"),
+    ("katt", "en", (), "Katt. Tack för att du tittade!", CORRECT, "an answer never thrown away"),
+    ("hund", "en", (), "Katt. Tack för att du tittade!", WRONG, "a wrong answer stays wrong"),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "article", "accept", "heard", "verdict"),
+    [pytest.param(*row[:5], id=row[5]) for row in WHISPER_TABLE],
+)
+def test_judge_whisper_table(
+    answer: str, article: str, accept: tuple[str, ...], heard: str, verdict: Verdict
+) -> None:
+    card = Card(answer, article, accept)
+    j = judge(card, heard)
+    assert j.verdict == verdict, (
+        f"{heard!r} for {card.display!r}: {j.verdict}, expected {verdict} ({j.message!r})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answer", "article", "accept", "heard", "echo"),
+    [
+        ("båt", "en", (), "Det är en bil.", "*det är en bil*"),
+        ("hund", "en", (), "Öh, det är en katt, tror jag.", "*det är en katt, tror jag*"),
+        ("tröja", "en", (), "T-shirt.", "*t-shirt*"),
+        ("sköldpadda", "en", (), "Sköld pada.", "*sköld pada*"),
+        ("hund", "en", (), "Katt. Tack för att du tittade!", "*katt*"),
+    ],
+)
+def test_feedback_echoes_what_was_heard_as_heard(
+    answer: str, article: str, accept: tuple[str, ...], heard: str, echo: str
+) -> None:
+    j = judge(Card(answer, article, accept), heard)
+    assert echo in j.message, j.message
+
+
 @pytest.mark.parametrize(("answer", "article", "accept", "heard", "verdict"), TABLE)
 def test_judge_table(
     answer: str, article: str, accept: tuple[str, ...], heard: str, verdict: Verdict

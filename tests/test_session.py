@@ -329,3 +329,24 @@ def test_listing_guesses_never_makes_a_card_close():
     result = state.round.results[-1]
     assert result.card_id == card.id
     assert result.outcome is Outcome.MISSED and result.points == 0
+
+
+@pytest.mark.parametrize(
+    ("tries", "typed", "says_so"),
+    [
+        (("Fyra.", "4"), False, False),  # different transcripts: nothing to say
+        (("4", "4."), False, True),  # the same mishearing twice
+        (("Elefant.", "elefant!"), False, True),  # the same words, other case and punctuation
+        (("Öh, elefant.", "Elefant. Tack för att du tittade!"), False, True),  # fillers, credits
+        (("elefant", "elefant"), True, False),  # typed: the recogniser is not to blame
+        (("elefant",), False, False),  # the first try has nothing to compare with
+    ],
+)
+def test_the_same_mishearing_twice_points_to_the_hint_and_typing(tries, typed, says_so):
+    state = started()
+    for text in tries:
+        state, feedback = answer(state, DECK, text, typed=typed)
+    assert not feedback.card_done
+    assert ("same as last time" in feedback.message) is says_so, feedback.message
+    if says_so:
+        assert "hint" in feedback.message and "typing" in feedback.message

@@ -8,7 +8,8 @@ import pytest
 
 from game import Card, judge
 from game.judge import DiffSpan, letter_diff, max_edits
-from game.swedish import definite_forms, dots_only, normalize, plural_forms, spoken_words
+from game.swedish import definite_forms, dots_only, normalize, plural_forms
+from game.transcript import spoken_words
 
 
 @pytest.mark.parametrize(
