@@ -1,8 +1,9 @@
 """Cleaning what Whisper returns for a short Swedish answer.
 
-Two failure modes of Whisper on one spoken word: a decoding loop ("hund hund hund hund ...",
-"Äplar. Äplar. Äpl") and, on silence or noise, subtitle credits it learnt from TV ("Tack för att
-du tittade", "Textning.nu"). The first is cut back; the second counts as no speech.
+A failure mode of Whisper on one spoken word: a decoding loop ("hund hund hund hund ...",
+"Äplar. Äplar. Äpl"), cut back here. Subtitle credits Whisper adds on silence or after the last
+word ("Tack för att du tittade", "Textning.nu") are left in the text: the caller knows what an
+answer is, and strips them as whole phrases (an answer before a credit is still an answer).
 """
 
 from __future__ import annotations
@@ -12,33 +13,11 @@ import unicodedata
 
 MAX_REPEATS = 2  # "hund hund" is a learner repeating the word; a third time is a loop
 
-# Whisper's Swedish subtitle credits, normalised (lower case, no punctuation).
-HALLUCINATIONS = (
-    "tack för att du tittade",
-    "tack för att ni tittade",
-    "tack för att du lyssnade",
-    "tack för att ni lyssnade",
-    "tack för att du har tittat",
-    "textning nu",
-    "svensktextning nu",
-    "undertexter från amara org",
-    "undertexter av amara org",
-    "textning stina hedin",
-    "btistudios",
-    "prenumerera",
-    "glöm inte att prenumerera",
-)
 _PUNCT = re.compile(r"[^\w\s]")
 
 
 def _normal(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", unicodedata.normalize("NFC", text).casefold()).split())
-
-
-def is_hallucination(text: str) -> bool:
-    """True when the text is one of Whisper's silence hallucinations, not a learner's answer."""
-    normal = _normal(text)
-    return bool(normal) and any(phrase in normal for phrase in HALLUCINATIONS)
 
 
 def collapse_repeats(text: str, max_repeats: int = MAX_REPEATS, cut: bool = False) -> str:

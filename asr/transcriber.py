@@ -22,7 +22,7 @@ from asr import models
 from asr.backends import Backend, CTranslate2Backend, Decoded, TransformersBackend
 from asr.batcher import Batcher, BatchOptions
 from asr.errors import AudioTooLong, EngineUnavailable, ModelLoadError
-from asr.text import collapse_repeats, is_hallucination
+from asr.text import collapse_repeats
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class Transcript:
     """Time inside the model (0 when the model was not run)."""
     no_speech: bool
     reason: str = ""
-    """Why there is no text: "silence", "too short", "noise", "hallucination", "empty"."""
+    """Why there is no text: "silence", "too short", "noise", "empty"."""
     model: str = ""
     backend: str = ""
     device: str = ""
@@ -253,7 +253,7 @@ class Transcriber:
 
     def _cleaned(self, decoded: Decoded, start: float, model_seconds: float) -> Transcript:
         text = collapse_repeats(decoded.text, cut=decoded.hit_limit)
-        reason = "hallucination" if is_hallucination(text) else ("empty" if not text else "")
+        reason = "" if text else "empty"
         elapsed = time.perf_counter() - start  # the whole call, clean-up of the text included
         return self._result("" if reason else text, elapsed, model_seconds, reason)
 

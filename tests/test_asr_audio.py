@@ -7,7 +7,7 @@ import pytest
 
 from asr import AudioError, AudioTooLong, prepare
 from asr.audio import SAMPLE_RATE, load
-from asr.text import collapse_repeats, is_hallucination
+from asr.text import collapse_repeats
 from tests.conftest import voiced
 
 
@@ -119,19 +119,3 @@ def test_bad_input_gives_a_clear_error(audio, message):
 )
 def test_repetition_loops_are_cut(text, cut, expected):
     assert collapse_repeats(text, cut=cut) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Tack för att du tittade!", True),
-        ("Textning.nu", True),
-        ("Svensktextning.nu", True),
-        ("Undertexter från Amara.org-gemenskapen", True),
-        ("Tack.", False),
-        ("hund", False),
-        ("", False),
-    ],
-)
-def test_silence_hallucinations(text, expected):
-    assert is_hallucination(text) is expected
