@@ -7,42 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from train_data import WORDS, cached_word_folder, speak, write_metadata
+from train_data import WORDS, cached_word_folder, make_common_voice, write_clip, write_metadata
 
 from train.__main__ import main
 from train.data import CommonVoiceFolder, FolderSource, decode_audio, open_source
 from train.errors import TrainError
 
-CV_HEADER = "client_id\tpath\tsentence\tup_votes\tdown_votes\tage\tgender\taccents\tlocale"
-
 
 @pytest.fixture(scope="module")
 def words(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cached_word_folder(tmp_path_factory.mktemp("data"))
-
-
-def write_clip(path: Path, word: str = "hund", rate: int = 22_050, fmt: str | None = None) -> None:
-    samples, native = speak(word)
-    if rate != native:
-        import soxr
-
-        samples = soxr.resample(samples, native, rate)
-    soundfile.write(path, samples, rate, format=fmt)
-
-
-def make_common_voice(root: Path) -> Path:
-    """A Common Voice release in miniature: 48 kHz mp3 clips, quotes left in a sentence."""
-    lang = root / "cv-corpus-99.0-2099-01-01" / "sv-SE"
-    (lang / "clips").mkdir(parents=True)
-    sentences = {"train": ["Hunden sover.", '"Katten" jamar.'], "dev": ["Båten."], "test": ["Hus."]}
-    for split, texts in sentences.items():
-        lines = [CV_HEADER]
-        for i, text in enumerate(texts):
-            name = f"common_voice_sv-SE_{split}{i}.mp3"
-            write_clip(lang / "clips" / name, WORDS[i], rate=48_000, fmt="MP3")
-            lines.append(f"abc\t{name}\t{text}\t2\t0\t\t\t\tsv-SE")
-        (lang / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return root
 
 
 def test_local_folder_splits_and_resampling(words: Path) -> None:
@@ -124,7 +98,7 @@ def test_missing_column_names_the_columns(tmp_path: Path) -> None:
     assert "no transcript column" in message
     assert "transcription, sentence, text" in message  # what would do
     assert "file_name, words" in message  # what is there
-    assert "?text=COLUMN" in message
+    assert f"'{tmp_path}?text=COLUMN'" in message  # the hint, as a spec to pass
 
 
 def test_column_named_in_the_spec(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -109,6 +110,76 @@ def write_metadata(folder: Path, rows: Sequence[Sequence[str]], header: Sequence
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+CV_HEADER = "client_id\tpath\tsentence\tup_votes\tdown_votes\tage\tgender\taccents\tlocale"
+
+
+def write_clip(path: Path, word: str = "hund", rate: int = 22_050, fmt: str | None = None) -> None:
+    samples, native = speak(word)
+    if rate != native:
+        import soxr
+
+        samples = soxr.resample(samples, native, rate)
+    soundfile.write(path, samples, rate, format=fmt)
+
+
+def make_common_voice(root: Path, header: str = CV_HEADER) -> Path:
+    """A Common Voice release in miniature: 48 kHz mp3 clips, quotes left in a sentence.
+
+    Returns the sv-SE folder. `header` may rename Common Voice's columns (path, sentence).
+    """
+    lang = root / "cv-corpus-99.0-2099-01-01" / "sv-SE"
+    (lang / "clips").mkdir(parents=True)
+    sentences = {"train": ["Hunden sover.", '"Katten" jamar.'], "dev": ["Båten."], "test": ["Hus."]}
+    for split, texts in sentences.items():
+        lines = [header]
+        for i, text in enumerate(texts):
+            name = f"common_voice_sv-SE_{split}{i}.mp3"
+            write_clip(lang / "clips" / name, WORDS[i], rate=48_000, fmt="MP3")
+            lines.append(f"abc\t{name}\t{text}\t2\t0\t\t\t\tsv-SE")
+        (lang / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lang
+
+
+NST_SESSIONS: dict[str, list[str]] = {  # session id → what its speaker reads, in order
+    "sv_0001_a": ["Hunden sover.", "Katten jamar."],
+    "sv_0002_b": ["Båten är röd.", "( ... tyst under denna inspelning ... )", "Huset."],
+}
+
+
+def make_nst(root: Path, sessions: dict[str, list[str]] = NST_SESSIONS) -> Path:
+    """NST as Språkbanken's reorganised release unpacks: json/PID.json and se/PID/PID_uN-1.wav.
+
+    A text in brackets is a silent recording's note and gets no audio file (as in NST). The other
+    microphone's file (-2.wav) is written too, to show that channel 1 is read. Returns `root`.
+    """
+    (root / "json").mkdir(parents=True, exist_ok=True)
+    for pid, texts in sessions.items():
+        speaker = root / "se" / pid
+        speaker.mkdir(parents=True, exist_ok=True)
+        recordings = []
+        for i, text in enumerate(texts):
+            name = f"u{i:04d}.wav"
+            recordings.append({"file": name, "text": text})
+            if not text.startswith("("):
+                write_clip(speaker / f"{pid}_u{i:04d}-1.wav", WORDS[i % len(WORDS)], rate=16_000)
+                write_clip(speaker / f"{pid}_u{i:04d}-2.wav", "sol", rate=16_000)
+        session = {"pid": pid, "Speaker_ID": pid[-1], "val_recordings": recordings}
+        (root / "json" / f"{pid}.json").write_text(json.dumps(session), encoding="utf-8")
+    return root
+
+
+def fake_hub_split(tmp_path: Path, prefix: str, count: int):
+    """A streamed hub split (`datasets.IterableDataset`, 2 shards) whose rows say where they come
+    from: transcripts A0, A1, ... (or B0, ...), each the same one-word clip as stored bytes."""
+    import datasets
+
+    write_clip(tmp_path / "clip.wav", rate=16_000)
+    audio = {"bytes": (tmp_path / "clip.wav").read_bytes(), "path": None}
+    rows = {"audio": [audio] * count, "sentence": [f"{prefix}{i}" for i in range(count)]}
+    table = datasets.Dataset.from_dict(rows).cast_column("audio", datasets.Audio(decode=False))
+    return table.to_iterable_dataset(num_shards=2)
 
 
 def cached_word_folder(root: Path, name: str = "words", **kwargs: object) -> Path:

@@ -6,6 +6,7 @@ stored: a pre-computed Common Voice train set would be ~1 MB of features per cli
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -15,11 +16,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from train.data import SAMPLE_RATE, Source
 from train.errors import TrainError
+from train.source import SAMPLE_RATE, Source
 from train.text import clean_transcript
 
 log = logging.getLogger(__name__)
+
+
+def example_id(key: str) -> int:
+    """A stable 63-bit id of a clip's key: batches carry it so each process can count what it
+    trained on (a tensor travels where a string cannot, e.g. when accelerate dispatches batches)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
 
 
 def encode_labels(tokenizer: Any, text: str) -> list[int]:
@@ -68,6 +75,8 @@ class SpeechStream(torch.utils.data.IterableDataset):
         for utterance in self.source.examples(self.split, seed=seed, shard=shard):
             example, why = self.featurise(utterance.audio, utterance.text)
             counts[why] += 1
+            if example is not None:
+                example["example_id"] = example_id(utterance.key)
             if example is None and counts[why] == 1 and self.epoch == 0:
                 log.info("left out %s: %s (more are counted, not named)", utterance.key, why)
             if example is not None:
@@ -109,9 +118,10 @@ class SpeechCollator:
     """Pads a list of examples into a batch the model takes.
 
     Features all have the window's length already (the extractor pads every clip to it), so
-    they are stacked. Labels differ in length: they are padded with -100, the index PyTorch's
-    cross-entropy ignores, so padding adds nothing to the loss (padding with <|endoftext|> would
-    teach the model to say it again and again).
+    they are stacked; so are the clips' `example_id`s, which `train.trainer` takes out before
+    the model sees the batch. Labels differ in length: they are padded with -100, the index
+    PyTorch's cross-entropy ignores, so padding adds nothing to the loss (padding with
+    <|endoftext|> would teach the model to say it again and again).
     """
 
     decoder_start_token_id: int
@@ -127,4 +137,7 @@ class SpeechCollator:
         # it twice, so the tokenizer's copy goes.
         if (labels[:, 0] == self.decoder_start_token_id).all():
             labels = labels[:, 1:]
-        return {"input_features": features, "labels": labels}
+        batch = {"input_features": features, "labels": labels}
+        if all("example_id" in e for e in examples):
+            batch["example_ids"] = torch.tensor([e["example_id"] for e in examples])
+        return batch
