@@ -26,12 +26,19 @@ log = logging.getLogger("train")
 
 def _finetune(o: opts.FinetuneOptions) -> None:
     from train.finetune import finetune
+    from train.processes import is_main_process
 
     result = finetune(o)
-    print(f"saved the model to {result.output_dir} after {result.steps} steps")
+    if not is_main_process():  # under torchrun or accelerate launch, one process speaks
+        return
+    split = None if o.eval_split.lower() == "none" else o.eval_split
+    print(f"saved the model to {result.output_dir}: {result.describe(split)}")
     if result.scores:
         s = result.scores
-        print(f"WER {s.wer:.2f} (orthographic {s.wer_orthographic:.2f}), CER {s.cer:.2f}")
+        print(
+            f"WER {s.wer:.2f} (orthographic {s.wer_orthographic:.2f}), CER {s.cer:.2f} "
+            f"on {o.eval_split!r}"
+        )
 
 
 def _evaluate(o: opts.EvaluateOptions) -> None:
@@ -101,18 +108,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
+    from train.processes import is_main_process, process_rank
+
+    # Under torchrun or accelerate launch only the main process logs; the others still warn.
+    level = logging.DEBUG if verbose else logging.INFO
+    if not is_main_process():
+        level = logging.WARNING
+    rank = f"[rank {process_rank()}] " if not is_main_process() else ""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=level,
+        format=f"%(asctime)s %(levelname)s {rank}%(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    logging.getLogger("train").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("train").setLevel(level)
     for noisy in ("httpx", "urllib3", "filelock", "fsspec", "datasets", "huggingface_hub"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.WARNING)
     try:
         from transformers.utils import logging as hf_logging
 
-        if verbose:
+        if verbose and is_main_process():
             hf_logging.set_verbosity_info()
         else:  # the Trainer's own bar stays; "Loading weights" and "Writing shards" bars go
             hf_logging.set_verbosity_warning()

@@ -103,6 +103,8 @@ def compare(options: CompareOptions) -> Comparison:
     splits = {d.name: _split_of(d.value, options.split) for d in datasets}
     # Bad specs fail here, before any model loads.
     sources = {d.name: open_source(d.value.rpartition("@")[0] or d.value) for d in datasets}
+    for name, source in sources.items():
+        source.check(splits[name])
     results: dict[tuple[str, str], EvalResult] = {}
     for model in models:
         recognizer = load_recognizer(

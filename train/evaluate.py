@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from train.checkpoints import resolve_model
 from train.data import SAMPLE_RATE, Source, open_source
 from train.errors import TrainError
 from train.metrics import Scores, score
 from train.options import EvaluateOptions
-from train.text import clean_transcript
+from train.text import NORMALIZER, clean_transcript
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,17 @@ class EvalResult:
 
     model: str
     dataset: str
+    """The data set's hub id (KTH/nst) or short name (common_voice), never a local path."""
     split: str
     backend: str
     scores: Scores
+    dataset_name: str = ""
+    """For people: "Common Voice 17.0 (sv-SE)"."""
+    dataset_config: str | None = None
+    normalizer: str = NORMALIZER
+    """What the normalised scores compared: the text normaliser, in words."""
+    chose_checkpoint: bool = False
+    """True when this split also chose the checkpoint during training: the WER is optimistic."""
     left_out: dict[str, int] = field(default_factory=dict)
     """Clips not scored, by reason (e.g. longer than the window)."""
     seconds: float = 0.0
@@ -48,7 +57,8 @@ class EvalResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalResult:
-        data = dict(data)
+        known = {*cls.__dataclass_fields__, *Scores.__dataclass_fields__}
+        data = {k: v for k, v in data.items() if k in known}  # files of older versions too
         scores = Scores(**{k: data.pop(k) for k in Scores.__dataclass_fields__ if k in data})
         return cls(scores=scores, **data)
 
@@ -75,10 +85,28 @@ class EvalResult:
         )
 
 
+def describe_source(source: Source) -> dict[str, Any]:
+    """The EvalResult fields that name `source` (as a model card would)."""
+    ref = source.reference
+    return {"dataset": ref.id, "dataset_name": ref.name, "dataset_config": ref.config}
+
+
 def load_recognizer(model: str, backend: str, device: str, max_new_tokens: int) -> Any:
-    """An `asr` backend for `model`: `.decode(list of 16 kHz arrays)` and `.window_seconds`."""
+    """An `asr` backend for `model`: `.decode(list of 16 kHz arrays)` and `.window_seconds`.
+
+    A run's folder holding only checkpoint-N folders means the checkpoint the run would keep.
+    """
     from asr.backends import CTranslate2Backend, TransformersBackend
     from asr.errors import ModelLoadError
+    from asr.models import is_ct2_dir, is_hf_dir
+
+    model = resolve_model(model)
+    path = Path(model).expanduser()
+    if backend == "transformers" and path.is_dir() and is_ct2_dir(path) and not is_hf_dir(path):
+        raise TrainError(
+            f"{model} holds a CTranslate2 model, not a transformers checkpoint: add "
+            "--backend ctranslate2."
+        )
 
     if device == "auto":
         import torch
@@ -154,10 +182,10 @@ def evaluate_model(
     pairs = zip(references[:keep_examples], hypotheses[:keep_examples], strict=True)
     return EvalResult(
         model=model_name,
-        dataset=str(source),
         split=split,
         backend=backend,
         scores=score(references, hypotheses),
+        **describe_source(source),
         left_out=dict(left_out),
         seconds=round(time.perf_counter() - started, 2),
         examples=[{"reference": r, "hypothesis": h} for r, h in pairs],
@@ -166,6 +194,7 @@ def evaluate_model(
 
 def evaluate(options: EvaluateOptions) -> EvalResult:
     source = open_source(options.dataset)
+    source.check(options.split)  # before the model loads
     recognizer = load_recognizer(
         options.model, options.backend, options.device, options.max_new_tokens
     )

@@ -1,8 +1,9 @@
 """`python -m train finetune`: the Seq2SeqTrainer recipe behind the game's original models.
 
 Read `finetune()` as numbered steps. The same code runs on one GPU, on several (`accelerate
-launch -m train finetune ...` or `torchrun --nproc-per-node N -m train finetune ...`: the Trainer
-picks the processes up from the environment) and, slowly, on a CPU.
+launch -m train finetune ...` or `torchrun --nproc-per-node N -m train finetune ...`: real
+data-parallel training, see `train.trainer`) and, slowly, on one or several CPU processes.
+Only the main process logs and writes files.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+from transformers import Seq2SeqTrainingArguments
 from transformers.trainer_callback import ProgressCallback
-from transformers.trainer_utils import get_last_checkpoint
 
 from train import model as model_mod
-from train.data import open_source
+from train.checkpoints import Kept, kept_from_state, resume_point
+from train.data import Source, open_source
 from train.errors import TrainError
 from train.features import SpeechCollator, SpeechStream
 from train.metrics import Scores, score
 from train.options import FinetuneOptions
+from train.trainer import ReadableProgress, SpeechTrainer, data_parallel_report
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,18 @@ class FinetuneResult:
     losses: list[tuple[int, float]] = field(default_factory=list)
     """(step, training loss) as logged every --logging-steps."""
     scores: Scores | None = None
-    """The final model on the evaluation split (None without one)."""
-    best_checkpoint: str | None = None
+    """The saved model on the evaluation split (None without one)."""
+    kept: Kept | None = None
+    """The checkpoint the saved model is, and the metric that chose it (None: the last step)."""
+    data_parallel: dict[str, Any] = field(default_factory=dict)
+    """World size and what each process trained on (`train.trainer.data_parallel_report`)."""
     seconds: float = 0.0
+
+    def describe(self, eval_split: str | None) -> str:
+        """Which model was saved: "checkpoint-150 (best by WER on 'dev': 12.30; ...)"."""
+        if self.kept is None or self.kept.metric is None:
+            return f"the model after the last step ({self.steps})"
+        return self.kept.describe(eval_split)
 
 
 def finetune(options: FinetuneOptions) -> FinetuneResult:
@@ -57,13 +68,15 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
             f"{options.eval_steps}: the best checkpoint is chosen among the evaluated ones."
         )
     output_dir = Path(options.output_dir)
-    resume_from = _resume_point(options.resume, output_dir)
+    resume_from = resume_point(options.resume, output_dir)
 
-    # 2. Data: the training split shuffled, the evaluation split in a fixed order.
+    # 2. Data: every split opens and has a usable row, before the model loads.
     train_source = open_source(options.dataset, options.shuffle_buffer)
     eval_source = train_source
     if options.eval_dataset:
         eval_source = open_source(options.eval_dataset, options.shuffle_buffer)
+    check_data(train_source, options.train_split, eval_source if evaluating else None,
+               options.eval_split)  # fmt: skip
 
     # 3. The base model, in Swedish, with its window cut if asked.
     model, processor = model_mod.load_base(options.base_model, options.language)
@@ -86,7 +99,7 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
     }  # fmt: skip
 
     # 4. The Trainer, with the recipe's arguments.
-    trainer = Seq2SeqTrainer(
+    trainer = SpeechTrainer(
         model=model,
         args=_training_arguments(options, precision, evaluating, model),
         train_dataset=streams["train"],
@@ -100,33 +113,62 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
 
     # 5. Train, from the last checkpoint if there is one.
     log.info(
-        "fine-tuning %s on %s (%s) for %d steps, %s, window %d s%s",
+        "fine-tuning %s on %s (%s) for %d steps, %s, window %d s, %d process(es)%s",
         options.base_model, train_source, options.train_split, options.max_steps, precision,
-        window, f", resuming from {resume_from}" if resume_from else "",
+        window, trainer.args.world_size, f", resuming from {resume_from}" if resume_from else "",
     )  # fmt: skip
     trainer.train(resume_from_checkpoint=resume_from)
 
-    # 6. Save the final (best) model where asr finds it, and what it scored. Every process
-    # evaluates (it is a collective step on several GPUs); only the main one writes files.
+    # 6. Save the kept model where asr finds it, and what it scored. Every process evaluates
+    # and counts (collective steps under several processes); only the main one writes files.
     model_mod.ready_for_asr(trainer.model)
     trainer.save_model(str(output_dir))  # the model and the processor, on the main process
     scores = None
     if evaluating:
         metrics = trainer.evaluate()
         scores = Scores(**{k: metrics[f"eval_{k}"] for k in Scores.__dataclass_fields__})
-        if trainer.is_world_process_zero():
-            _write_evaluation(output_dir, options, scores)
     result = FinetuneResult(
         output_dir=output_dir,
         steps=trainer.state.global_step,
         losses=[(e["step"], e["loss"]) for e in trainer.state.log_history if "loss" in e],
         scores=scores,
-        best_checkpoint=trainer.state.best_model_checkpoint,
+        kept=kept_from_state(_state(trainer), output_dir) if evaluating else None,
+        data_parallel=data_parallel_report(trainer),
         seconds=time.perf_counter() - started,
     )
     if trainer.is_world_process_zero():
-        _write_summary(output_dir, options, result)
+        _report(output_dir, options, result, (train_source, eval_source), _evaluations(trainer))
     return result
+
+
+def check_data(
+    train_source: Source, train_split: str, eval_source: Source | None, eval_split: str
+) -> None:
+    """Every split opens, has the columns and files it needs, and a usable row (or raise)."""
+    checks = [(train_source, train_split, "--train-split")]
+    if eval_source is not None:
+        checks.append((eval_source, eval_split, "--eval-split"))
+    for source, split, flag in checks:
+        try:
+            source.check(split)
+        except TrainError as e:
+            raise TrainError(f"{flag} {split}: {e}") from e
+    log.info("data checked: %s", ", ".join(f"{s} ({split})" for s, split, _ in checks))
+
+
+def _state(trainer: Any) -> dict[str, Any]:
+    state = trainer.state
+    return {
+        "global_step": state.global_step,
+        "best_model_checkpoint": state.best_model_checkpoint,
+        "best_metric": state.best_metric,
+        "log_history": state.log_history,
+    }
+
+
+def _evaluations(trainer: Any) -> int:
+    """Evaluations during training: more than one, and the best of them was chosen."""
+    return sum(1 for entry in trainer.state.log_history if "eval_loss" in entry) - 1
 
 
 def _precision(wanted: str) -> str:
@@ -136,22 +178,6 @@ def _precision(wanted: str) -> str:
     if wanted in ("fp16", "bf16") and not cuda:
         raise TrainError(f"--precision {wanted} needs a CUDA GPU; on a CPU use fp32.")
     return wanted
-
-
-def _resume_point(resume: str, output_dir: Path) -> str | None:
-    if resume == "no":
-        if output_dir.is_dir() and get_last_checkpoint(str(output_dir)):
-            log.warning("%s has checkpoints; starting afresh as asked (--resume no)", output_dir)
-        return None
-    if resume == "auto":
-        return get_last_checkpoint(str(output_dir)) if output_dir.is_dir() else None
-    path = Path(resume)
-    if not (path / "trainer_state.json").is_file():
-        raise TrainError(
-            f"--resume {resume}: not a checkpoint folder (no trainer_state.json). Use a "
-            "checkpoint-N folder, 'auto' (the last one in --output-dir) or 'no'."
-        )
-    return str(path)
 
 
 def _training_arguments(
@@ -185,6 +211,12 @@ def _training_arguments(
         report_to=[] if options.report_to == "none" else [options.report_to],
         dataloader_num_workers=options.dataloader_num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
+        # On CPUs the Trainer needs use_cpu to run several processes as DDP (gloo); without it
+        # each process trains alone on everything (transformers warns "parallel_mode !=
+        # ParallelMode.DISTRIBUTED").
+        use_cpu=not torch.cuda.is_available(),
+        ddp_backend=None if torch.cuda.is_available() else "gloo",
+        ddp_find_unused_parameters=False,  # every weight that trains gets a gradient
         remove_unused_columns=False,  # examples carry exactly what the collator needs
         label_names=["labels"],
     )
@@ -219,59 +251,43 @@ def _metrics_function(tokenizer: Any):
     return compute
 
 
-def _write_evaluation(output_dir: Path, options: FinetuneOptions, scores: Scores) -> None:
-    from train.evaluate import EvalResult
+def _report(
+    output_dir: Path, options: FinetuneOptions, result: FinetuneResult,
+    sources: tuple[Source, Source], evaluations: int,
+) -> None:  # fmt: skip
+    """evaluation.json and training.json, and a warning where the reported split chose."""
+    from train.evaluate import EvalResult, describe_source
 
-    result = EvalResult(
-        model=str(output_dir),
-        dataset=options.eval_dataset or options.dataset,
-        split=options.eval_split,
-        backend="transformers (Trainer)",
-        scores=scores,
-    )
-    result.save(output_dir / EVALUATION_FILE)
-
-
-def _write_summary(output_dir: Path, options: FinetuneOptions, result: FinetuneResult) -> None:
+    train_source, eval_source = sources
+    chose = result.kept is not None and result.kept.metric is not None and evaluations > 1
+    if result.scores is not None:
+        EvalResult(
+            model=str(output_dir),
+            split=options.eval_split,
+            backend="transformers (Trainer)",
+            scores=result.scores,
+            chose_checkpoint=chose,
+            **describe_source(eval_source),
+        ).save(output_dir / EVALUATION_FILE)
+        if chose:
+            log.warning(
+                "the WER in %s is on %r, the split that also chose the checkpoint among %d "
+                "evaluations: it is optimistic. For a fair number, choose on another split "
+                "(--eval-split dev) and report with `python -m train evaluate --split test`.",
+                EVALUATION_FILE, options.eval_split, evaluations,
+            )  # fmt: skip
     summary = {
         "options": asdict(options),
+        "train_dataset": describe_source(train_source),
         "steps": result.steps,
         "seconds": round(result.seconds, 1),
-        "best_checkpoint": result.best_checkpoint,
+        "kept": result.kept.to_dict() if result.kept else None,
+        "kept_description": result.describe(options.eval_split),
+        "kept_split_is_reported_split": chose,
+        "data_parallel": result.data_parallel,
+        "world_size": result.data_parallel.get("world_size", 1),
         "losses": result.losses,
         "scores": result.scores.to_dict() if result.scores else None,
     }
     text = json.dumps(summary, indent=2, ensure_ascii=False)
     (output_dir / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")
-
-
-class ReadableProgress(ProgressCallback):
-    """The Trainer's progress bar, with each log event as a sentence instead of a dict."""
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        if not state.is_world_process_zero or not logs:
-            return
-        line = _log_line(state.global_step, state.max_steps, logs)
-        if self.training_bar is not None:
-            self.training_bar.write(line)
-        else:
-            log.info(line)
-
-
-def _log_line(step: int, max_steps: int, logs: dict[str, float]) -> str:
-    if "eval_wer" in logs:
-        return (
-            f"step {step}/{max_steps}: WER {logs['eval_wer']:.2f} "
-            f"(orthographic {logs.get('eval_wer_orthographic', float('nan')):.2f}), "
-            f"CER {logs.get('eval_cer', float('nan')):.2f}, eval loss "
-            f"{logs.get('eval_loss', float('nan')):.4f}"
-        )
-    if "loss" in logs:
-        return (
-            f"step {step}/{max_steps}: loss {logs['loss']:.4f}, "
-            f"learning rate {logs.get('learning_rate', 0):.2e}"
-        )
-    shown = ", ".join(
-        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in logs.items()
-    )
-    return f"step {step}/{max_steps}: {shown}"

@@ -21,10 +21,12 @@ from typing import Any
 DATASET_HELP = (
     "data set spec: a folder with metadata.csv (file_name + transcription/text/sentence "
     "columns, optionally a split column or one sub-folder per split), a Common Voice release "
-    "folder (cv-corpus-*/sv-SE with train.tsv/dev.tsv/test.tsv and clips/), 'hub:ID[:CONFIG]' "
-    "for a Hugging Face data set (streamed), or a short name: 'common_voice' "
+    "folder (cv-corpus-*/sv-SE with train.tsv/dev.tsv/test.tsv and clips/), an NST folder as "
+    "Språkbanken's reorganised release unpacks (json/*.json and se/; one split, 'train'), "
+    "'hub:ID[:CONFIG]' for a Hugging Face data set (streamed), or a short name: 'common_voice' "
     "(mozilla-foundation/common_voice_11_0, sv-SE), 'nst' (KTH/nst), 'nst-jzju' (jzju/nst). "
-    "Append '?text=COLUMN' or '?audio=COLUMN' to name the columns"
+    "Prefix 'cv:', 'nst:' or 'folder:' to a path to say which kind it is. Append "
+    "'?text=COLUMN' or '?audio=COLUMN' (both: '?text=A&audio=B') to name the columns"
 )
 SPLIT_HELP = (
     "split expression: a name ('train', 'dev'/'validation', 'test'), a slice of one "
@@ -47,8 +49,10 @@ class DataOptions:
     eval_split: str = option(
         "test", "evaluation split ('none' to train without evaluating); " + SPLIT_HELP
     )
-    shuffle_buffer: int = option(
-        500, "examples held for shuffling a streamed hub data set (local ones shuffle fully)"
+    shuffle_buffer: int | None = option(
+        None,
+        "clips held for shuffling a streamed hub data set, in each dataloader worker (local "
+        "ones shuffle fully); default 6000 for NST, which is ordered by speaker, else 1000",
     )
 
 

@@ -21,6 +21,13 @@ _WRAPPING_QUOTES = "\"'“”„«»‘’"
 # Punctuation goes, except a mark between two digits: it belongs to the number ("1,5", "10:30").
 _PUNCT = re.compile(r"(?<!\d)[^\w\s]|[^\w\s](?!\d)|_")
 
+# What `normalize` does, in words: written into every result and model card beside the WER.
+NORMALIZER = (
+    "train.text.normalize: Unicode NFC, case folded, punctuation removed (a mark between two "
+    "digits kept: 1,5 and 10:30), whitespace collapsed; å, ä and ö kept as letters of their own; "
+    "numbers not spelled out"
+)
+
 
 def clean_transcript(text: str) -> str:
     """A training target: orthographic text with corpus artefacts removed ("" if nothing left)."""

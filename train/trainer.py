@@ -1,0 +1,121 @@
+"""The Trainer as fine-tuning uses it: data-parallel on GPUs or CPUs, honest about what it read.
+
+Under `torchrun --nproc-per-node N` or `accelerate launch --num_processes N` every process runs
+`finetune` and the Trainer wraps the model in DistributedDataParallel (NCCL on GPUs, gloo on
+CPUs). The training stream is read by the main process and its batches dispatched, a share to
+each process (accelerate's `DataLoaderDispatcher`, the default for a stream): so every process
+trains on different clips, and the main process's dataloader workers decode the audio for all.
+Each process counts the batches and clips it trained on; `data_parallel_report` gathers them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from transformers import Seq2SeqTrainer
+from transformers.trainer_callback import ProgressCallback
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReadCount:
+    """What one process trained on."""
+
+    batches: int = 0
+    examples: int = 0
+    ids: set[int] = field(default_factory=set)
+    """`train.features.example_id` of every clip, to count distinct clips across processes."""
+
+
+class SpeechTrainer(Seq2SeqTrainer):
+    """Seq2SeqTrainer that takes the clips' ids out of each batch and counts them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read = ReadCount()
+
+    def training_step(
+        self, model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None
+    ) -> torch.Tensor:
+        ids = inputs.pop("example_ids", None)
+        self.read.batches += 1
+        if ids is not None:
+            self.read.examples += len(ids)
+            self.read.ids.update(int(i) for i in ids.tolist())
+        return super().training_step(model, inputs, num_items_in_batch)
+
+    def prediction_step(
+        self, model: Any, inputs: dict[str, Any], prediction_loss_only: bool,
+        ignore_keys: list[str] | None = None, **gen_kwargs: Any,
+    ) -> Any:  # fmt: skip
+        inputs.pop("example_ids", None)
+        return super().prediction_step(
+            model, inputs, prediction_loss_only, ignore_keys=ignore_keys, **gen_kwargs
+        )
+
+
+def data_parallel_report(trainer: SpeechTrainer) -> dict[str, Any]:
+    """World size, and per process the batches and clips trained on since this start.
+
+    A collective call under several processes: every process must make it.
+    """
+    mine = trainer.read
+    counts: list[ReadCount] = [mine]
+    size = trainer.args.world_size
+    if size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        gathered: list[Any] = [None] * size
+        torch.distributed.all_gather_object(gathered, mine)
+        counts = gathered
+    every = set().union(*(c.ids for c in counts))
+    return {
+        "world_size": size,
+        "backend": _backend(),
+        "per_process": [
+            {"rank": rank, "batches": c.batches, "examples": c.examples, "clips": len(c.ids)}
+            for rank, c in enumerate(counts)
+        ],
+        "distinct_clips": len(every),
+        "note": "counted since this run started (a resumed run counts only its new steps)",
+    }
+
+
+def _backend() -> str | None:
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return str(torch.distributed.get_backend())
+    return None
+
+
+class ReadableProgress(ProgressCallback):
+    """The Trainer's progress bar, with each log event as a sentence instead of a dict."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs:
+            return
+        line = log_line(state.global_step, state.max_steps, logs)
+        if self.training_bar is not None:
+            self.training_bar.write(line)
+        else:
+            log.info(line)
+
+
+def log_line(step: int, max_steps: int, logs: dict[str, float]) -> str:
+    if "eval_wer" in logs:
+        return (
+            f"step {step}/{max_steps}: WER {logs['eval_wer']:.2f} "
+            f"(orthographic {logs.get('eval_wer_orthographic', float('nan')):.2f}), "
+            f"CER {logs.get('eval_cer', float('nan')):.2f}, eval loss "
+            f"{logs.get('eval_loss', float('nan')):.4f}"
+        )
+    if "loss" in logs:
+        return (
+            f"step {step}/{max_steps}: loss {logs['loss']:.4f}, "
+            f"learning rate {logs.get('learning_rate', 0):.2e}"
+        )
+    shown = ", ".join(
+        f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in logs.items()
+    )
+    return f"step {step}/{max_steps}: {shown}"
