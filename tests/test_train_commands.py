@@ -20,6 +20,7 @@ from train.__main__ import main
 from train.evaluate import EvalResult
 from train.export import model_card, push
 from train.metrics import Scores
+from train.text import NORMALIZER
 
 HUND_WER = 100 * 14 / 16
 
@@ -128,6 +129,11 @@ def test_sweep_writes_csv_and_plot_and_resumes(
     assert [row["learning_rate"] for row in first] == ["0.0001", "0.001"]
     assert all(row["n"] == "4" and row["max_steps"] == "3" for row in first)
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with (out / "losses.csv").open(encoding="utf-8") as f:
+        losses = list(csv.DictReader(f))
+    assert [(r["learning_rate"], r["step"]) for r in losses[:4]] == [
+        ("0.0001", "1"), ("0.0001", "2"), ("0.0001", "3"), ("0.001", "1")
+    ]  # fmt: skip
     assert not (out / "runs" / "lr-0.001").exists()  # models are large: not kept by default
 
     caplog.clear()
@@ -177,7 +183,7 @@ def test_export_writes_a_ct2_model_that_asr_loads(
     samples, rate = speak("katt")
     assert transcriber.transcribe((rate, samples)).text == "hund"
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "value: 87.50" in card and "| 16 | 87.50 | 87.50 |" in card
+    assert "value: 87.5\n" in card and "| 16 | 87.50 | 87.50 |" in card
 
 
 def test_export_refuses_a_folder_without_a_checkpoint(tmp_path: Path, capsys) -> None:
@@ -190,30 +196,47 @@ def scores(wer: float) -> Scores:
 
 
 def test_model_card_carries_the_measured_wer() -> None:
+    from huggingface_hub import ModelCard
+
     results = [
-        EvalResult("m", "common_voice", "test", "transformers", scores(19.77)),
-        EvalResult("m", "nst", "train[:2000]", "transformers", scores(10.17)),
-    ]
+        EvalResult("m", "common_voice", "test", "transformers", scores(19.77),
+                   dataset_name="Common Voice 17.0 (sv-SE)", dataset_config="sv-SE"),
+        EvalResult("m", "KTH/nst", "train[:2000]", "transformers", scores(10.17),
+                   dataset_name="NST", chose_checkpoint=True),
+    ]  # fmt: skip
     recipe = {"base_model": "openai/whisper-small", "learning_rate": 1e-5, "max_steps": 4000}
-    training = {"options": recipe | {"dataset": "common_voice"}, "steps": 4000}
+    training = {
+        "options": recipe | {"dataset": "/data/private/cv-corpus-17.0/sv-SE"},
+        "train_dataset": {"dataset": "common_voice", "dataset_name": "Common Voice 17.0 (sv-SE)"},
+        "steps": 4000,
+        "world_size": 4,
+        "kept_description": "checkpoint-3000 (best by WER on 'dev': 19.10; trained to step 4000)",
+    }
 
     card = model_card("whisper-small-sv", results, training, "apache-2.0", "me/whisper-small-sv")
 
-    front, body = card.split("\n---\n", 1)
-    assert front.startswith("---\nlanguage:\n- sv\nlicense: apache-2.0\n")
-    assert "base_model: openai/whisper-small" in front
-    assert '      name: "common_voice"\n' in front and "      value: 19.77\n" in front
-    assert '      split: "train[:2000]"' in front and "      value: 10.17\n" in front
-    assert "| common_voice | test | 100 | 19.77 | 24.77 | 6.59 |" in body
+    data = ModelCard(card).data  # huggingface_hub reads back what it wrote
+    assert data.language == "sv" and data.license == "apache-2.0"
+    assert data.base_model == "openai/whisper-small" and data.datasets == ["KTH/nst"]
+    wer = [(r.dataset_type, r.dataset_split, r.metric_value) for r in data.eval_results
+           if r.metric_name == "WER (normalised)"]  # fmt: skip
+    assert wer == [("common_voice", "test", 19.77), ("KTH/nst", "train[:2000]", 10.17)]
+    assert data.eval_results[0].dataset_config == "sv-SE"
+    body = card.split("\n---\n", 1)[1]
+    assert "| Common Voice 17.0 (sv-SE) | test | 100 | 19.77 | 24.77 | 6.59 |" in body
+    assert NORMALIZER in body and "å, ä and ö kept" in body
+    assert "**Optimistic:** NST (train[:2000]) also chose the kept checkpoint" in body
+    assert "/data/private" not in card  # the local path of the data stays home
+    assert "- data set: Common Voice 17.0 (sv-SE)" in body and "- processes: 4" in body
+    assert "- kept: checkpoint-3000 (best by WER on 'dev'" in body
     assert "- learning rate: 1e-05" in body and "- max steps: 4000" in body
     assert 'model="me/whisper-small-sv"' in body
-    assert "å, ä and ö are kept" in body
 
 
 def test_model_card_without_results_says_so() -> None:
     card = model_card("m", [], None, "mit")
 
-    assert "  results: []" in card and "Not measured yet" in card
+    assert "model-index" not in card and "Not measured yet" in card
 
 
 class FakeHub:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from train.checkpoints import resolve_model
 from train.errors import TrainError
 from train.evaluate import EvalResult
 from train.finetune import EVALUATION_FILE, SUMMARY_FILE
@@ -22,6 +23,7 @@ from train.options import ExportOptions
 log = logging.getLogger(__name__)
 
 CARD_FILE = "README.md"
+TRAINING_ONLY = ["checkpoint-*", "*.pt", "*.pth", "training_args.bin"]  # not pushed
 
 
 @dataclass(frozen=True)
@@ -38,105 +40,114 @@ def model_card(
     license: str,
     repo: str | None = None,
 ) -> str:
-    """The hub model card: metadata (model-index with the measured WER) and a readable body."""
+    """The hub model card: `huggingface_hub` metadata (model-index with the measured WER, the
+    data sets by hub id) and a body that says what was measured, how, and which checkpoint."""
+    from huggingface_hub import ModelCard, ModelCardData
+
     options = (training or {}).get("options", {})
     base = options.get("base_model", "openai/whisper-small")
     on_hub = base.count("/") == 1 and not Path(base).expanduser().exists()
-    front = [
-        "---",
-        "language:",
-        "- sv",
-        f"license: {license}",
-        *([f"base_model: {base}"] if on_hub else []),
-        "tags:",
-        "- whisper",
-        "- automatic-speech-recognition",
-        "- swedish",
-        "metrics:",
-        "- wer",
-        "model-index:",
-        f"- name: {name}",
-        "  results:",
-    ]
-    for r in results:
-        front += [
-            "  - task:",
-            "      type: automatic-speech-recognition",
-            "      name: Speech recognition",
-            "    dataset:",
-            f"      name: {json.dumps(r.dataset, ensure_ascii=False)}",
-            f"      type: {json.dumps(r.dataset, ensure_ascii=False)}",
-            f"      split: {json.dumps(r.split, ensure_ascii=False)}",
-            "    metrics:",
-            "    - type: wer",
-            f"      value: {r.scores.wer:.2f}",
-            "      name: WER (normalised)",
-            "    - type: wer",
-            f"      value: {r.scores.wer_orthographic:.2f}",
-            "      name: WER (orthographic)",
-            "    - type: cer",
-            f"      value: {r.scores.cer:.2f}",
-            "      name: CER (normalised)",
-        ]
-    if not results:
-        front[-1] = "  results: []"
-    body = [
-        "---",
-        "",
-        f"# {name}",
-        "",
-        "Swedish speech recognition: "
-        + (f"[{base}](https://huggingface.co/{base})" if on_hub else f"`{base}`")
-        + " fine-tuned with "
-        "`python -m train finetune` of *Säg det!*, a speaking game for learners of Swedish.",
-        "",
-        "## Word error rate",
-        "",
-    ]
-    if results:
-        body += [
-            "| test set | split | clips | WER | WER (orthographic) | CER |",
-            "|---|---|---:|---:|---:|---:|",
-        ]
-        body += [
-            f"| {r.dataset} | {r.split} | {r.scores.n} | {r.scores.wer:.2f} | "
-            f"{r.scores.wer_orthographic:.2f} | {r.scores.cer:.2f} |"
-            for r in results
-        ]
-        body += [
-            "",
-            "Normalised: lower case, punctuation removed; å, ä and ö are kept as letters of their "
-            "own. Orthographic: the text as written.",
-        ]
-    else:
-        body.append("Not measured yet: run `python -m train evaluate` and export again.")
+    data = ModelCardData(
+        language="sv",
+        license=license,
+        base_model=base if on_hub else None,
+        datasets=sorted({r.dataset for r in results if r.dataset.count("/") == 1}) or None,
+        tags=["whisper", "automatic-speech-recognition", "swedish"],
+        metrics=["wer", "cer"],
+        pipeline_tag="automatic-speech-recognition",
+        model_name=name,
+        eval_results=[item for r in results for item in _hub_results(r)] or None,
+    )
+    body = [f"# {name}", "", _intro(base, on_hub), "", "## Word error rate", ""]
+    body += _results_section(results) if results else [NOT_MEASURED]
     if options:
-        body += ["", "## Training", ""]
-        body += [
-            f"- {key.replace('_', ' ')}: {options[key]}"
-            for key in (
-                "dataset", "train_split", "learning_rate", "warmup_steps", "max_steps",
-                "batch_size", "gradient_accumulation_steps", "audio_window", "seed",
-            )
-            if key in options
-        ]  # fmt: skip
-        body.append(f"- steps done: {training.get('steps')}")  # type: ignore[union-attr]
+        body += ["", "## Training", "", *_training_section(options, training or {})]
     body += [
-        "",
-        "## Use",
-        "",
-        "```python",
-        "from transformers import pipeline",
-        "",
+        "", "## Use", "", "```python", "from transformers import pipeline", "",
         f'asr = pipeline("automatic-speech-recognition", model="{repo or name}")',
         'asr(audio_16khz, generate_kwargs={"language": "sv", "task": "transcribe"})',
-        "```",
-        "",
+        "```", "",
         "A CTranslate2 int8 copy for fast CPU decoding (faster-whisper, CTranslate2) is in the "
-        "`ctranslate2/` folder.",
-        "",
+        "`ctranslate2/` folder.", "",
+    ]  # fmt: skip
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body))
+    return str(card)
+
+
+NOT_MEASURED = "Not measured yet: run `python -m train evaluate` and export again."
+
+
+def _hub_results(result: EvalResult) -> list[Any]:
+    from huggingface_hub import EvalResult as HubResult
+
+    s = result.scores
+    return [
+        HubResult(
+            task_type="automatic-speech-recognition",
+            task_name="Speech recognition",
+            dataset_type=result.dataset,
+            dataset_name=result.dataset_name or result.dataset,
+            dataset_config=result.dataset_config,
+            dataset_split=result.split,
+            metric_type=kind,
+            metric_value=round(value, 2),
+            metric_name=label,
+        )
+        for kind, value, label in (
+            ("wer", s.wer, "WER (normalised)"),
+            ("wer", s.wer_orthographic, "WER (orthographic)"),
+            ("cer", s.cer, "CER (normalised)"),
+        )
     ]
-    return "\n".join(front + body)
+
+
+def _intro(base: str, on_hub: bool) -> str:
+    link = f"[{base}](https://huggingface.co/{base})" if on_hub else f"`{base}`"
+    return (
+        f"Swedish speech recognition: {link} fine-tuned with `python -m train finetune` of "
+        "*Säg det!*, a speaking game for learners of Swedish."
+    )
+
+
+def _results_section(results: list[EvalResult]) -> list[str]:
+    lines = [
+        "| test set | split | clips | WER | WER (orthographic) | CER |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r.dataset_name or r.dataset} | {r.split} | {r.scores.n} | {r.scores.wer:.2f} | "
+        f"{r.scores.wer_orthographic:.2f} | {r.scores.cer:.2f} |"
+        for r in results
+    ]
+    normalizers = sorted({r.normalizer for r in results})
+    lines += [
+        "",
+        "Normalised scores compare both sides after this text normaliser: "
+        + " / ".join(normalizers) + ". Orthographic: the text as written.",
+    ]  # fmt: skip
+    optimistic = [r for r in results if r.chose_checkpoint]
+    for r in optimistic:
+        lines += [
+            "",
+            f"**Optimistic:** {r.dataset_name or r.dataset} ({r.split}) also chose the kept "
+            "checkpoint during training, so its WER is lower than on unseen data.",
+        ]
+    return lines
+
+
+def _training_section(options: dict[str, Any], training: dict[str, Any]) -> list[str]:
+    dataset = training.get("train_dataset", {}).get("dataset_name")
+    lines = [f"- data set: {dataset or Path(str(options.get('dataset', ''))).name}"]
+    keys = (
+        "train_split", "learning_rate", "warmup_steps", "max_steps", "batch_size",
+        "gradient_accumulation_steps", "audio_window", "seed",
+    )  # fmt: skip
+    lines += [f"- {key.replace('_', ' ')}: {options[key]}" for key in keys if key in options]
+    lines.append(f"- processes: {training.get('world_size', 1)}")
+    lines.append(f"- steps done: {training.get('steps')}")
+    if training.get("kept_description"):
+        lines.append(f"- kept: {training['kept_description']}")
+    return lines
 
 
 def _results(options: ExportOptions, model_dir: Path) -> list[EvalResult]:
@@ -153,25 +164,23 @@ def export(options: ExportOptions, api: Any = None) -> Exported:
     from asr.errors import ModelLoadError
     from asr.models import convert_to_ct2, is_hf_dir
 
-    model_dir = Path(options.model)
+    given = Path(options.model)
+    model_dir = Path(resolve_model(options.model))  # a run's folder of checkpoints: the kept one
     if not is_hf_dir(model_dir):
         raise TrainError(
             f"{model_dir} is not a transformers Whisper checkpoint (config.json with "
-            "model_type 'whisper'): export the folder `train finetune` wrote."
+            "model_type 'whisper') and holds no checkpoint-N folders: export the folder "
+            "`train finetune` wrote."
         )
     results = _results(options, model_dir)
-    out = (
-        Path(options.output_dir)
-        if options.output_dir
-        else model_dir.with_name(model_dir.name + "-ct2")
-    )
+    out = Path(options.output_dir) if options.output_dir else given.with_name(given.name + "-ct2")
     try:
         convert_to_ct2(model_dir, out, options.quantization)
     except ModelLoadError as e:
         raise TrainError(str(e)) from e
-    summary = model_dir / SUMMARY_FILE
+    summary = given / SUMMARY_FILE
     training = json.loads(summary.read_text(encoding="utf-8")) if summary.is_file() else None
-    name = options.push_to_hub.split("/")[-1] if options.push_to_hub else model_dir.name
+    name = options.push_to_hub.split("/")[-1] if options.push_to_hub else given.name
     card = out / CARD_FILE
     card.write_text(
         model_card(name, results, training, options.license, options.push_to_hub), encoding="utf-8"
@@ -192,7 +201,7 @@ def push(repo: str, model_dir: Path, ct2_dir: Path, private: bool, api: Any = No
     try:
         url = api.create_repo(repo, repo_type="model", private=private, exist_ok=True)
         api.upload_folder(
-            repo_id=repo, folder_path=str(model_dir), ignore_patterns=["checkpoint-*", "*.pt"],
+            repo_id=repo, folder_path=str(model_dir), ignore_patterns=TRAINING_ONLY,
             commit_message="Fine-tuned checkpoint",
         )  # fmt: skip
         api.upload_folder(

@@ -3,7 +3,8 @@
 Every run has the same steps, seed, data and evaluation subset, so the rates are all that
 differs. Each finished rate appends a row to `sweep.csv` at once; a rerun of the same command
 skips the rates already there (and an interrupted run resumes from its last checkpoint), so a
-sweep survives a lost GPU. `sweep.png` plots WER against the rate on a log axis.
+sweep survives a lost GPU. `sweep.png` plots WER against the rate on a log axis (the y-axis
+cut to the useful range) beside each rate's training loss curve (kept in `losses.csv`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from train.data import open_source
 from train.errors import TrainError
@@ -25,6 +27,7 @@ from train.options import FinetuneOptions, SweepOptions
 log = logging.getLogger(__name__)
 
 CSV_FILE = "sweep.csv"
+LOSSES_FILE = "losses.csv"
 PLOT_FILE = "sweep.png"
 
 
@@ -107,30 +110,92 @@ def append_row(path: Path, row: SweepRow) -> None:
         writer.writerow(dataclasses.asdict(row))
 
 
-def plot(rows: list[SweepRow], path: Path, title: str) -> Path:
-    """WER (normalised and orthographic) against learning rate, log x-axis, best rate marked."""
-    import matplotlib
+def append_losses(path: Path, rate: float, losses: list[tuple[int, float]]) -> None:
+    """The training loss curve of one rate, appended to `losses.csv` (for the loss plot)."""
+    new = not path.is_file()
+    with path.open("a", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(["learning_rate", "step", "loss"])
+        writer.writerows([rate_key(rate), step, f"{loss:.6g}"] for step, loss in losses)
 
-    matplotlib.use("Agg")  # no display on a training server
+
+def read_losses(path: Path) -> dict[str, list[tuple[int, float]]]:
+    """Loss curves by rate key (empty for a sweep made before losses were kept)."""
+    curves: dict[str, list[tuple[int, float]]] = {}
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                curve = curves.setdefault(row["learning_rate"], [])
+                step = int(row["step"])
+                if curve and step <= curve[-1][0]:  # a rate run again after an interruption
+                    curve.clear()
+                curve.append((step, float(row["loss"])))
+    return curves
+
+
+def y_range(values: list[float]) -> tuple[float, float]:
+    """A WER axis that shows the useful rates: from a little under the best to a cap.
+
+    A rate that diverged can score hundreds of percent (a model that loops), which would flatten
+    every other point; the axis stops at twice the best WER (at least 20 points above it) and
+    such rates are drawn at the edge with their value written beside.
+    """
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    best, worst = min(finite), max(finite)
+    top = min(worst, max(2 * best, best + 20))
+    span = max(top - best, 1.0)
+    return max(0.0, best - 0.3 * span), top + 0.2 * span
+
+
+def figure(rows: list[SweepRow], curves: dict[str, list[tuple[int, float]]], title: str) -> Any:
+    """WER against learning rate (log x, useful y-range, best marked) beside the loss curves."""
     from matplotlib.figure import Figure
 
     rows = sorted(rows, key=lambda r: r.learning_rate)
-    figure = Figure(figsize=(6.4, 4.0), layout="constrained")
-    axes = figure.subplots()
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    wer_axes, loss_axes = fig.subplots(1, 2)
     rates = [r.learning_rate for r in rows]
-    axes.plot(rates, [r.wer for r in rows], "o-", label="WER (normalised)")
-    axes.plot(rates, [r.wer_orthographic for r in rows], "s--", label="WER (orthographic)")
+    low, high = y_range([r.wer for r in rows] + [r.wer_orthographic for r in rows])
+    for values, style, label in (
+        ([r.wer for r in rows], "o-", "WER (normalised)"),
+        ([r.wer_orthographic for r in rows], "s--", "WER (orthographic)"),
+    ):
+        wer_axes.plot(rates, [min(v, high) for v in values], style, label=label)
+        for rate, value in zip(rates, values, strict=True):
+            if value > high:
+                wer_axes.annotate(f"↑ {value:.0f}", (rate, high), textcoords="offset points",
+                                  xytext=(4, -12), fontsize=8)  # fmt: skip
     best = min(rows, key=lambda r: r.wer)
-    axes.annotate(f"best {rate_key(best.learning_rate)}", (best.learning_rate, best.wer),
-                  textcoords="offset points", xytext=(0, 10), ha="center")  # fmt: skip
-    axes.margins(x=0.08, y=0.15)
-    axes.set_xscale("log")
-    axes.set_xlabel("learning rate")
-    axes.set_ylabel("WER (%)")
-    axes.set_title(title)
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend()
-    figure.savefig(path, dpi=120)
+    wer_axes.annotate(f"best {rate_key(best.learning_rate)}", (best.learning_rate, best.wer),
+                      textcoords="offset points", xytext=(0, 10), ha="center")  # fmt: skip
+    wer_axes.set(xscale="log", ylim=(low, high), xlabel="learning rate", ylabel="WER (%)")
+    wer_axes.set_title(title)
+    wer_axes.margins(x=0.08)
+    wer_axes.grid(True, which="both", alpha=0.3)
+    wer_axes.legend()
+    for row in rows:
+        curve = curves.get(rate_key(row.learning_rate), [])
+        if curve:
+            steps, losses = zip(*curve, strict=True)
+            loss_axes.plot(steps, losses, label=rate_key(row.learning_rate))
+    loss_axes.set(xlabel="step", ylabel="training loss", title="training loss by learning rate")
+    if loss_axes.lines:
+        loss_axes.set_yscale("log")
+        loss_axes.legend(title="learning rate")
+    loss_axes.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def plot(
+    rows: list[SweepRow], path: Path, title: str,
+    curves: dict[str, list[tuple[int, float]]] | None = None,
+) -> Path:  # fmt: skip
+    """`figure` saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a training server
+    figure(rows, curves or {}, title).savefig(path, dpi=120)
     return path
 
 
@@ -140,6 +205,7 @@ def sweep(options: SweepOptions) -> list[SweepRow]:
     out.mkdir(parents=True, exist_ok=True)
     done = read_rows(out / CSV_FILE, options)
     eval_source = open_source(options.eval_dataset or options.dataset)
+    eval_source.check(options.eval_split)  # before the first run trains for an hour
     base = {f.name: getattr(options, f.name) for f in dataclasses.fields(FinetuneOptions)}
     for rate in rates:
         key = rate_key(rate)
@@ -166,6 +232,7 @@ def sweep(options: SweepOptions) -> list[SweepRow]:
             final_loss=round(trained.losses[-1][1], 4) if trained.losses else float("nan"),
             seconds=round(trained.seconds + result.seconds, 1),
         )  # fmt: skip
+        append_losses(out / LOSSES_FILE, rate, trained.losses)
         append_row(out / CSV_FILE, row)
         done[key] = row
         log.info("learning rate %s: WER %.2f", key, row.wer)
@@ -173,7 +240,7 @@ def sweep(options: SweepOptions) -> list[SweepRow]:
             shutil.rmtree(run_dir, ignore_errors=True)
     rows = [done[rate_key(rate)] for rate in rates]
     title = f"{options.max_steps} steps, seed {options.seed}, {options.eval_split}"
-    plot(list(done.values()), out / PLOT_FILE, title)
+    plot(list(done.values()), out / PLOT_FILE, title, read_losses(out / LOSSES_FILE))
     best = min(rows, key=lambda r: r.wer)
     log.info("best learning rate %s (WER %.2f); wrote %s", rate_key(best.learning_rate),
              best.wer, out / PLOT_FILE)  # fmt: skip
