@@ -17,6 +17,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from game import swedish, transcript
 from game.cards import Card
 from game.describing import is_describing
+from game.messages import Text, say
 
 Forms = dict[str, swedish.Form]  # see swedish.answer_forms
 
@@ -76,6 +77,8 @@ class Judgement:
     target: str = ""
     """The form of the answer it was compared with (base, definite or accepted)."""
     diff: tuple[DiffSpan, ...] = ()
+    text: Text | None = None
+    """The message as a key and its words, to say in the learner's language."""
 
 
 @dataclass(frozen=True)
@@ -275,12 +278,12 @@ def _judgement(
     # Guesses that include the answer have nothing to correct, and a diff of the answer against
     # itself would spell it out before the next try.
     diff = letter_diff(match.matched, match.target) if match and reason != Reason.SEVERAL else ()
+    text = _message(card, reason, match, said, right or card.display, diff, typed, echo.casefold())
     return Judgement(
         verdict=verdict,
         points=POINTS[verdict],
-        message=_message(
-            card, reason, match, said, right or card.display, diff, typed, echo.casefold()
-        ),
+        message=str(text),
+        text=text,
         heard=heard,
         expected=card.display,
         reason=reason,
@@ -299,46 +302,44 @@ def _message(
     diff: tuple[DiffSpan, ...],
     typed: bool = False,
     echo: str = "",
-) -> str:
+) -> Text:
     # A learner who was near the word, or listed guesses, tries again: the message must not
     # hand them the answer (the session shows it when the card is over).
     answer = f"*{card.display}*"
     # What was heard, as it was written ("t-shirt", "det är en bil"), not as it was compared.
     heard = f"*{echo or (match.matched if match else '')}*"
     changed = [span for span in diff if span.kind != "equal"]
-    i_heard = "you wrote" if typed else "I heard"
+    i_heard = say("you_wrote" if typed else "i_heard")
     match reason:
         case Reason.EMPTY:
-            if typed:
-                return "There is no word in that: type the Swedish word for the picture."
-            return "I didn't hear a word. Try again, a little louder and closer to the microphone."
+            return say("empty_typed" if typed else "empty_spoken")
         case Reason.EXACT:
-            return f"Right: {answer}!"
+            return say("right", answer=answer)
         case Reason.DEFINITE:
-            return (
-                f"Right: {answer} (you {'wrote' if typed else 'said'} the definite form, {heard})."
-            )
+            return say("right_definite", answer=answer, did=say("wrote" if typed else "said"),
+                       heard=heard)  # fmt: skip
         case Reason.ARTICLE:
-            return f"Almost: it is *{right}*, not *{said}*."
+            return say("wrong_article", right=right, said=said)
         case Reason.DOTS:
-            letters = ", ".join(
-                f"*{s.expected}*, not *{s.heard}*" for s in changed if s.expected or s.heard
+            letters = tuple(
+                say("dot_letter", expected=s.expected, heard=s.heard)
+                for s in changed
+                if s.expected or s.heard
             )
-            listen = "Mind" if typed else "Listen to"
-            return f"Almost: {i_heard} {heard}. {listen} the vowel: {letters}. It is {answer}."
+            listen = say("mind" if typed else "listen_to")
+            return say("dots", i_heard=i_heard, heard=heard, listen=listen, letters=letters,
+                       answer=answer)  # fmt: skip
         case Reason.PLURAL:
-            return f"Almost: {heard} is more than one. Say just one: {answer}."
+            return say("plural", heard=heard, answer=answer)
         case Reason.SEVERAL:
-            return (
-                f"{i_heard.capitalize()} several words. Just one, please: the word for the picture."
-            )
+            return say("several_wrote" if typed else "several_heard")
         case Reason.NEAR:
             if len(changed) == 1 and changed[0].kind == "replace" and len(changed[0].expected) == 1:
-                kind = "vowel" if swedish.is_vowel(changed[0].expected) else "letter"
-                return f"Almost: {i_heard} {heard}: the {kind} should be *{changed[0].expected}*."
+                kind = say("vowel" if swedish.is_vowel(changed[0].expected) else "letter")
+                return say("near_letter", i_heard=i_heard, heard=heard, kind=kind,
+                           letter=changed[0].expected)  # fmt: skip
             off = match.distance if match else 0
-            return (
-                f"Almost: {i_heard} {heard}, {_COUNT.get(off, off)} letter{'s' * (off != 1)} off."
-            )
+            count = say("letters_1") if off == 1 else say("letters_n", n=off)
+            return say("near", i_heard=i_heard, heard=heard, count=count)
         case _:
-            return f"Not quite: {i_heard} {heard}."
+            return say("different", i_heard=i_heard, heard=heard)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from game.cards import Card, Deck
 from game.judge import Judgement, Reason, Verdict, answer_words, judge
+from game.messages import Text, render_all, say
 from game.transcript import spoken
 
 MAX_TRIES = 3
@@ -96,12 +97,19 @@ class Feedback:
     """What the app shows after a step."""
 
     message: str
+    """In English; `texts` say it in the learner's language (`game.messages.render_all`)."""
     judgement: Judgement | None = None
     points: int = 0
     card_done: bool = False
     """The card is over (answered, out of tries, or skipped): show the answer, then move on."""
     hint: str = ""
     tries_left: int = MAX_TRIES
+    texts: tuple[Text, ...] = ()
+
+    @classmethod
+    def of(cls, *texts: Text, **fields: object) -> Feedback:
+        """Feedback made of `texts`, with its English message."""
+        return cls(render_all(texts), texts=texts, **fields)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -163,11 +171,13 @@ def answer(
     """Judge an answer to the current card and move the round on."""
     card = current_card(state, deck)
     if card is None or state.round is None:
-        return state, Feedback("There is no card to answer: start a round.")
+        return state, Feedback.of(say("no_card_answer"))
     judgement = judge(card, heard, typed=typed)
     turn = state.round.turn
     if judgement.verdict is Verdict.NO_SPEECH:
-        return state, Feedback(judgement.message, judgement, tries_left=MAX_TRIES - turn.tries)
+        return state, Feedback.of(
+            _text(judgement), judgement=judgement, tries_left=MAX_TRIES - turn.tries
+        )
     # Listing guesses ("katt, häst, hund") is not knowing the word: it earns no close card.
     close = judgement.verdict is Verdict.CLOSE and judgement.reason is not Reason.SEVERAL
     turn = replace(
@@ -178,25 +188,25 @@ def answer(
         typed=turn.typed or typed,
     )
     if judgement.verdict is Verdict.CORRECT:
-        return _finish(state, card, turn, Outcome.CORRECT, judgement.message, judgement)
+        return _finish(state, card, turn, Outcome.CORRECT, (_text(judgement),), judgement)
     if turn.tries >= MAX_TRIES:
         outcome = Outcome.CLOSE if turn.close else Outcome.MISSED
-        message = judgement.message
-        if f"*{card.display}*" not in message:  # "Almost: it is *en hund*" says it already
-            message = f"{message} The answer is *{card.display}*."
-        return _finish(state, card, turn, outcome, message, judgement)
+        texts: tuple[Text, ...] = (_text(judgement),)
+        if f"*{card.display}*" not in judgement.message:  # "Almost: it is *en hund*" says it
+            texts += (say("answer_is", answer=card.display),)
+        return _finish(state, card, turn, outcome, texts, judgement)
     left = MAX_TRIES - turn.tries
-    message = f"{judgement.message} Try again ({left} {'try' if left == 1 else 'tries'} left)."
+    texts = (_text(judgement), say("try_again_1") if left == 1 else say("try_again_n", left=left))
     if not typed and heard_again(card, state.round.turn.heard, heard):
-        message = f"{message} {HEARD_AGAIN}"
+        texts += (say("heard_again"),)
     new_round = replace(state.round, turn=turn)
-    return replace(state, round=new_round), Feedback(message, judgement, tries_left=left)
+    return replace(state, round=new_round), Feedback.of(
+        *texts, judgement=judgement, tries_left=left
+    )
 
 
-HEARD_AGAIN = (
-    "I heard the same as last time: the speech recogniser may be getting you wrong. "
-    "A hint, or typing the word, may help."
-)
+def _text(judgement: Judgement) -> Text:
+    return judgement.text or say("plain", text=judgement.message)
 
 
 def heard_again(card: Card, before: tuple[str, ...], heard: str) -> bool:
@@ -217,15 +227,16 @@ def hint(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:
     """The next hint: the first letter, then the pattern of letters, then the answer."""
     card = current_card(state, deck)
     if card is None or state.round is None:
-        return state, Feedback("There is no card to give a hint for: start a round.")
+        return state, Feedback.of(say("no_card_hint"))
     turn = state.round.turn
     level = min(turn.hints + 1, HINT_LEVELS)
-    text = hint_text(card, level)
-    if card.hint and level == 1:
-        text = f"{card.hint} — {text}"
+    pattern = hint_text(card, level)
+    # The teacher's hint is said as the teacher wrote it, in whatever language.
+    text = say("teacher_hint", hint=card.hint, text=pattern) if card.hint and level == 1 else (
+        say("hint", text=pattern))  # fmt: skip
     new_round = replace(state.round, turn=replace(turn, hints=level))
     tries_left = MAX_TRIES - turn.tries
-    return replace(state, round=new_round), Feedback(text, hint=text, tries_left=tries_left)
+    return replace(state, round=new_round), Feedback.of(text, hint=str(text), tries_left=tries_left)
 
 
 def hint_text(card: Card, level: int) -> str:
@@ -246,10 +257,10 @@ def skip(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:
     """Give up on the current card: show the answer and move on."""
     card = current_card(state, deck)
     if card is None or state.round is None:
-        return state, Feedback("There is no card to skip: start a round.")
+        return state, Feedback.of(say("no_card_skip"))
     turn = state.round.turn
     outcome = Outcome.CLOSE if turn.close else Outcome.SKIPPED
-    return _finish(state, card, turn, outcome, f"The answer is *{card.display}*.", None)
+    return _finish(state, card, turn, outcome, (say("answer_is", answer=card.display),), None)
 
 
 def _finish(
@@ -257,7 +268,7 @@ def _finish(
     card: Card,
     turn: Turn,
     outcome: Outcome,
-    message: str,
+    texts: tuple[Text, ...],
     judgement: Judgement | None,
 ) -> tuple[GameState, Feedback]:
     assert state.round is not None
@@ -279,8 +290,10 @@ def _finish(
     progress = replace(progress, boxes={**progress.boxes, card.id: _reschedule(progress, result)})
     new_state = GameState(round=new_round, progress={**state.progress, old.deck: progress})
     if points:
-        message = f"{message} +{points} point{'s' * (points != 1)}."
-    return new_state, Feedback(message, judgement, points, card_done=True, tries_left=0)
+        texts += (say("points_1") if points == 1 else say("points_n", points=points),)
+    return new_state, Feedback.of(
+        *texts, judgement=judgement, points=points, card_done=True, tries_left=0
+    )
 
 
 def _points(outcome: Outcome, turn: Turn, streak: int) -> int:
