@@ -67,24 +67,30 @@ class Kept:
         return asdict(self)
 
 
-def kept_from_state(state: dict[str, Any], folder: Path) -> Kept:
-    """The checkpoint a trainer state (as saved in `trainer_state.json`) points to as kept."""
+def kept_from_state(state: dict[str, Any], folder: Path, metric: str | None = None) -> Kept:
+    """The checkpoint a trainer state (as saved in `trainer_state.json`) points to as kept.
+
+    `metric`: the run's --metric-for-best-model, where known (a saved state does not name it).
+    """
     last = int(state.get("global_step") or 0)
     best = state.get("best_model_checkpoint")
     if best and (folder / Path(best).name).is_dir():
         name = Path(best).name
         step = int(_CHECKPOINT.match(name).group(1)) if _CHECKPOINT.match(name) else last
         value = state.get("best_metric")
-        return Kept(name, step, _metric_name(state, step, value), value, last)
+        name_of_metric = f"eval_{metric}" if metric else _metric_name(state, step, value)
+        return Kept(name, step, name_of_metric, value, last)
     return Kept(f"checkpoint-{last}", last, last_step=last)
 
 
 def _metric_name(state: dict[str, Any], step: int, value: float | None) -> str | None:
-    """Which eval_* number of the log at `step` is the best metric (the state keeps no name)."""
+    """Which eval_* number of the log at `step` is the best metric (the state keeps no name);
+    the recipe's WER first where several numbers are equal."""
     for entry in state.get("log_history", []):
         if entry.get("step") == step:
-            for key, logged in entry.items():
-                if key.startswith("eval_") and logged == value:
+            keys = sorted(entry, key=lambda k: (k != "eval_wer", k))
+            for key in keys:
+                if key.startswith("eval_") and entry[key] == value:
                     return key
     return None
 

@@ -59,7 +59,7 @@ def open_source(spec: str, shuffle_buffer: int | None = None) -> Source:
     if unknown:
         raise TrainError(f"Unknown option(s) {sorted(unknown)} in {spec!r}: use text= or audio=.")
     location = SHORT_NAMES.get(location, location)
-    kind, _, rest = location.partition(":")
+    kind, colon, rest = location.partition(":")
     if kind == "hub":
         from train.hub import HubSource
 
@@ -67,7 +67,7 @@ def open_source(spec: str, shuffle_buffer: int | None = None) -> Source:
         return HubSource(
             spec, repo, config or None, options.get("text"), options.get("audio"), shuffle_buffer
         )
-    if kind in LOCAL_KINDS:
+    if colon and kind in LOCAL_KINDS:
         location = rest
     else:
         kind = ""

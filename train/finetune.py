@@ -132,7 +132,11 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         steps=trainer.state.global_step,
         losses=[(e["step"], e["loss"]) for e in trainer.state.log_history if "loss" in e],
         scores=scores,
-        kept=kept_from_state(_state(trainer), output_dir) if evaluating else None,
+        kept=(
+            kept_from_state(_state(trainer), output_dir, options.metric_for_best_model)
+            if evaluating
+            else None
+        ),
         data_parallel=data_parallel_report(trainer),
         seconds=time.perf_counter() - started,
     )
@@ -168,7 +172,7 @@ def _state(trainer: Any) -> dict[str, Any]:
 
 def _evaluations(trainer: Any) -> int:
     """Evaluations during training: more than one, and the best of them was chosen."""
-    return sum(1 for entry in trainer.state.log_history if "eval_loss" in entry) - 1
+    return sum(1 for entry in trainer.state.log_history if "eval_runtime" in entry) - 1
 
 
 def _precision(wanted: str) -> str:
