@@ -1,0 +1,62 @@
+"""Class mode's storage and services: classes, students and their answers in a real database.
+
+Pure Python and SQLAlchemy 2 (no gradio, torch or asr), so the UI, a script or a test can run a
+class the same way:
+
+    room = Classroom()                      # the default database (classroom.location)
+    made = room.create_class("7B", ["Djur (animals)"])
+    anna = room.join_class(made.code, "Anna")
+    room.record_answer(anna, card_id="hund", answer="en hund", verdict="correct", points=10)
+    room.class_results(made.code, made.teacher_key).leaderboard
+
+Outside class mode nothing here is imported or opened: the solo game needs no database.
+"""
+
+from classroom.errors import (
+    ClassExpired,
+    ClassNotFound,
+    ClassroomError,
+    DatabaseUnavailable,
+    InvalidClass,
+    InvalidName,
+    NameTaken,
+    WrongPin,
+    WrongTeacherKey,
+)
+from classroom.location import default_database_url
+from classroom.results import (
+    CSV_COLUMNS,
+    ClassResults,
+    LeaderRow,
+    Progress,
+    StudentResult,
+    WordResult,
+)
+from classroom.schema import SCHEMA_VERSION, SchemaTooNew
+from classroom.service import Classroom, NewClass, Student
+from classroom.writer import WriterStatus
+
+__all__ = [
+    "CSV_COLUMNS",
+    "SCHEMA_VERSION",
+    "ClassExpired",
+    "ClassNotFound",
+    "ClassResults",
+    "Classroom",
+    "ClassroomError",
+    "DatabaseUnavailable",
+    "InvalidClass",
+    "InvalidName",
+    "LeaderRow",
+    "NameTaken",
+    "NewClass",
+    "Progress",
+    "SchemaTooNew",
+    "Student",
+    "StudentResult",
+    "WordResult",
+    "WriterStatus",
+    "WrongPin",
+    "WrongTeacherKey",
+    "default_database_url",
+]

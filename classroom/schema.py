@@ -1,0 +1,179 @@
+"""The class database's tables, and how a database is brought to the current schema on start.
+
+Why SQLAlchemy metadata plus a version table, not Alembic: the schema is three tables shipped
+inside the app, created by the app itself on a Space or a teacher's laptop where nobody runs a
+migration command. Alembic would add a second configuration (alembic.ini, an env.py, a versions
+folder that must ship as package data) for the same two facts this module keeps in code: the
+version a database is at, and the steps from there to `SCHEMA_VERSION`. So:
+
+- a new database gets `metadata.create_all` and is stamped with `SCHEMA_VERSION` (the tables as
+  they are now, not replayed history: the same as Alembic's "create_all, then stamp head");
+- a database at an older version runs each step in `MIGRATIONS` after its version, in order,
+  each in the transaction that also records the new version;
+- a database newer than this code is refused, with a message, rather than written wrongly.
+
+On Postgres, replicas starting together take an advisory lock first, so one of them migrates and
+the others find the work done. Should the schema ever need real data migrations across many
+versions, moving to Alembic then is cheap: stamp its head at the version reached here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from classroom.errors import ClassroomError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_LOCK_ID = 0x5A6DE7  # the Postgres advisory lock held while migrating ("säg det")
+
+Step = Callable[[Connection], None]
+MIGRATIONS: dict[int, Step] = {}
+"""version -> the step that takes a database from version - 1 to it. Version 1 has none: a new
+database is created as the current metadata says."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (naive text) as on Postgres."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("class-mode times must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements only INTEGER keys
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "sagdet_schema_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    migrated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClassRow(Base):
+    __tablename__ = "sagdet_class"
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    decks: Mapped[str] = mapped_column(Text)  # a JSON list of deck names
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StudentRow(Base):
+    __tablename__ = "sagdet_student"
+    __table_args__ = (UniqueConstraint("class_id", "name_key"),)
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    failed_pins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerRow(Base):
+    __tablename__ = "sagdet_answer"
+    __table_args__ = (
+        Index("ix_sagdet_answer_class_student", "class_id", "student_id"),
+        Index("ix_sagdet_answer_class_card", "class_id", "card_id"),
+    )
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("sagdet_student.id", ondelete="CASCADE"))
+    deck: Mapped[str] = mapped_column(String(200))
+    round_id: Mapped[str] = mapped_column(String(64))
+    card_id: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(20))
+    heard: Mapped[str] = mapped_column(String(500))
+    tries: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    streak: Mapped[int] = mapped_column(Integer)
+    typed: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SchemaTooNew(ClassroomError):
+    def __init__(self, found: int) -> None:
+        super().__init__(
+            f"The class database was made by a newer version of Säg det! (schema {found}, this "
+            f"version knows {SCHEMA_VERSION}). Update the app, or point --db at another database."
+        )
+
+
+def migrate(
+    engine: Engine, steps: Mapping[int, Step] = MIGRATIONS, head: int = SCHEMA_VERSION
+) -> int:
+    """Bring the database to `head`; returns the version it was at before (0 for a new one)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+        found = _version(conn)
+        if found > head:
+            raise SchemaTooNew(found)
+        if found == 0:
+            Base.metadata.create_all(conn)
+            _stamp(conn, head, new=True)
+            log.info("class database created at schema version %d", head)
+            return 0
+        for version in range(found + 1, head + 1):
+            steps[version](conn)
+            _stamp(conn, version, new=False)
+            log.info("class database migrated to schema version %d", version)
+        return found
+
+
+def _version(conn: Connection) -> int:
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        return 0
+    found = conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar()
+    return int(found or 0)
+
+
+def _stamp(conn: Connection, version: int, *, new: bool) -> None:
+    table = SchemaVersion.__table__
+    now = datetime.now(UTC)
+    if new:
+        conn.execute(table.insert().values(id=1, version=version, migrated_at=now))
+    else:
+        conn.execute(table.update().where(table.c.id == 1).values(version=version, migrated_at=now))

@@ -1,0 +1,342 @@
+"""The class-mode service: a teacher creates a class, students join it, answers are recorded.
+
+One `Classroom` per app process, shared by every session (it is thread-safe: each call opens its
+own database session, and answers go through one background writer). Teacher and student calls
+raise `ClassroomError` subclasses whose messages can be shown as they are; `record_answer` never
+raises, because it runs in a learner's game.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from classroom import identity, results
+from classroom.database import make_engine
+from classroom.errors import (
+    ClassExpired,
+    ClassNotFound,
+    DatabaseUnavailable,
+    InvalidClass,
+    InvalidName,
+    WrongTeacherKey,
+)
+from classroom.location import default_database_url
+from classroom.results import ClassResults, Progress
+from classroom.schema import ClassRow, StudentRow, migrate
+from classroom.students import join_or_rejoin
+from classroom.writer import AnswerWriter, WriterStatus
+
+log = logging.getLogger(__name__)
+
+MAX_DECKS = 20
+DECK_NAME_MAX = 200
+TEACHER_KEY_MIN = 8
+CODE_TRIES = 8
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class NewClass:
+    """A class just created. `teacher_key` is shown once: only its hash is stored."""
+
+    code: str
+    name: str
+    decks: tuple[str, ...]
+    teacher_key: str
+    expires_at: datetime | None
+
+    @property
+    def link_query(self) -> str:
+        """What a join link adds to the app's address: "?class=K7QX3M"."""
+        return f"?class={self.code}"
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student in a class, as the UI keeps them for the session.
+
+    `token` is for the browser to keep (rejoin without a PIN); `pin` is shown to the student
+    once, when they first join, to rejoin from another device; it is None on a rejoin.
+    """
+
+    class_id: int
+    class_code: str
+    class_name: str
+    decks: tuple[str, ...]
+    student_id: int
+    name: str
+    token: str
+    pin: str | None
+    progress: Progress
+    rejoined: bool
+
+
+class Classroom:
+    """Class mode over one database; `url` None picks the default (see classroom.location)."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        expiry_days: float | None = 30,
+        clock: Clock = lambda: datetime.now(UTC),
+        timeout: float = 5.0,
+        writer_capacity: int = 10_000,
+        retry_delays: Sequence[float] = (0.5, 2.0),
+    ) -> None:
+        """Open the database and bring its schema up to date; DatabaseUnavailable if it can't."""
+        self.url = url or default_database_url()
+        self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
+        self._clock = clock
+        self.engine = make_engine(self.url, timeout=timeout)
+        try:
+            migrate(self.engine)
+        except SQLAlchemyError as exc:
+            log.error("class database cannot be opened: %s", exc)
+            raise DatabaseUnavailable("start") from None
+        self._writer = AnswerWriter(
+            self.engine, capacity=writer_capacity, retry_delays=retry_delays, clock=clock
+        )
+
+    def create_class(
+        self, name: str, decks: Sequence[str], teacher_key: str | None = None
+    ) -> NewClass:
+        """A new class with a fresh join code; `teacher_key` None makes a random key.
+
+        Pass the deployer's `SAGDET_TEACHER_KEY` as `teacher_key` to use it for every class.
+        """
+        class_name = identity.clean_name(
+            name,
+            limit=identity.CLASS_NAME_MAX,
+            what="class name",
+            marks=identity.CLASS_NAME_MARKS,
+        )
+        deck_names = _clean_decks(decks)
+        key = teacher_key if teacher_key is not None else identity.new_teacher_key()
+        if len(key.strip()) < TEACHER_KEY_MIN:
+            raise InvalidClass(f"A teacher key needs at least {TEACHER_KEY_MIN} characters.")
+        now = self._clock()
+        expires = None if self.expiry is None else now + self.expiry
+        row = dict(
+            name=class_name,
+            decks=json.dumps(deck_names, ensure_ascii=False),
+            key_hash=identity.salted_hash(key),
+            created_at=now,
+            expires_at=expires,
+        )
+        with self._database("create a class"):
+            code = self._insert_class(row)
+        log.info("class %s created with %d decks", code, len(deck_names))
+        return NewClass(code, class_name, deck_names, key, expires)
+
+    def join_class(
+        self, code: str, name: str, rejoin_token: str | None = None, pin: str | None = None
+    ) -> Student:
+        """Join class `code` as `name`, or rejoin as them with their token or PIN.
+
+        Raises ClassNotFound, ClassExpired, InvalidName, NameTaken (the name is someone else's and
+        neither token nor PIN proves otherwise), WrongPin, DatabaseUnavailable.
+        """
+        code = identity.normalize_code(code)
+        clean = identity.clean_name(name)
+        now = self._clock()
+        with self._database("let you join"):
+            with self.engine.connect() as conn:
+                found = self._open_class(conn, code, now)
+            joined = join_or_rejoin(self.engine, found.id, clean, rejoin_token, pin, now)
+        if joined.rejoined:
+            self._writer.flush(timeout=2.0)  # this student's last answers, if still queued
+        with self._database("load your points"), self.engine.connect() as conn:
+            mine = results.progress(conn, joined.student_id)
+        decks = tuple(json.loads(found.decks))
+        return Student(
+            found.id,
+            found.code,
+            found.name,
+            decks,
+            joined.student_id,
+            joined.name,
+            joined.token,
+            joined.pin,
+            mine,
+            joined.rejoined,
+        )
+
+    def record_answer(
+        self,
+        student: Student,
+        *,
+        card_id: str,
+        answer: str,
+        verdict: str,
+        heard: str = "",
+        tries: int = 1,
+        points: int = 0,
+        streak: int = 0,
+        deck: str = "",
+        round_id: str = "",
+        typed: bool = False,
+    ) -> bool:
+        """Queue one judged answer for the class; True if queued. Never raises, never waits.
+
+        `verdict` is the judge's ("correct", "close", "wrong", "no_speech"; a StrEnum is fine);
+        `points` and `streak` are the player's after this answer; `round_id` is any string the
+        UI keeps per round (rounds are counted by distinct ids).
+        """
+        try:
+            row = {
+                "class_id": student.class_id,
+                "student_id": student.student_id,
+                "deck": _text(deck, 200),
+                "round_id": _text(round_id, 64),
+                "card_id": _text(card_id, 200),
+                "answer": _text(answer, 200),
+                "verdict": _text(verdict, 20),
+                "heard": _text(heard, 500),
+                "tries": int(tries),
+                "points": int(points),
+                "streak": int(streak),
+                "typed": bool(typed),
+                "answered_at": self._clock(),
+            }
+            return self._writer.submit(student.class_code, row)
+        except Exception:  # a learner's game must go on whatever was passed here
+            log.exception("a class answer could not be queued")
+            return False
+
+    def class_results(self, code: str, teacher_key: str) -> ClassResults:
+        """The class's dashboard figures; WrongTeacherKey (and nothing else) for a wrong key."""
+        with self._database("show the results"), self.engine.connect() as conn:
+            found = self._teacher_class(conn, code, teacher_key)
+            students = results.student_results(conn, found.id)
+            words = results.word_results(conn, found.id)
+        return ClassResults(
+            code=found.code,
+            name=found.name,
+            decks=tuple(json.loads(found.decks)),
+            created_at=found.created_at,
+            expires_at=found.expires_at,
+            students=students,
+            words=words,
+            missed_most=results.missed_most(words),
+            leaderboard=results.leaderboard(students),
+            status=self.status(found.code),
+        )
+
+    def export_class(self, code: str, teacher_key: str) -> str:
+        """CSV text, one row per recorded answer (columns: results.CSV_COLUMNS). Write it with
+        encoding "utf-8-sig" so that Excel reads å, ä, ö right."""
+        with self._database("export the results"), self.engine.connect() as conn:
+            found = self._teacher_class(conn, code, teacher_key)
+            return results.answers_csv(conn, found.id)
+
+    def reset_pin(self, code: str, teacher_key: str, name: str) -> str:
+        """A new PIN for a student who forgot theirs (the teacher reads it out); unlocks them."""
+        clean = identity.clean_name(name)
+        pin = identity.new_pin()
+        with self._database("reset the PIN"), self.engine.begin() as conn:
+            found = self._teacher_class(conn, code, teacher_key)
+            student = _student_named(conn, found.id, clean)
+            if student is None:
+                raise InvalidName(f"No student is called “{clean}” in this class.")
+            conn.execute(
+                StudentRow.__table__.update()
+                .where(StudentRow.id == student.id)
+                .values(pin_hash=identity.salted_hash(pin), failed_pins=0, locked_until=None)
+            )
+        return pin
+
+    def status(self, code: str | None = None) -> WriterStatus:
+        """Whether answers are being recorded: for class `code`, or for all classes."""
+        return self._writer.status(identity.normalize_code(code) if code else None)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until queued answers are written (or counted lost); for tests and shutdown."""
+        return self._writer.flush(timeout)
+
+    def close(self) -> None:
+        self._writer.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Classroom:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _insert_class(self, row: dict[str, Any]) -> str:
+        for _ in range(CODE_TRIES):
+            code = identity.new_code()
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(ClassRow.__table__.insert().values(code=code, **row))
+                return code
+            except IntegrityError:  # the code is taken: draw another
+                continue
+        raise DatabaseUnavailable("create a class")
+
+    def _open_class(self, conn: Connection, code: str, now: datetime) -> ClassRow:
+        found = _class_by_code(conn, code)
+        if found.expires_at is not None and now >= found.expires_at:
+            raise ClassExpired(found.code)
+        return found
+
+    def _teacher_class(self, conn: Connection, code: str, teacher_key: str) -> ClassRow:
+        found = _class_by_code(conn, identity.normalize_code(code))
+        if not isinstance(teacher_key, str) or not identity.check_salted(
+            teacher_key, found.key_hash
+        ):
+            raise WrongTeacherKey()
+        return found
+
+    @contextmanager
+    def _database(self, doing: str) -> Iterator[None]:
+        """Database failures become DatabaseUnavailable with a sentence; the cause is logged."""
+        try:
+            yield
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("class database failed to %s: %s", doing, exc)
+            raise DatabaseUnavailable(doing) from None
+
+
+def _class_by_code(conn: Connection, code: str) -> Any:
+    found = conn.execute(select(ClassRow).where(ClassRow.code == code)).first()
+    if found is None:
+        raise ClassNotFound(code)
+    return found
+
+
+def _student_named(conn: Connection, class_id: int, name: str) -> Any:
+    return conn.execute(
+        select(StudentRow).where(
+            StudentRow.class_id == class_id, StudentRow.name_key == identity.name_key(name)
+        )
+    ).first()
+
+
+def _clean_decks(decks: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(decks, str):
+        decks = [decks]
+    kept: list[str] = []
+    for deck in decks:
+        name = " ".join(str(deck).split())
+        if not name or len(name) > DECK_NAME_MAX or not name.isprintable():
+            raise InvalidClass("Each deck of a class needs a name of 1 to 200 characters.")
+        if name not in kept:
+            kept.append(name)
+    if not 1 <= len(kept) <= MAX_DECKS:
+        raise InvalidClass(f"A class needs 1 to {MAX_DECKS} decks.")
+    return tuple(kept)
+
+
+def _text(value: object, limit: int) -> str:
+    return str(value if value is not None else "")[:limit]
