@@ -1,0 +1,143 @@
+"""What every handler needs: the decks, the speech model, the options and the served files.
+
+Built once per app (`Context.create`) and handed to the handlers; it holds only what all players
+share read-only (the decks, the model, the neutral copies of pictures). Per-player state comes in
+with each event (`gr.State`, `gr.BrowserState`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import asr
+import game
+from game.library import DeckLibrary
+from ui.files import NeutralNames, Thumbnails, UploadShelf, new_work_dir
+
+log = logging.getLogger("sag-det")
+
+MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
+UPLOADED = " (uploaded)"
+
+
+class Recogniser(Protocol):
+    def transcribe(self, audio: object, sample_rate: int | None = None) -> asr.Transcript: ...
+
+
+@dataclass
+class Model:
+    """The speech model as the app sees it: loading in the background, ready, or failed."""
+
+    future: Future | None = None
+    ready: Recogniser | None = None
+    name: str = ""
+
+    def get(self) -> Recogniser | None:
+        future = self.future
+        if self.ready is None and future is not None and future.done() and not future.exception():
+            self.ready = future.result()
+        return self.ready
+
+    @property
+    def failed(self) -> bool:
+        """No speech recognition will come: none was asked for, or loading it failed."""
+        if self.get() is not None:
+            return False
+        return self.future is None or (self.future.done() and self.future.exception() is not None)
+
+    @property
+    def loading(self) -> bool:
+        return self.get() is None and self.future is not None and not self.future.done()
+
+    def status(self) -> str:
+        """For the operator: which model, and why it is not there (the log has it too)."""
+        if self.get() is not None:
+            return f"🎙️ Speech recognition ready ({self.name})."
+        if self.future is None:
+            return "⌨️ No speech model: type your answers."
+        if not self.future.done():
+            return f"⏳ Loading the speech model ({self.name})… type your answers meanwhile."
+        return f"⚠️ The speech model could not load: {self.future.exception()} Type your answers."
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    decks_dir: Path | None = None  # the deployer's decks, next to the default ones
+    allow_saving_decks: bool = False  # may uploaded decks be saved for everyone?
+    round_size: int = game.session.ROUND_SIZE
+    answer_concurrency: int = 16  # spoken answers handled at once; the rest queue in Gradio
+    secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
+    work_dir: Path = field(default_factory=lambda: new_work_dir())
+
+
+@dataclass
+class Context:
+    """The app's shared, read-only parts, as the handlers see them."""
+
+    library: DeckLibrary
+    model: Model
+    options: AppOptions
+    public: NeutralNames  # all that a page is served: copies under names that hide the answer
+    thumbs: Thumbnails
+    uploads: UploadShelf  # uploaded decks, by the token their uploader's browser keeps
+
+    @classmethod
+    def create(cls, decks: dict[str, game.Deck] | DeckLibrary, model: Model,
+               options: AppOptions) -> Context:  # fmt: skip
+        if not decks:
+            raise SystemExit(
+                "No valid deck found: check the decks with `python -m game check DIR`."
+            )
+        library = decks if isinstance(decks, DeckLibrary) else DeckLibrary(decks)
+        public = NeutralNames(options.work_dir / "public")
+        return cls(library, model, options, public, Thumbnails(), UploadShelf())
+
+    @property
+    def voice_dir(self) -> Path:
+        return self.options.work_dir / "voice"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.options.work_dir / "uploads"
+
+    def deck_for(self, key: str, uploaded: dict) -> game.Deck:
+        """The deck a player chose: one they uploaded, one everyone has, else the first."""
+        return uploaded.get(key) or self.library.get(key) or self.library.first()
+
+
+def load_decks(*roots: Path) -> dict[str, game.Deck]:
+    """Every valid deck under `roots`, by name; invalid ones are logged and left out."""
+    decks: dict[str, game.Deck] = {}
+    for path in game.find_decks(*roots):
+        try:
+            deck = game.load_deck(path)
+        except game.DeckError as e:
+            log.error("%s", e)
+            continue
+        decks.setdefault(deck.name, deck)
+    return decks
+
+
+def browser_secret() -> str:
+    """The secret that encrypts progress in the browser: $SAGDET_SECRET, else one kept on disk.
+
+    A new secret on every start would make every player's stored progress unreadable.
+    """
+    if os.environ.get("SAGDET_SECRET"):
+        return os.environ["SAGDET_SECRET"]
+    path = asr.models.cache_dir() / "browser-secret"
+    try:
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+    except OSError:
+        log.warning("no SAGDET_SECRET and no writable cache: progress is lost on restart")
+        return secrets.token_hex(32)

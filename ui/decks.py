@@ -1,0 +1,123 @@
+"""Deck handlers: a page load (with the decks a player uploaded), the menu, uploads, saving.
+
+A player's uploaded decks live on the server by a random token that their browser keeps
+(`UploadShelf`), so a reload in the middle of a round of an uploaded deck goes on with it; a
+deck the server no longer has is said so, never silently swapped for another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+import game
+from game.library import DeckNameTaken
+from ui import render
+from ui.context import MAX_TEXT, UPLOADED, Context
+from ui.play import begin, lang_of, restore
+from ui.screen import View, note, show
+
+
+def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
+    """A new page: the progress and uploads kept in this browser (a round goes on after a
+    reload). Returns the screen, the player's uploads and the deck menu's choice."""
+    mine = mine or {}
+    found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
+    uploaded = {**uploaded, **found}
+    stored = game.from_dict(browser)
+    playing = stored.round.deck + UPLOADED if stored.round else ""
+    if playing in mine and playing not in uploaded:  # the server lost it (a restart)
+        lang = lang_of(prefs, request)
+        view = View(stored, ctx.library.first(), lang)
+        screen = begin(ctx, browser, key, uploaded, prefs, request)
+        gone = note(ctx, view, "upload_gone", name=stored.round.deck)
+        return (*screen[:4], gone, *screen[5:], uploaded, gr.update(value=key))
+    chosen = playing if playing in uploaded else key
+    deck = ctx.deck_for(chosen, uploaded)
+    state = restore(browser, deck)
+    if state.round and state.round.deck == deck.name and not state.round.finished:
+        view = View(state, deck, lang_of(prefs, request))
+        screen = show(ctx, View(state, deck, view.lang, note(ctx, view, "welcome_back")))
+    else:
+        screen = begin(ctx, browser, chosen, uploaded, prefs, request)
+    return (*screen, uploaded, gr.update(value=chosen))
+
+
+def deck_menu(ctx: Context, key, uploaded):
+    """Every page load reads the decks again: one saved for everyone since is offered."""
+    return gr.update(choices=ctx.library.names() + sorted(uploaded), value=key)
+
+
+def credits(ctx: Context, key, uploaded) -> str:
+    deck = ctx.deck_for(key, uploaded)
+    parts = [p for p in (deck.description, deck.attribution) if p]
+    return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
+
+
+def upload(ctx: Context, files, name, uploaded):
+    """Check an uploaded deck and offer it at once; every problem is listed."""
+    from game.upload import UploadError, load_upload
+
+    if not files:
+        raise gr.Error(
+            "Choose a deck to upload: a .zip, an Anki .apkg, or a CSV with its pictures."
+        )
+    try:
+        if name and len(name) > MAX_TEXT:
+            raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
+        deck = load_upload([Path(f) for f in files], ctx.upload_dir, name=name or None)
+    except (UploadError, game.DeckError) as e:
+        report = f"### ✗ This deck cannot be played\n```\n{as_uploaded(e, files)}\n```"
+        return report, uploaded, gr.update(), gr.update(visible=False)
+    key = deck.name + UPLOADED
+    uploaded = {**uploaded, key: deck}
+    report = f"### ✓ {deck.name}: {len(deck.cards)} cards, ready to play in this session"
+    if deck.warnings:
+        report += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in deck.warnings)
+    choices = ctx.library.names() + sorted(uploaded)
+    saving = gr.update(visible=ctx.options.allow_saving_decks)
+    return report, uploaded, gr.update(choices=choices, value=key), saving
+
+
+def remember(ctx: Context, key, uploaded, mine) -> dict:
+    """Keep the deck just uploaded where a reload finds it: on the server's shelf, by a token
+    that this browser keeps (`mine`)."""
+    deck = uploaded.get(key)
+    mine = dict(mine or {})
+    if deck is not None and (key not in mine or ctx.uploads.get(mine[key]) is not deck):
+        mine[key] = ctx.uploads.put(deck)
+    return mine
+
+
+def save_for_everyone(ctx: Context, key, uploaded) -> str:
+    from game.upload import UploadError, save_deck
+
+    deck = uploaded.get(key)
+    if not ctx.options.allow_saving_decks or ctx.options.decks_dir is None:
+        raise gr.Error("Saving decks for everyone is switched off on this server.")
+    if deck is None or deck.path is None:
+        raise gr.Error("Pick an uploaded deck in the deck menu first.")
+    if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
+        raise gr.Error(
+            f"A deck called {deck.name!r} is offered already: change the name in the deck "
+            "(or the name field for a CSV), upload it again, then save."
+        )
+    try:
+        folder = save_deck(deck.path, ctx.options.decks_dir)
+        ctx.library.add(game.load_deck(folder))
+    except (UploadError, game.DeckError, DeckNameTaken) as e:
+        raise gr.Error(str(e)) from e
+    return (
+        f"### ✓ Saved: {deck.name} is in the deck menu of everyone who opens the page from now on."
+    )
+
+
+def as_uploaded(error: Exception, files: list) -> str:
+    """The error in the teacher's terms: their file names, never the server's work folder."""
+    if not isinstance(error, game.DeckError):
+        return str(error)
+    names = ", ".join(Path(f).name for f in files)
+    count = len(error.problems)
+    lines = "\n".join(f"  - {problem}" for problem in error.problems)
+    return f"The deck in {names} has {count} problem{'s' if count != 1 else ''}:\n{lines}"

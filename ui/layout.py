@@ -1,0 +1,160 @@
+"""The page: phone first (picture, prompt and microphone in the first screenful), then desktop.
+
+`build_layout` only places components and returns them as a `Layout`; `ui.wiring` connects them
+to the handlers. Every string goes through `I18N`, so the page speaks the browser's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import gradio as gr
+
+from ui.context import Context
+from ui.text import I18N
+
+STORAGE_KEY = "sag-det-progress"
+UPLOADS_KEY = "sag-det-uploads"
+PREFS_KEY = "sag-det-settings"
+
+
+@dataclass
+class Layout:
+    browser: gr.BrowserState  # the game state, mirrored into the browser's storage
+    mine: gr.BrowserState  # tokens of the decks this browser uploaded
+    prefs: gr.BrowserState  # the learner's settings (language)
+    stored: gr.State
+    uploaded: gr.State
+    pending: gr.State  # a finished card kept on screen until "Next" (manual next)
+    answered: gr.State  # the card the feedback speaks of, for "Listen"
+    progress: gr.HTML
+    play_box: gr.Column
+    picture: gr.Image
+    mic: gr.Audio
+    feedback: gr.HTML
+    typed: gr.Textbox
+    hint_btn: gr.Button
+    listen_btn: gr.Button
+    skip_btn: gr.Button
+    next_btn: gr.Button
+    spoken: gr.Audio
+    summary_box: gr.Column
+    summary: gr.HTML
+    points_plot: gr.BarPlot
+    accuracy_plot: gr.LinePlot
+    again_btn: gr.Button
+    practise_btn: gr.Button
+    deck_key: gr.Dropdown
+    auto: gr.Checkbox
+    language: gr.Radio
+    reset_btn: gr.Button
+    credits: gr.HTML
+    status: gr.Markdown
+    deck_files: gr.File
+    deck_name: gr.Textbox
+    check_btn: gr.Button
+    report: gr.Markdown
+    save_btn: gr.Button
+
+    @property
+    def screen(self) -> list:
+        """What every play step returns, in the order of `ui.screen.show`."""
+        return [
+            self.stored, self.browser, self.picture, self.progress, self.feedback,
+            self.listen_btn, self.next_btn, self.summary_box, self.summary, self.points_plot,
+            self.accuracy_plot, self.pending, self.play_box, self.mic, self.answered,
+            self.practise_btn,
+        ]  # fmt: skip
+
+
+def build_layout(ctx: Context) -> Layout:
+    """Place the components (inside an open `gr.Blocks`)."""
+    parts: dict[str, object] = {}
+    secret = ctx.options.secret
+    parts["browser"] = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=secret)
+    parts["mine"] = gr.BrowserState({}, storage_key=UPLOADS_KEY, secret=secret)
+    parts["prefs"] = gr.BrowserState({"lang": ""}, storage_key=PREFS_KEY, secret=secret)
+    for name in ("stored", "uploaded"):
+        parts[name] = gr.State({})
+    parts["pending"], parts["answered"] = gr.State(None), gr.State(None)
+    gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
+    with gr.Tab(I18N("tab_play")):
+        parts |= _play(ctx)
+    with gr.Tab(I18N("tab_decks")):
+        parts |= _decks()
+    return Layout(**{f.name: parts[f.name] for f in fields(Layout)})
+
+
+def _play(ctx: Context) -> dict[str, object]:
+    parts: dict[str, object] = {"progress": gr.HTML(padding=False)}
+    with gr.Column() as play_box:
+        parts["picture"] = gr.Image(
+            type="filepath", show_label=False, interactive=False, elem_id="picture",
+            buttons=["fullscreen"],  # no download: the file would name the answer
+        )  # fmt: skip
+        parts["mic"] = gr.Audio(
+            sources=["microphone", "upload"],
+            # A path, decoded by `asr` (soundfile, then PyAV): Gradio's own decoding needs
+            # ffmpeg and fails before the handler, where no message can be given.
+            type="filepath", label=I18N("mic_press"), elem_id="mic",
+            visible=not ctx.model.failed,
+        )  # fmt: skip
+        parts["feedback"] = gr.HTML(padding=False, elem_id="feedback")
+        parts["typed"] = gr.Textbox(label=I18N("typed"), placeholder=I18N("typed_placeholder"),
+                                    submit_btn=I18N("answer"))  # fmt: skip
+        with gr.Row(equal_height=True):
+            parts["hint_btn"] = gr.Button(I18N("hint"), min_width=70)
+            parts["listen_btn"] = gr.Button(I18N("listen"), min_width=70, visible=False)
+            parts["skip_btn"] = gr.Button(I18N("skip"), min_width=70)
+            parts["next_btn"] = gr.Button(I18N("next"), variant="primary", visible=False,
+                                          min_width=70)  # fmt: skip
+        # Rendered (a hidden component never is, and would never play), and small.
+        parts["spoken"] = gr.Audio(autoplay=True, show_label=False, interactive=False,
+                                   elem_id="listen-audio", buttons=[])  # fmt: skip
+    parts["play_box"] = play_box
+    parts |= _summary()
+    parts |= _settings(ctx)
+    return parts
+
+
+def _summary() -> dict[str, object]:
+    parts: dict[str, object] = {}
+    with gr.Column(visible=False) as summary_box:
+        parts["summary"] = gr.HTML()
+        with gr.Row():
+            parts["again_btn"] = gr.Button(I18N("play_again"), variant="primary")
+            parts["practise_btn"] = gr.Button(I18N("practise"))
+        with gr.Row():
+            parts["points_plot"] = gr.BarPlot(x="word", y="points", color="result", height=240,
+                                              show_label=False)  # fmt: skip
+            parts["accuracy_plot"] = gr.LinePlot(x="card", y="accuracy", y_lim=[0, 100],
+                                                 height=240, show_label=False)  # fmt: skip
+    parts["summary_box"] = summary_box
+    return parts
+
+
+def _settings(ctx: Context) -> dict[str, object]:
+    names = ctx.library.names()  # at build time only; every page load reads the library again
+    parts: dict[str, object] = {"deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"))}
+    with gr.Accordion(I18N("settings"), open=False):
+        parts["auto"] = gr.Checkbox(True, label=I18N("auto_next"))
+        parts["language"] = gr.Radio(
+            [(I18N("lang_auto"), ""), ("English", "en"), ("Svenska", "sv")],
+            value="", label=I18N("language"),
+        )  # fmt: skip
+        parts["reset_btn"] = gr.Button(I18N("reset"), variant="stop")
+    parts["credits"] = gr.HTML(padding=False)
+    with gr.Accordion(I18N("operator"), open=False):
+        parts["status"] = gr.Markdown(ctx.model.status())
+    return parts
+
+
+def _decks() -> dict[str, object]:
+    gr.Markdown(I18N("upload_intro"))
+    return {
+        "deck_files": gr.File(file_count="multiple", label=I18N("deck_files")),
+        "deck_name": gr.Textbox(label=I18N("deck_name"), placeholder=I18N("deck_name_placeholder")),
+        "check_btn": gr.Button(I18N("check"), variant="primary"),
+        "report": gr.Markdown(),
+        "save_btn": gr.Button(I18N("save"), visible=False),
+    }

@@ -1,0 +1,176 @@
+"""The play tab's handlers: plain functions of the app's `Context` and one player's inputs.
+
+Each takes what Gradio hands it (the player's state, the chosen deck, their uploads, the card
+kept on screen, settings) and returns the whole screen (`ui.screen.show`), so a handler can be
+called and checked without a server. Answers are never batched by Gradio (a batched event takes
+every state input from the first player of the batch); recordings of players speaking at once
+share a model call inside `asr`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+import gradio as gr
+
+import asr
+import game
+from game import voice
+from ui.context import MAX_TEXT, Context, Model, Recogniser
+from ui.screen import View, feedback_for, note, show
+from ui.text import language_of, say
+
+log = logging.getLogger("sag-det")
+
+
+def lang_of(prefs: dict | None, request: gr.Request | None) -> str:
+    """The player's language: chosen in the settings, else what their browser asks for."""
+    header = request.headers.get("accept-language") if request is not None else None
+    return language_of((prefs or {}).get("lang", ""), header)
+
+
+def restore(stored: Any, deck: game.Deck) -> game.GameState:
+    return game.fit_to_deck(game.from_dict(stored), deck)
+
+
+def begin(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
+          *, only=None, note_key: str = "prompt") -> tuple:  # fmt: skip
+    """A new round on the chosen deck (a new round, a deck change, practising, a reset)."""
+    deck = ctx.deck_for(key, uploaded)
+    state = game.start_round(restore(stored, deck), deck, seed=random.randrange(2**32),
+                             size=ctx.options.round_size, only=only)  # fmt: skip
+    view = View(state, deck, lang_of(prefs, request))
+    return show(ctx, View(state, deck, view.lang, note(ctx, view, note_key)))
+
+
+def practise(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
+    deck = ctx.deck_for(key, uploaded)
+    missed = game.summary(restore(stored, deck)).to_practise
+    note_key = "practising" if missed else "nothing_missed"
+    return begin(ctx, stored, key, uploaded, prefs, request, only=missed or None,
+                 note_key=note_key)  # fmt: skip
+
+
+def reset(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None):
+    return begin(ctx, {}, key, uploaded, prefs, request, note_key="reset_done")
+
+
+def next_card(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
+    deck = ctx.deck_for(key, uploaded)
+    return show(ctx, View(restore(stored, deck), deck, lang_of(prefs, request)))
+
+
+def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, request, *args,
+         extra: dict | None = None) -> tuple:  # fmt: skip
+    """One game step on the card on screen, and the screen after it."""
+    deck = ctx.deck_for(key, uploaded)
+    state = restore(stored, deck)
+    lang = lang_of(prefs, request)
+    if pending:  # the learner looks at a finished card: a new answer waits for "Next"
+        view = View(state, deck, lang, pending=pending)
+        return show(ctx, View(state, deck, lang, note(ctx, view, "press_next"), pending))
+    before = game.current_card(state, deck)
+    state, feedback = action(state, deck, *args)
+    done = feedback.card_done and before is not None
+    view = View(state, deck, lang, pending=before.id if done and not auto else None,
+                answered=before.id if done else None)  # fmt: skip
+    html = feedback_for(ctx, view, feedback, before, **(extra or {}))
+    return show(ctx, View(view.state, deck, lang, html, view.pending, view.answered))
+
+
+def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None,
+         request: gr.Request = None):  # fmt: skip
+    return step(ctx, game.hint, stored, key, uploaded, pending, auto, prefs, request)
+
+
+def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None,
+         request: gr.Request = None):  # fmt: skip
+    return step(ctx, game.skip, stored, key, uploaded, pending, auto, prefs, request)
+
+
+def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=None,
+                request: gr.Request = None) -> tuple:  # fmt: skip
+    lang = lang_of(prefs, request)
+    if not text or not text.strip():
+        raise gr.Error(say("type_first", lang), duration=4)
+    if len(text) > MAX_TEXT:  # judged and kept in the browser's state: keep it small
+        raise gr.Error(say("too_long", lang, n=MAX_TEXT), duration=6)
+    screen = step(ctx, _typed, stored, key, uploaded, pending, auto, prefs, request, text,
+                  extra={"heard": text, "typed": True})  # fmt: skip
+    return (*screen, "")
+
+
+def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, prefs=None,
+                 request: gr.Request = None) -> tuple:  # fmt: skip
+    """One player's recording: its own state in, its own state out."""
+    lang = lang_of(prefs, request)
+    result = transcribe(ctx.model, audio, lang)
+    if isinstance(result, str):  # a message instead of a transcript: no try is used up
+        deck = ctx.deck_for(key, uploaded)
+        view = View(restore(stored, deck), deck, lang, pending=pending)
+        html = note(ctx, view, "plain_text", text=result)
+        return show(ctx, View(view.state, deck, lang, html, pending))
+    extra = {"heard": result.text, "seconds": result.seconds}
+    return step(ctx, game.answer, stored, key, uploaded, pending, auto, prefs, request,
+                result.text, extra=extra)  # fmt: skip
+
+
+def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
+           request: gr.Request = None) -> str:  # fmt: skip
+    """The word of the card just answered (or hinted) as a recording, for the browser to play."""
+    deck = ctx.deck_for(key, uploaded)
+    view = View(restore(stored, deck), deck, lang_of(prefs, request), pending=pending,
+                answered=answered)  # fmt: skip
+    card = view.listen_card()
+    path = voice.word_audio(card, ctx.voice_dir) if card else None
+    if path is None:
+        raise gr.Error(say("no_recording", view.lang))
+    return ctx.public.public(path)  # a deck's own recording may be named after the answer
+
+
+def _typed(state: game.GameState, deck: game.Deck, text: str):
+    return game.answer(state, deck, text, typed=True)
+
+
+def transcribe(model: Model, audio: object, lang: str = "en") -> asr.Transcript | str:
+    """The transcript of one recording, or a message for its sender saying why there is none.
+
+    Never raises: a broken file, a refused recording, an engine that is down or a model that
+    fails costs this player one message and nothing else. A model that is missing is one plain
+    sentence for the learner; its reason is in the log and the operator's status.
+    """
+    if audio is None or audio == "":
+        return say("nothing_recorded", lang)
+    recogniser = model.get()
+    if recogniser is None:
+        return say("model_loading" if model.loading else "no_speech_model", lang)
+    try:
+        return recognise(recogniser, audio)
+    except asr.AsrError as e:
+        return str(e)
+    except Exception:
+        log.exception("the speech model failed on a recording")
+        return say("listen_failed", lang)
+
+
+def recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:
+    return recogniser.transcribe(audio)
+
+
+try:  # ZeroGPU on Hugging Face Spaces: the model call gets a GPU for its duration
+    import spaces
+
+    recognise = spaces.GPU(recognise)
+except ImportError:
+    pass
+
+
+def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
+    """The chosen deck's round: the one going on, or a new one when the deck changed."""
+    deck = ctx.deck_for(key, uploaded)
+    state = restore(stored, deck)
+    if state.round and state.round.deck == deck.name and not state.round.finished:
+        return show(ctx, View(state, deck, lang_of(prefs, request)))
+    return begin(ctx, stored, key, uploaded, prefs, request)

@@ -1,0 +1,131 @@
+"""What the play tab shows after any step, as one tuple in the order of `Layout.screen`.
+
+Every play handler ends in `show(ctx, view)`: the picture of the card on screen, the progress
+line, the feedback (marked with the picture it belongs to), which controls are offered, and the
+round's summary in place of the play area once the round is over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+import pandas as pd
+
+import game
+from game import voice
+from ui import render
+from ui.context import Context
+from ui.files import digest
+from ui.text import say
+
+
+@dataclass(frozen=True)
+class View:
+    """One player's screen: their state on a deck, and what to say."""
+
+    state: game.GameState
+    deck: game.Deck
+    lang: str = "en"
+    note: str = ""  # the feedback box's HTML
+    pending: str | None = None  # a finished card kept on screen until "Next" (manual next)
+    answered: str | None = None  # the card the feedback speaks of, once it has made way
+
+    def card(self) -> game.Card | None:
+        """The card the learner sees: the finished one until "Next", else the current one."""
+        if self.pending:
+            return self.deck.card(self.pending)
+        return game.current_card(self.state, self.deck)
+
+    @property
+    def finished(self) -> bool:
+        round_ = self.state.round
+        return round_ is not None and round_.finished and not self.pending
+
+    def listen_card(self) -> game.Card | None:
+        """The word "Listen" says: never the card still to be answered, unless hinted."""
+        if self.pending:
+            return self.deck.card(self.pending)
+        if self.answered:
+            return self.deck.card(self.answered)
+        card = game.current_card(self.state, self.deck)
+        turn = self.state.round.turn if self.state.round else None
+        return card if card and turn and turn.hints else None
+
+
+def show(ctx: Context, view: View) -> tuple:
+    """The screen's outputs; see `Layout.screen` for their order."""
+    card = view.card()
+    summary = game.summary(view.state) if view.finished else None
+    data = game.to_dict(view.state)
+    mic_ok = not ctx.model.failed
+    return (
+        data,
+        data,
+        picture(ctx, card) if not view.finished else None,
+        render.progress_html(view.state, view.lang, showing_finished=bool(view.pending)),
+        view.note,
+        gr.update(visible=voice.can_speak(view.listen_card()) and not view.finished),
+        gr.update(visible=bool(view.pending)),
+        gr.update(visible=view.finished),
+        render.summary_html(summary, view.deck, view.lang) if summary else "",
+        points_chart(summary, view.deck, view.lang) if summary else gr.update(),
+        accuracy_chart(summary, view.lang) if summary else gr.update(),
+        view.pending,
+        gr.update(visible=not view.finished),
+        gr.update(visible=mic_ok and not view.finished),
+        view.answered,
+        gr.update(visible=bool(summary and summary.to_practise)),
+    )
+
+
+def picture(ctx: Context, card: game.Card | None) -> str | None:
+    return ctx.public.public(card.image) if card and card.image else None
+
+
+def feedback_for(ctx: Context, view: View, feedback: game.Feedback, belongs: game.Card | None,
+                 **extra) -> str:  # fmt: skip
+    """The feedback of a step, marked with its card; with that card's thumbnail once the card
+    has made way for the next one (auto-next), so it never stands beside another picture."""
+    image = belongs.image if belongs else None
+    moved_on = belongs is not None and view.card() != belongs
+    return render.feedback_html(
+        feedback,
+        view.lang,
+        picture=digest(image) if image else "",
+        thumb=ctx.thumbs.of(image) if moved_on else "",
+        **extra,
+    )
+
+
+def note(ctx: Context, view: View, key: str, **params) -> str:
+    """A plain message, marked with the picture on screen."""
+    card = view.card()
+    image = card.image if card else None
+    return render.note_html(say(key, view.lang, **params), digest(image) if image else "")
+
+
+def points_chart(summary: game.RoundSummary, deck: game.Deck, lang: str) -> gr.BarPlot:
+    """Points per word in the order played, coloured as the verdicts are."""
+    rows = []
+    for result in summary.results:
+        card = deck.card(result.card_id)
+        rows.append({
+            "word": card.answer if card else result.card_id,
+            "points": result.points,
+            "result": render.outcome_label(result.outcome, lang),
+        })  # fmt: skip
+    colours = {render.outcome_label(o, lang): c for o, c in render.OUTCOME_COLOURS.items()}
+    frame = pd.DataFrame(rows, columns=["word", "points", "result"])
+    return gr.BarPlot(frame, color_map=colours, sort=[row["word"] for row in rows],
+                      title=say("points_chart", lang))  # fmt: skip
+
+
+def accuracy_chart(summary: game.RoundSummary, lang: str) -> gr.LinePlot:
+    """The share of right answers after each card; cards counted in whole numbers."""
+    labels = [str(n) for n in range(1, len(summary.running_accuracy) + 1)]
+    frame = pd.DataFrame({
+        "card": labels,
+        "accuracy": [round(a * 100) for a in summary.running_accuracy],
+    })  # fmt: skip
+    return gr.LinePlot(frame, sort=labels, title=say("accuracy_chart", lang))

@@ -1,0 +1,141 @@
+"""Every string of the app in English and Swedish: one table for Gradio's I18n and the server.
+
+Labels and buttons go through `gr.I18n` (`I18N(key)`), which the browser translates by its
+language (Gradio's own strings come in Swedish already). What the server writes (feedback,
+progress, the summary) is said with `say(key, lang)` from the same table, in the language the
+learner's browser asks for, or the one chosen in the settings (`language_of`). The choice is
+kept in the browser and applied before Gradio starts (`HEAD`), so labels and feedback agree.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from game.messages import language
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # the page
+    "tagline": ("Say the Swedish word for the picture.", "Säg det svenska ordet för bilden."),
+    "tab_play": ("Play", "Spela"),
+    "tab_decks": ("Decks", "Kortlekar"),
+    "picture_alt": ("The picture to name in Swedish", "Bilden att säga på svenska"),
+    "deck": ("Deck", "Kortlek"),
+    "mic_press": ("Say the word: record, then stop", "Säg ordet: spela in, sedan stopp"),
+    "mic_free": ("Say the word: I listen until you stop", "Säg ordet: jag lyssnar tills du slutar"),
+    "typed": ("No microphone? Type it", "Ingen mikrofon? Skriv ordet"),
+    "typed_placeholder": ("Type the word…", "Skriv ordet…"),
+    "answer": ("Answer", "Svara"),
+    "hint": ("💡 Hint", "💡 Ledtråd"),
+    "listen": ("🔊 Listen", "🔊 Lyssna"),
+    "skip": ("⏭ Skip", "⏭ Hoppa över"),
+    "next": ("Next ▶", "Nästa ▶"),
+    "play_again": ("Play again", "Spela igen"),
+    "practise": ("Practise missed words", "Öva på missade ord"),
+    "settings": ("Settings", "Inställningar"),
+    "auto_next": ("Next picture automatically after an answer",
+                  "Nästa bild automatiskt efter ett svar"),
+    "mode": ("How to answer", "Hur du svarar"),
+    "mode_free": ("Hands-free: just speak", "Handsfree: prata bara"),
+    "mode_press": ("Press to record", "Tryck för att spela in"),
+    "language": ("Language", "Språk"),
+    "lang_auto": ("As my browser", "Som min webbläsare"),
+    "reset": ("Reset my progress", "Nollställ mina framsteg"),
+    "operator": ("For the operator", "För den som driver sidan"),
+    "points_chart": ("Points per word", "Poäng per ord"),
+    "accuracy_chart": ("Right answers over the round (%)", "Rätta svar under omgången (%)"),
+    "upload_intro": (
+        "Upload a deck: a **.zip** of a deck folder, an **Anki .apkg**, an **Excel .xlsx** "
+        "with its pictures, or a **CSV** together with its pictures. Every problem is listed.",
+        "Ladda upp en kortlek: en **.zip** med en kortleksmapp, en **Anki .apkg**, en **Excel "
+        ".xlsx** med sina bilder eller en **CSV** med sina bilder. Alla fel listas.",
+    ),
+    "deck_files": ("Deck files", "Kortleksfiler"),
+    "deck_name": ("Deck name (for a CSV upload)", "Kortlekens namn (för en CSV)"),
+    "deck_name_placeholder": ("My words", "Mina ord"),
+    "check": ("Check and play", "Kontrollera och spela"),
+    "save": ("Save for everyone", "Spara för alla"),
+    # what the server writes
+    "prompt": ("What is this in Swedish?", "Vad är det här på svenska?"),
+    "welcome_back": ("Welcome back: your round goes on.",
+                     "Välkommen tillbaka: omgången fortsätter."),
+    "practising": ("Practising the words you missed.", "Du övar på orden du missade."),
+    "nothing_missed": ("Nothing missed: a new round!", "Inget missat: en ny omgång!"),
+    "press_next": ("Press *Next* for the next picture.", "Tryck på *Nästa* för nästa bild."),
+    "reset_done": ("Your progress is reset. A fresh start!",
+                   "Dina framsteg är nollställda. En nystart!"),
+    "nothing_recorded": ("Nothing was recorded. Press record, say the word, then stop.",
+                         "Inget spelades in. Tryck på spela in, säg ordet och tryck på stopp."),
+    "no_speech_model": ("Speech recognition is not available right now; type your answers.",
+                        "Taligenkänningen fungerar inte just nu; skriv dina svar."),
+    "model_loading": ("Speech recognition is starting… type your answers meanwhile.",
+                      "Taligenkänningen startar… skriv dina svar så länge."),
+    "listen_failed": ("Something went wrong while listening. Please try again, or type your "
+                      "answer.", "Något gick fel när jag lyssnade. Försök igen, eller skriv "
+                      "ditt svar."),
+    "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
+                    "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
+    "plain_text": ("{text}", "{text}"),
+    "you_typed": ("You typed", "Du skrev"),
+    "i_heard": ("I heard", "Jag hörde"),
+    "recognised_in": ("recognised in {seconds}", "igenkänt på {seconds}"),
+    "last_picture": ("The picture you answered", "Bilden du svarade på"),
+    "progress": ("Card {n} of {total} · {points} points", "Kort {n} av {total} · {points} poäng"),
+    "round_over": ("Round over: {accuracy} right, {points} points, best streak {streak}",
+                   "Omgången är slut: {accuracy} rätt, {points} poäng, bästa svit {streak}"),
+    "to_practise": ("Words to practise:", "Ord att öva på:"),
+    "nothing_to_practise": ("Nothing to practise: every word right first time!",
+                            "Inget att öva på: alla ord rätt på första försöket!"),
+    "col_word": ("word", "ord"),
+    "col_result": ("result", "resultat"),
+    "col_tries": ("tries", "försök"),
+    "col_points": ("points", "poäng"),
+    "typed_mark": ("typed", "skrivet"),
+    "hints_n": ("{n} hints", "{n} ledtrådar"),
+    "hints_1": ("1 hint", "1 ledtråd"),
+    "correct": ("right", "rätt"),
+    "close": ("almost", "nästan"),
+    "missed": ("missed", "missat"),
+    "skipped": ("skipped", "överhoppat"),
+    "type_first": ("Type the Swedish word first.", "Skriv det svenska ordet först."),
+    "too_long": ("That is longer than any answer: type just the word ({n} letters at most).",
+                 "Det är längre än något svar: skriv bara ordet (högst {n} tecken)."),
+    "no_recording": ("No recording of this word, and speech synthesis is not installed.",
+                     "Ingen inspelning av ordet, och talsyntes finns inte installerad."),
+}  # fmt: skip
+
+I18N = gr.I18n(
+    en={key: en for key, (en, _) in STRINGS.items()},
+    sv={key: sv for key, (_, sv) in STRINGS.items()},
+)
+
+LANG_STORAGE = "sag-det-language"
+# Gradio picks its language from `navigator.language` when the page starts: a learner's choice,
+# kept in the browser, is put there first, so Gradio's labels follow it as the server's do.
+HEAD = f"""<script>
+(() => {{
+  const lang = localStorage.getItem("{LANG_STORAGE}");
+  if (lang) {{
+    Object.defineProperty(navigator, "language", {{ get: () => lang }});
+    Object.defineProperty(navigator, "languages", {{ get: () => [lang] }});
+  }}
+}})();
+</script>"""
+# Run in the browser when the learner picks a language: remember it, and start the page again.
+SWITCH_JS = f"""(choice) => {{
+  if (choice) localStorage.setItem("{LANG_STORAGE}", choice);
+  else localStorage.removeItem("{LANG_STORAGE}");
+  setTimeout(() => location.reload(), 50);
+  return choice;
+}}"""
+
+
+def say(key: str, lang: str = "en", **params: object) -> str:
+    """The string `key` in `lang` (English where the table has no such language)."""
+    en, sv = STRINGS[key]
+    template = sv if lang == "sv" else en
+    return template.format(**params) if params else template
+
+
+def language_of(chosen: str, accept_language: str | None) -> str:
+    """The learner's language: the one chosen in the settings, else the browser's."""
+    return language(chosen) if chosen else language(accept_language)

@@ -1,0 +1,119 @@
+"""Events: which handler each control calls, with which inputs, and under which API name.
+
+Every action has an API name, so a script can play as the README shows. No handler that takes
+a player's state is batched by Gradio (it would fill every state input from the first player).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+
+import gradio as gr
+
+from ui import decks, play
+from ui.context import Context
+from ui.layout import Layout
+from ui.text import SWITCH_JS
+
+
+def bind(handler: Callable, ctx: Context) -> Callable:
+    """`handler` with `ctx` filled in, keeping the signature and annotations Gradio reads (a
+    `gr.Request` parameter is found by its annotation, which `functools.partial` hides)."""
+
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        return handler(ctx, *args, **kwargs)
+
+    signature = inspect.signature(handler)
+    run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    return run
+
+
+def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
+    _wire_start(demo, ctx, ui)
+    _wire_answers(ctx, ui)
+    _wire_round(ctx, ui)
+    _wire_decks(ctx, ui)
+    _wire_status(ctx, ui)
+
+
+def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
+    loaded = demo.load(
+        bind(decks.on_load, ctx),
+        [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs],
+        [*ui.screen, ui.uploaded, ui.deck_key],
+        api_name="start",
+    )
+    loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded], ui.deck_key,
+                api_name="deck_menu")  # fmt: skip
+    demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, api_name=False)
+    ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded], ui.credits,
+                       api_name=False)  # fmt: skip
+    ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
+                      [ui.language, ui.prefs], ui.prefs, js=SWITCH_JS,
+                      api_name=False)  # fmt: skip
+
+
+def _wire_answers(ctx: Context, ui: Layout) -> None:
+    inputs = [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.auto, ui.prefs]
+    ui.typed.submit(bind(play.answer_text, ctx), [ui.typed, *inputs], [*ui.screen, ui.typed],
+                    api_name="answer_text")  # fmt: skip
+    gr.on(
+        [ui.mic.stop_recording, ui.mic.upload],
+        bind(play.answer_audio, ctx),
+        [ui.mic, *inputs],
+        ui.screen,
+        api_name="answer_audio",
+        # Answers wait in `asr`'s batcher, not in Gradio: this only caps how many recordings
+        # are held in memory at once.
+        concurrency_limit=ctx.options.answer_concurrency,
+        concurrency_id="model",
+    ).then(lambda: None, None, ui.mic, api_name=False)  # ready to record the next answer
+    ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")
+    ui.skip_btn.click(bind(play.skip, ctx), inputs, ui.screen, api_name="skip")
+    ui.listen_btn.click(
+        bind(play.listen, ctx),
+        [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.answered, ui.prefs],
+        ui.spoken,
+        api_name="listen",
+    )
+
+
+def _wire_round(ctx: Context, ui: Layout) -> None:
+    common = [ui.stored, ui.deck_key, ui.uploaded, ui.prefs]
+    ui.deck_key.input(bind(play.begin, ctx), common, ui.screen, api_name="change_deck")
+    ui.again_btn.click(bind(play.begin, ctx), common, ui.screen, api_name="new_round")
+    ui.practise_btn.click(bind(play.practise, ctx), common, ui.screen, api_name="practise_missed")
+    ui.next_btn.click(bind(play.next_card, ctx), common, ui.screen, api_name="next")
+    ui.reset_btn.click(bind(play.reset, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.screen,
+                       api_name="reset_progress")  # fmt: skip
+
+
+def _wire_decks(ctx: Context, ui: Layout) -> None:
+    uploaded = ui.check_btn.click(
+        bind(decks.upload, ctx),
+        [ui.deck_files, ui.deck_name, ui.uploaded],
+        [ui.report, ui.uploaded, ui.deck_key, ui.save_btn],
+        api_name="upload_deck",
+    )
+    uploaded.then(bind(decks.remember, ctx), [ui.deck_key, ui.uploaded, ui.mine], ui.mine,
+                  api_name=False)  # fmt: skip
+    uploaded.then(bind(play.play_deck, ctx), [ui.stored, ui.deck_key, ui.uploaded, ui.prefs],
+                  ui.screen, api_name=False)  # fmt: skip
+    ui.save_btn.click(bind(decks.save_for_everyone, ctx), [ui.deck_key, ui.uploaded], ui.report,
+                      api_name="save_deck")  # fmt: skip
+
+
+def _wire_status(ctx: Context, ui: Layout) -> None:
+    """While the model loads: the operator's status, and the microphone once it is ready."""
+    model = ctx.model
+    timer = gr.Timer(1.0, active=model.loading)
+    timer.tick(
+        lambda: (model.status(), gr.update(visible=not model.failed),
+                 gr.Timer(active=model.loading)),
+        None,
+        [ui.status, ui.mic, timer],
+        api_name=False,
+    )  # fmt: skip
