@@ -57,11 +57,15 @@ class SpeechStream(torch.utils.data.IterableDataset):
         window_seconds: float,
         max_label_tokens: int,
         seed: int | None = None,
+        whole_batches: int = 1,
     ) -> None:
         self.source, self.split, self.processor = source, split, processor
         self.window_seconds = window_seconds
         self.max_label_tokens = max_label_tokens
         self.seed = seed
+        self.whole_batches = whole_batches
+        """Yield examples in groups of this many, a last incomplete group left out (per worker):
+        under several processes the main process's batches then always split evenly."""
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -72,15 +76,22 @@ class SpeechStream(torch.utils.data.IterableDataset):
         shard = (worker.id, worker.num_workers) if worker else (0, 1)
         seed = None if self.seed is None else self.seed + self.epoch
         counts: Counter[str] = Counter()
+        group: list[dict[str, Any]] = []
         for utterance in self.source.examples(self.split, seed=seed, shard=shard):
             example, why = self.featurise(utterance.audio, utterance.text)
             counts[why] += 1
-            if example is not None:
-                example["example_id"] = example_id(utterance.key)
-            if example is None and counts[why] == 1 and self.epoch == 0:
-                log.info("left out %s: %s (more are counted, not named)", utterance.key, why)
-            if example is not None:
-                yield example
+            if example is None:
+                if counts[why] == 1 and self.epoch == 0:
+                    log.info("left out %s: %s (more are counted, not named)", utterance.key, why)
+                continue
+            example["example_id"] = example_id(utterance.key)
+            group.append(example)
+            if len(group) == self.whole_batches:
+                yield from group
+                group.clear()
+        if group:
+            counts[f"a last incomplete batch of {self.whole_batches}"] += len(group)
+            counts["used"] -= len(group)
         self._report(counts, alone=shard[1] == 1)
 
     def featurise(self, audio: np.ndarray, text: str) -> tuple[dict | None, str]:
@@ -125,10 +136,14 @@ class SpeechCollator:
     """
 
     decoder_start_token_id: int
+    label_width: int | None = None
+    """Pad labels to this many tokens (None: to the batch's longest). Under several processes
+    evaluation batches are joined on the main process, which needs one width for all."""
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         features = torch.from_numpy(np.stack([e["input_features"] for e in examples]))
         longest = max(len(e["labels"]) for e in examples)
+        longest = max(longest, self.label_width or 0)
         labels = torch.full((len(examples), longest), -100, dtype=torch.long)
         for row, example in enumerate(examples):
             labels[row, : len(example["labels"])] = torch.tensor(example["labels"])

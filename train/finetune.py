@@ -27,6 +27,7 @@ from train.errors import TrainError
 from train.features import SpeechCollator, SpeechStream
 from train.metrics import Scores, score
 from train.options import FinetuneOptions
+from train.processes import world_size
 from train.trainer import ReadableProgress, SpeechTrainer, data_parallel_report
 
 log = logging.getLogger(__name__)
@@ -86,17 +87,20 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
     max_labels = min(options.max_label_tokens, model.config.max_target_positions)
     model.config.use_cache = False  # useless in training, and it clashes with checkpointing
 
+    processes = world_size()
     streams = {
         split_name: SpeechStream(
             source, split, processor, window_seconds=window, max_label_tokens=max_labels,
-            seed=seed,
+            seed=seed, whole_batches=whole,
         )
-        for split_name, source, split, seed in (
-            ("train", train_source, options.train_split, options.seed),
-            ("eval", eval_source, options.eval_split, None),
+        for split_name, source, split, seed, whole in (
+            ("train", train_source, options.train_split, options.seed,
+             options.batch_size * processes if processes > 1 else 1),
+            ("eval", eval_source, options.eval_split, None, 1),
         )
         if split_name == "train" or evaluating
     }  # fmt: skip
+    start = model.config.decoder_start_token_id
 
     # 4. The Trainer, with the recipe's arguments.
     trainer = SpeechTrainer(
@@ -104,7 +108,8 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         args=_training_arguments(options, precision, evaluating, model),
         train_dataset=streams["train"],
         eval_dataset=streams.get("eval"),
-        data_collator=SpeechCollator(model.config.decoder_start_token_id),
+        data_collator=SpeechCollator(start),
+        eval_collator=SpeechCollator(start, label_width=max_labels) if processes > 1 else None,
         processing_class=processor,
         compute_metrics=_metrics_function(processor.tokenizer) if evaluating else None,
     )
@@ -221,6 +226,8 @@ def _training_arguments(
         use_cpu=not torch.cuda.is_available(),
         ddp_backend=None if torch.cuda.is_available() else "gloo",
         ddp_find_unused_parameters=False,  # every weight that trains gets a gradient
+        # One batch read for all processes and split: see train.trainer.SpeechTrainer.
+        accelerator_config={"split_batches": True} if world_size() > 1 else None,
         remove_unused_columns=False,  # examples carry exactly what the collator needs
         label_names=["labels"],
     )

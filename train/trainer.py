@@ -2,9 +2,9 @@
 
 Under `torchrun --nproc-per-node N` or `accelerate launch --num_processes N` every process runs
 `finetune` and the Trainer wraps the model in DistributedDataParallel (NCCL on GPUs, gloo on
-CPUs). The training stream is read by the main process and its batches dispatched, a share to
-each process (accelerate's `DataLoaderDispatcher`, the default for a stream): so every process
-trains on different clips, and the main process's dataloader workers decode the audio for all.
+CPUs). The training stream is read by the main process and each batch split among the processes
+(accelerate's `DataLoaderDispatcher` with `split_batches`): so every process trains on different
+clips, and the main process's dataloader workers decode the audio for all.
 Each process counts the batches and clips it trained on; `data_parallel_report` gathers them.
 """
 
@@ -32,11 +32,41 @@ class ReadCount:
 
 
 class SpeechTrainer(Seq2SeqTrainer):
-    """Seq2SeqTrainer that takes the clips' ids out of each batch and counts them."""
+    """Seq2SeqTrainer that takes the clips' ids out of each batch and counts them.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    Under several processes the main process reads one batch for all of them and accelerate
+    splits it (`split_batches`): a batch of transcripts is padded to its longest, and batches
+    collated apart would differ in width and could not be joined. The dataloaders read
+    world-size times the per-process batch; the training stream yields whole batches only, and
+    evaluation pads labels to one width (`eval_collator`), as accelerate completes a last short
+    batch with clips of the first.
+    """
+
+    def __init__(self, *args: Any, eval_collator: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read = ReadCount()
+        self.eval_collator = eval_collator
+
+    def get_train_dataloader(self) -> Any:
+        if self.args.world_size == 1:
+            return super().get_train_dataloader()
+        per_process = self._train_batch_size
+        self._train_batch_size = per_process * self.args.world_size
+        try:
+            return super().get_train_dataloader()
+        finally:
+            self._train_batch_size = per_process
+
+    def get_eval_dataloader(self, eval_dataset: Any = None) -> Any:
+        if self.args.world_size == 1:
+            return super().get_eval_dataloader(eval_dataset)
+        per_process, collator = self.args.per_device_eval_batch_size, self.data_collator
+        self.args.per_device_eval_batch_size = per_process * self.args.world_size
+        self.data_collator = self.eval_collator or collator
+        try:
+            return super().get_eval_dataloader(eval_dataset)
+        finally:
+            self.args.per_device_eval_batch_size, self.data_collator = per_process, collator
 
     def training_step(
         self, model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None
