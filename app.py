@@ -23,7 +23,7 @@ from ui.context import browser_secret
 from ui.files import WORK_PREFIX, new_work_dir, remove_stale_work_dirs
 from ui.play import transcribe as _transcribe
 from ui.render import CSS
-from ui.text import HEAD, I18N
+from ui.text import I18N
 
 __all__ = [
     "DEFAULT_DECKS", "WORK_PREFIX", "AppOptions", "Model", "_transcribe", "browser_secret",
@@ -110,7 +110,6 @@ def launch(demo: gr.Blocks, **extra: Any) -> tuple:
     """Queue and launch `demo` as it is served (tests pass `prevent_thread_lock` and the like)."""
     return demo.queue(default_concurrency_limit=8).launch(
         css=CSS,
-        head=HEAD,
         i18n=I18N,
         max_file_size="100mb",  # a deck zip; recordings are far smaller
         # No allowed_paths: they would serve every file under them to anyone who knows the path

@@ -32,6 +32,7 @@ class Layout:
     picture: gr.Image
     mic: gr.Audio
     feedback: gr.HTML
+    controls: gr.Column
     typed: gr.Textbox
     hint_btn: gr.Button
     listen_btn: gr.Button
@@ -63,7 +64,7 @@ class Layout:
             self.stored, self.browser, self.picture, self.progress, self.feedback,
             self.listen_btn, self.next_btn, self.summary_box, self.summary, self.points_plot,
             self.accuracy_plot, self.pending, self.play_box, self.mic, self.answered,
-            self.practise_btn,
+            self.practise_btn, self.controls,
         ]  # fmt: skip
 
 
@@ -99,7 +100,10 @@ def _play(ctx: Context) -> dict[str, object]:
             type="filepath", label=I18N("mic_press"), elem_id="mic",
             visible=not ctx.model.failed,
         )  # fmt: skip
-        parts["feedback"] = gr.HTML(padding=False, elem_id="feedback")
+    parts["play_box"] = play_box
+    # The verdict stays in view when the round is over, above the summary.
+    parts["feedback"] = gr.HTML(padding=False, elem_id="feedback")
+    with gr.Column() as controls:
         parts["typed"] = gr.Textbox(label=I18N("typed"), placeholder=I18N("typed_placeholder"),
                                     submit_btn=I18N("answer"))  # fmt: skip
         with gr.Row(equal_height=True):
@@ -111,7 +115,7 @@ def _play(ctx: Context) -> dict[str, object]:
         # Rendered (a hidden component never is, and would never play), and small.
         parts["spoken"] = gr.Audio(autoplay=True, show_label=False, interactive=False,
                                    elem_id="listen-audio", buttons=[])  # fmt: skip
-    parts["play_box"] = play_box
+    parts["controls"] = controls
     parts |= _summary()
     parts |= _settings(ctx)
     return parts

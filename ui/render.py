@@ -128,7 +128,7 @@ def progress_html(state: GameState, lang: str = "en", *, showing_finished: bool 
     done = min(round_.position + (0 if showing_finished else 1), len(round_.queue))
     streak = f" · 🔥 {round_.streak}" if round_.streak >= 2 else ""
     text = say("progress", lang, n=done, total=len(round_.queue), points=round_.score)
-    return f"<div class='progress'>{text}{streak}</div>"
+    return f"<div class='round-progress'>{text}{streak}</div>"
 
 
 def summary_html(summary: RoundSummary, deck: Deck, lang: str = "en") -> str:
@@ -179,7 +179,7 @@ CSS = """
 .feedback .diff .ok { color: #1b7f3b; }
 .feedback .diff del { color: #b3261e; }
 .feedback .diff ins { color: #1a56db; text-decoration: underline; font-weight: bold; }
-.progress { font-size: 1.05em; }
+.round-progress { font-size: 1.05em; }
 .summary table { width: 100%; border-collapse: collapse; }
 .summary td, .summary th { padding: .25em .5em; border-bottom: 1px solid #8884; text-align: left; }
 #picture img { object-fit: contain; }

@@ -76,6 +76,7 @@ def show(ctx: Context, view: View) -> tuple:
         gr.update(visible=mic_ok and not view.finished),
         view.answered,
         gr.update(visible=bool(summary and summary.to_practise)),
+        gr.update(visible=not view.finished),
     )
 
 

@@ -4,7 +4,7 @@ Labels and buttons go through `gr.I18n` (`I18N(key)`), which the browser transla
 language (Gradio's own strings come in Swedish already). What the server writes (feedback,
 progress, the summary) is said with `say(key, lang)` from the same table, in the language the
 learner's browser asks for, or the one chosen in the settings (`language_of`). The choice is
-kept in the browser and applied before Gradio starts (`HEAD`), so labels and feedback agree.
+kept in the browser and given to Gradio's labels too (`LOAD_JS`, `SWITCH_JS`).
 """
 
 from __future__ import annotations
@@ -109,23 +109,28 @@ I18N = gr.I18n(
 )
 
 LANG_STORAGE = "sag-det-language"
-# Gradio picks its language from `navigator.language` when the page starts: a learner's choice,
-# kept in the browser, is put there first, so Gradio's labels follow it as the server's do.
-HEAD = f"""<script>
-(() => {{
+# Gradio picks its labels' language from the browser when the page starts; a learner's choice
+# (kept in the browser) is applied through Gradio's own `changeLocale`, the function its footer
+# settings use, so Gradio's labels and the server's feedback speak the same language.
+_APPLY = """
+  const apply = async (lang) => {
+    const url = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+    if (!url || !lang) return;
+    const core = await import(url);
+    if (core.changeLocale) core.changeLocale(lang);
+  };
+"""
+LOAD_JS = f"""() => {{{_APPLY}
   const lang = localStorage.getItem("{LANG_STORAGE}");
-  if (lang) {{
-    Object.defineProperty(navigator, "language", {{ get: () => lang }});
-    Object.defineProperty(navigator, "languages", {{ get: () => [lang] }});
-  }}
-}})();
-</script>"""
-# Run in the browser when the learner picks a language: remember it, and start the page again.
-SWITCH_JS = f"""(choice) => {{
+  if (lang) apply(lang);
+}}"""
+# Run in the browser when the learner picks a language: remember it, and apply it now.
+SWITCH_JS = f"""(choice, prefs) => {{{_APPLY}
   if (choice) localStorage.setItem("{LANG_STORAGE}", choice);
   else localStorage.removeItem("{LANG_STORAGE}");
-  setTimeout(() => location.reload(), 50);
-  return choice;
+  apply(choice || navigator.language);
+  return [choice, prefs];
 }}"""
 
 

@@ -15,7 +15,7 @@ import gradio as gr
 from ui import decks, play
 from ui.context import Context
 from ui.layout import Layout
-from ui.text import SWITCH_JS
+from ui.text import LOAD_JS, SWITCH_JS
 
 
 def bind(handler: Callable, ctx: Context) -> Callable:
@@ -48,7 +48,8 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     )
     loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded], ui.deck_key,
                 api_name="deck_menu")  # fmt: skip
-    demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, api_name=False)
+    demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, js=LOAD_JS,
+              api_name=False)  # fmt: skip
     ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded], ui.credits,
                        api_name=False)  # fmt: skip
     ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
