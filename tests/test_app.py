@@ -10,6 +10,7 @@ import os
 import threading
 from collections import deque
 from concurrent.futures import Future
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,7 +200,7 @@ def test_listen_speaks_the_word_once_it_is_answered_or_hinted(server):
     for path in (hinted, answered):
         data, rate = soundfile.read(path)
         assert rate > 8000 and len(data) > rate * 0.2
-    assert open(hinted, "rb").read() == open(answered, "rb").read()
+    assert Path(hinted).read_bytes() == Path(answered).read_bytes()
 
 
 def test_practise_missed_words_after_a_round(server):
