@@ -1,0 +1,155 @@
+"""The app's handlers called as plain functions, without a server; and the app's shape."""
+
+from __future__ import annotations
+
+import ast
+from concurrent.futures import Future
+from pathlib import Path
+
+import pytest
+
+import asr
+import game
+from tests.conftest import png_bytes
+from ui import AppOptions, Context, Model
+from ui import play as handlers
+from ui.files import digest
+from ui.layout import Layout
+from ui.screen import show
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREEN = {name: i for i, name in enumerate(
+    ["stored", "browser", "picture", "progress", "feedback", "listen_btn", "next_btn",
+     "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box", "mic",
+     "answered", "practise_btn", "controls"]
+)}  # fmt: skip
+
+
+class Heard:
+    """A recogniser that hears one word, whatever is said."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def transcribe(self, audio, sample_rate=None) -> asr.Transcript:
+        return asr.Transcript(self.text, 0.1, 0.1, False)
+
+
+@pytest.fixture
+def ctx(tmp_path) -> Context:
+    cards = []
+    for word, colour in (("hund", "orange"), ("katt", "blue")):
+        image = tmp_path / f"{word}.png"
+        image.write_bytes(png_bytes(color=colour))
+        cards.append(game.Card(word, "en", image=image))
+    deck = game.Deck("Djur", tuple(cards))
+    options = AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    return Context.create({deck.name: deck}, Model(ready=Heard("hund")), options)
+
+
+def part(screen: tuple, name: str):
+    return screen[SCREEN[name]]
+
+
+def up_now(ctx: Context, screen: tuple) -> game.Card:
+    deck = ctx.library.first()
+    state = game.from_dict(part(screen, "stored"))
+    return game.current_card(state, deck)
+
+
+def test_the_screen_has_one_output_per_component_of_the_layout():
+    names = [f for f in SCREEN]
+    assert len(names) == len(set(names))
+    layout_fields = set(Layout.__dataclass_fields__)
+    assert set(names) <= layout_fields
+    # The layout's screen list is in the same order the handlers return their outputs.
+    assert Layout.screen.fget.__code__.co_names[: len(names)] == tuple(names)
+
+
+def test_a_round_played_through_the_handlers(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    first = up_now(ctx, screen)
+    assert "What is this in Swedish?" in part(screen, "feedback")
+    screen = handlers.answer_text(ctx, f"en {first.answer}", part(screen, "stored"), "Djur", {},
+                                  None, True)  # fmt: skip
+    feedback = part(screen, "feedback")
+    assert "Right" in feedback and f"data-picture='{digest(first.image)}'" in feedback
+    assert "img class='answered'" in feedback  # auto-next: the verdict comes with its picture
+    assert part(screen, "answered") == first.id and screen[-1] == ""  # the box is cleared
+
+
+def test_manual_next_keeps_the_answered_picture_and_needs_no_thumbnail(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    first = up_now(ctx, screen)
+    screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, False)
+    assert part(screen, "pending") == first.id
+    assert "answered" not in part(screen, "feedback")  # beside its own picture already
+    assert part(screen, "picture").endswith(f"{digest(first.image)}.png")
+
+
+def test_a_spoken_answer_in_swedish(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {}, {"lang": "sv"})
+    assert "Vad är det här på svenska?" in part(screen, "feedback")
+    said = handlers.answer_audio(ctx, "answer.wav", part(screen, "stored"), "Djur", {}, None,
+                                 True, {"lang": "sv"})  # fmt: skip
+    card = up_now(ctx, screen)
+    expected = "Rätt" if card.answer == "hund" else "Inte riktigt"
+    assert expected in part(said, "feedback") and "Jag hörde" in part(said, "feedback")
+
+
+def test_without_a_model_the_microphone_is_hidden_and_one_sentence_said(ctx):
+    failed: Future = Future()
+    failed.set_exception(asr.ModelLoadError("LocalEntryNotFoundError: no such model"))
+    ctx.model = Model(future=failed, name="x")
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    assert part(screen, "mic")["visible"] is False
+    said = handlers.answer_audio(ctx, "a.wav", part(screen, "stored"), "Djur", {}, None, True)
+    feedback = part(said, "feedback")
+    assert "Speech recognition is not available right now" in feedback
+    assert "LocalEntryNotFoundError" not in feedback
+
+
+def test_listen_is_offered_only_once_the_word_may_be_heard(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    assert part(screen, "listen_btn")["visible"] is False
+    screen = handlers.hint(ctx, part(screen, "stored"), "Djur", {}, None, True)
+    assert part(screen, "listen_btn")["visible"] is bool(game.voice.espeak())
+
+
+def test_the_summary_replaces_the_play_area(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    for _ in range(2):
+        screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, True)
+    assert part(screen, "summary_box")["visible"] is True
+    for name in ("play_box", "controls", "mic", "listen_btn"):
+        assert part(screen, name)["visible"] is False, name
+    assert part(screen, "picture") is None
+    assert part(screen, "practise_btn")["visible"] is True  # two words skipped: to practise
+    chart = part(screen, "points_plot")
+    results = game.from_dict(part(screen, "stored")).round.results
+    played = [ctx.library.first().card(r.card_id).answer for r in results]
+    assert chart.sort == played and len(played) == 2  # in the order played, not alphabetical
+    assert set(chart.color_map) == {"right", "almost", "missed", "skipped"}
+
+
+def test_show_is_the_screen_of_a_view(ctx):
+    deck = ctx.library.first()
+    state = game.start_round(game.GameState(), deck, seed=1)
+    from ui.screen import View
+
+    assert len(show(ctx, View(state, deck))) == len(SCREEN)
+
+
+def functions(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node.end_lineno - node.lineno + 1
+
+
+@pytest.mark.parametrize(
+    "path", [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py"))], ids=lambda p: p.name
+)
+def test_no_function_of_the_app_is_longer_than_a_screen(path):
+    long = {name: lines for name, lines in functions(path) if lines > 60}
+    assert long == {}
