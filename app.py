@@ -37,7 +37,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DECKS = HERE / "assets" / "decks"
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, with each option's `SAGDET_*` environment variable as its default."""
     env = os.environ.get
     parser = argparse.ArgumentParser(description="Säg det! the Swedish speaking game")
     parser.add_argument("--decks", type=Path, default=env("SAGDET_DECKS"), help="a folder of decks")
@@ -84,7 +85,11 @@ def main(argv: list[str] | None = None) -> None:
         default=env("SAGDET_ALLOW_SAVING_DECKS") == "1",
         help="let uploaded decks be saved into --decks for everyone",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     roots = [DEFAULT_DECKS, *([args.decks] if args.decks else [])]
     model = Model(name=f"{args.model}, remote" if args.asr_url else args.model)
