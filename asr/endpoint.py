@@ -1,0 +1,335 @@
+"""Where a hands-free answer ends: a voice-activity detector over a streamed microphone.
+
+`Endpointer` is one learner's listener: feed it the chunks of `gr.Audio(streaming=True).stream`
+as they come and it returns an `Utterance` (from ~0.3 s before the speech to its end) once the
+learner has been quiet for the hang-over. It is a plain object for a `gr.State`; the silero-vad
+model (its wheel ships the weights; nothing is downloaded) is loaded once and shared.
+
+What Gradio 6.31 hands a `.stream` handler (gradio/components/audio.py and the recorder in its
+frontend, audio-*.js): the browser records with extendable-media-recorder's WAV encoder, 16-bit
+PCM at the microphone's rate (44.1 or 48 kHz, mono or stereo), a piece every `stream_every`
+seconds (0.5 by default). The first piece's 44-byte header is put before every later piece, and
+each piece is uploaded as a file `audio.wav`. So `type="filepath"` gives a `str` path to that
+WAV and `type="numpy"` gives `(rate, int16 array)` of shape `(n,)` or `(n, channels)`, decoded by
+pydub's own WAV reader: neither needs ffmpeg. But while the server still handles one piece the
+browser gathers the next ones and sends them as one file under the first piece's header, whose
+length is too short: pydub and libsndfile both read only that length and drop the rest (checked
+here). Use `type="filepath"` and `read_stream_chunk`, which reads every sample after the header.
+
+Silero's model keeps its state between calls, so one model object cannot serve two players as
+it is. Here each `Endpointer` keeps its own state (two small arrays) and the shared model runs
+statelessly, checked at load against silero's own stateful call, on one thread of its own with
+one torch thread: a 32 ms frame takes ~0.2 ms there, but 7-60 ms with two torch threads on a
+2-core box whose other core is busy (measured here). Importing silero's package would set the
+whole process to one torch thread, slowing Whisper, so only its model file is used.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import struct
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+from asr.audio import MAX_FILE_BYTES, SAMPLE_RATE, load
+from asr.errors import AudioError, ModelLoadError
+
+log = logging.getLogger(__name__)
+
+FRAME = 512  # samples per VAD frame: silero's only size at 16 kHz (32 ms)
+_STATE_SHAPE = (2, 1, 128)  # silero's recurrent state for one stream
+_BLOCK = 64  # frames (2 s) per turn on the VAD's thread
+_Run = tuple[np.ndarray, np.ndarray, np.ndarray]  # probabilities, state, context
+
+
+@dataclass(frozen=True)
+class EndpointOptions:
+    threshold: float = 0.5  # a frame is speech at this silero probability or above (its default)
+    release: float = 0.35  # speech goes on until a frame falls below this (silero: threshold-0.15)
+    hangover: float = 0.65  # seconds of quiet after speech that end the answer
+    pre_roll: float = 0.3  # seconds kept before the first speech frame: the first syllable whole
+    post_roll: float = 0.15  # seconds kept after the last speech frame: a final s the VAD let go
+    min_speech: float = 0.15  # seconds of speech an answer needs; less is a click, a cough, a blip
+    max_utterance: float = 8.0  # seconds; longer talk is cut here, the rest ignored until a pause
+
+    def __post_init__(self) -> None:
+        if not 0 < self.release <= self.threshold < 1:
+            raise ValueError("EndpointOptions needs 0 < release <= threshold < 1")
+        if not 0 <= self.post_roll <= self.hangover or min(self.pre_roll, self.min_speech) < 0:
+            raise ValueError("EndpointOptions needs 0 <= post_roll <= hangover, rolls >= 0")
+        if self.max_utterance <= self.pre_roll + self.min_speech:
+            raise ValueError("EndpointOptions.max_utterance must exceed pre_roll + min_speech")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One finished answer, and where it lay in the stream (seconds since the stream began)."""
+
+    samples: np.ndarray  # float32 mono at 16 kHz: pre-roll, speech, post-roll
+    start: float  # where `samples` begins
+    speech_start: float  # the first speech frame
+    speech_end: float  # the end of the last speech frame
+    decided_at: float  # the stream time at which the end was decided
+    cut: bool  # True when it reached max_utterance while the learner was still talking
+
+    @property
+    def audio(self) -> tuple[int, np.ndarray]:
+        """`(16000, samples)`: what `Transcriber.transcribe` takes."""
+        return SAMPLE_RATE, self.samples
+
+
+@dataclass
+class _Speech:
+    """The answer being heard: its frames so far and what the VAD found in them."""
+
+    frames: list[np.ndarray]
+    start: int  # stream sample of frames[0]
+    speech_start: int
+    speech_end: int
+    speech_frames: int = 1
+    talking: bool = True  # inside speech (hysteresis between threshold and release)
+
+
+class Endpointer:
+    """One learner's listener. Not shared between players or threads; `reset()` between cards."""
+
+    def __init__(self, options: EndpointOptions | None = None) -> None:
+        self.options = options or EndpointOptions()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything heard, as for a new stream: call it when a new card shows."""
+        self.position = 0  # 16 kHz samples framed so far: the stream clock
+        self._rate = 0
+        self._resampler: soxr.ResampleStream | None = None
+        self._rest = np.zeros(0, np.float32)  # resampled samples short of a whole frame
+        self._state = np.zeros(_STATE_SHAPE, np.float32)
+        self._context = np.zeros((1, 0), np.float32)  # the previous frame's tail (silero)
+        self._before: list[np.ndarray] = []  # the last frames before speech: the pre-roll
+        self._speech: _Speech | None = None
+        self._muted = False  # after a cut: wait for a pause before listening again
+        self._quiet = 0  # frames of quiet while muted
+
+    def feed(self, samples: np.ndarray, sample_rate: int) -> list[Utterance]:
+        """Hear the next chunk (int or float, mono or stereo); return the answers it finished.
+
+        Usually empty or one; a long chunk (pieces the browser gathered) may finish several.
+        """
+        frames = self._frames(self._to_16k(samples, sample_rate))
+        if not len(frames):
+            return []
+        probs, self._state, self._context = load_vad().run(frames, self._state, self._context)
+        done = [self._step(frame, float(p)) for frame, p in zip(frames, probs, strict=True)]
+        return [u for u in done if u is not None]
+
+    def flush(self) -> Utterance | None:
+        """The answer in progress as it stands (the learner stopped the microphone), if any."""
+        speech, self._speech = self._speech, None
+        return self._finish(speech, cut=False) if speech else None
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of the stream heard so far (at 16 kHz, whole frames)."""
+        return self.position / SAMPLE_RATE
+
+    def __getstate__(self) -> dict:
+        # soxr's stream cannot be copied; a copy (gr.State deep-copies) starts a fresh one.
+        return self.__dict__ | {"_resampler": None, "_rate": 0}
+
+    def _to_16k(self, samples: np.ndarray, rate: int) -> np.ndarray:
+        mono, rate = load((int(rate), np.asarray(samples)))
+        if rate == SAMPLE_RATE or not len(mono):
+            return mono
+        if rate != self._rate or self._resampler is None:  # a stream, so chunks join smoothly
+            self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, "float32", "HQ")
+            self._rate = rate
+        return self._resampler.resample_chunk(mono)
+
+    def _frames(self, samples: np.ndarray) -> np.ndarray:
+        joined = np.concatenate([self._rest, samples])
+        whole = len(joined) // FRAME * FRAME
+        self._rest = joined[whole:]
+        return joined[:whole].reshape(-1, FRAME)
+
+    def _step(self, frame: np.ndarray, prob: float) -> Utterance | None:
+        """Move the stream clock by one frame of probability `prob`; an answer if one ended."""
+        self.position += FRAME
+        if self._speech is not None:
+            return self._listen(self._speech, frame, prob)
+        opts = self.options
+        if self._muted:
+            self._quiet = self._quiet + 1 if prob < opts.release else 0
+            self._muted = self._quiet * FRAME < opts.hangover * SAMPLE_RATE
+        elif prob >= opts.threshold:
+            frames, end = [*self._before, frame], self.position
+            self._speech = _Speech(frames, end - len(frames) * FRAME, end - FRAME, end)
+            self._before = []
+            return None
+        self._before = [*self._before, frame][-self._pre_frames :]
+        return None
+
+    def _listen(self, speech: _Speech, frame: np.ndarray, prob: float) -> Utterance | None:
+        opts = self.options
+        speech.frames.append(frame)
+        speech.talking = prob >= (opts.release if speech.talking else opts.threshold)
+        if speech.talking:
+            speech.speech_frames += 1
+            speech.speech_end = self.position
+        if len(speech.frames) * FRAME >= opts.max_utterance * SAMPLE_RATE:
+            self._speech, self._muted, self._quiet = None, True, 0
+            return self._finish(speech, cut=True)
+        if self.position - speech.speech_end < opts.hangover * SAMPLE_RATE:
+            return None
+        self._speech, self._before = None, speech.frames[-self._pre_frames :]
+        return self._finish(speech, cut=False)
+
+    @property
+    def _pre_frames(self) -> int:
+        return max(1, round(self.options.pre_roll * SAMPLE_RATE / FRAME))
+
+    def _finish(self, speech: _Speech, cut: bool) -> Utterance | None:
+        opts = self.options
+        if speech.speech_frames * FRAME < opts.min_speech * SAMPLE_RATE:
+            log.debug("ignored %d ms of speech: a blip", speech.speech_frames * FRAME // 16)
+            return None
+        samples = np.concatenate(speech.frames)
+        if not cut:
+            end = speech.speech_end - speech.start + int(opts.post_roll * SAMPLE_RATE)
+            samples = samples[:end]
+        utterance = Utterance(
+            samples=samples,
+            start=speech.start / SAMPLE_RATE,
+            speech_start=speech.speech_start / SAMPLE_RATE,
+            speech_end=speech.speech_end / SAMPLE_RATE,
+            decided_at=self.position / SAMPLE_RATE,
+            cut=cut,
+        )
+        log.debug("an answer of %.2f s ended at %.2f s", len(samples) / SAMPLE_RATE, self.seconds)
+        return utterance
+
+
+class Vad:
+    """silero-vad run statelessly: the caller keeps the state. One thread runs every call."""
+
+    def __init__(self, path: Path) -> None:
+        import torch
+
+        self._torch = torch
+        with warnings.catch_warnings():  # "torch.jit.load is deprecated": silero ships TorchScript
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._jit = torch.jit.load(str(path), map_location="cpu").eval()
+        self._model = self._jit._model  # the stateless 16 kHz network: (x, state) -> (p, state)
+        self._context_size = int(self._model.context_size_samples)
+        wanted = torch.get_num_threads()
+        # torch.set_num_threads is per thread (OpenMP) but also sets the default of threads
+        # started later: set it back from this thread once the VAD's own thread has its one.
+        self._pool = ThreadPoolExecutor(1, "vad", initializer=torch.set_num_threads, initargs=(1,))
+        self._pool.submit(self._self_check).result()
+        torch.set_num_threads(wanted)
+
+    def run(self, frames: np.ndarray, state: np.ndarray, context: np.ndarray) -> _Run:
+        """Speech probabilities of `frames` (n, 512) and the state and context after them.
+
+        Long runs go in blocks, so one player's long chunk does not hold up everyone's.
+        """
+        probs = []
+        for block in range(0, len(frames), _BLOCK):
+            job = self._pool.submit(self._run, frames[block : block + _BLOCK], state, context)
+            done, state, context = job.result()
+            probs.append(done)
+        return np.concatenate(probs), state, context
+
+    def _run(self, frames: np.ndarray, state: np.ndarray, context: np.ndarray) -> _Run:
+        torch = self._torch
+        probs = np.empty(len(frames), np.float32)
+        with torch.inference_mode():
+            st = torch.from_numpy(np.array(state, np.float32))
+            x = torch.from_numpy(np.array(frames, np.float32))
+            ctx = torch.from_numpy(np.array(context, np.float32))
+            if ctx.shape[1] != self._context_size:  # a new stream: silence before it
+                ctx = torch.zeros(1, self._context_size)
+            for i in range(len(frames)):
+                window = torch.cat([ctx, x[i : i + 1]], dim=1)
+                out, st = self._model(window, st)
+                probs[i] = float(out)
+                ctx = window[:, -self._context_size :]
+        return probs, st.numpy().copy(), ctx.numpy().copy()
+
+    def _self_check(self) -> None:
+        """The stateless call must match silero's own: else its layout changed under us."""
+        rng = np.random.default_rng(0)
+        tone = np.sin(np.arange(8 * FRAME) * 0.07) * np.linspace(0, 0.5, 8 * FRAME)
+        frames = (tone + rng.normal(0, 0.01, tone.size)).astype(np.float32).reshape(8, FRAME)
+        with self._torch.inference_mode():
+            self._jit.reset_states()
+            own = [float(self._jit(self._torch.from_numpy(f[None]), SAMPLE_RATE)) for f in frames]
+        ours, _, _ = self._run(frames, np.zeros(_STATE_SHAPE, np.float32), np.zeros((1, 0)))
+        if not np.allclose(own, ours, atol=1e-5):
+            raise ModelLoadError("silero-vad's model changed its layout; asr.endpoint needs 6.x.")
+
+
+_vad: Vad | None = None
+_vad_lock = threading.Lock()
+
+
+def load_vad() -> Vad:
+    """The shared VAD, loaded on first use from silero-vad's wheel (never from a hub)."""
+    global _vad
+    with _vad_lock:
+        if _vad is None:
+            spec = importlib.util.find_spec("silero_vad")  # finds it without running its import
+            if spec is None or not spec.submodule_search_locations:
+                raise ModelLoadError("Hands-free answering needs silero-vad (pip install).")
+            path = Path(spec.submodule_search_locations[0]) / "data" / "silero_vad.jit"
+            try:
+                _vad = Vad(path)
+            except (OSError, RuntimeError, AttributeError) as e:
+                raise ModelLoadError(f"Could not load the silero-vad model {path}: {e}") from e
+            log.info("loaded silero-vad from %s", path)
+        return _vad
+
+
+def read_stream_chunk(value: object) -> tuple[np.ndarray, int]:
+    """What a streaming `gr.Audio` handed the handler, as (samples, sample rate); None is empty.
+
+    A WAV path is read to its end whatever its header says (see the module's docstring);
+    anything else goes to `asr.audio.load`: `(rate, array)`, or a file of another format.
+    """
+    if value is None:
+        return np.zeros(0, np.float32), SAMPLE_RATE
+    if isinstance(value, (str, Path)) and Path(value).is_file():
+        if Path(value).stat().st_size > MAX_FILE_BYTES:
+            raise AudioError("A piece of the stream was far too long.")
+        pcm = _wav_pcm(Path(value).read_bytes())
+        if pcm is not None:
+            return pcm
+    return load(value)
+
+
+def _wav_pcm(data: bytes) -> tuple[np.ndarray, int] | None:
+    """16-bit or float32 PCM WAV samples up to the end of the file; None for anything else."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    pos, fmt = 12, None
+    while pos + 8 <= len(data):
+        kind, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if kind == b"fmt ":
+            fmt = struct.unpack_from("<HHI6xH", data, pos + 8)  # format, channels, rate, bits
+        elif kind == b"data" and fmt is not None:
+            code, channels, rate, bits = fmt
+            dtype = {(1, 16): "<i2", (3, 32): "<f4"}.get((code, bits))
+            if dtype is None or channels < 1:
+                return None
+            body = data[pos + 8 :]
+            body = body[: len(body) // (channels * bits // 8) * (channels * bits // 8)]
+            samples = np.frombuffer(body, dtype).reshape(-1, channels)
+            return load((rate, samples[:, 0] if channels == 1 else samples))
+        pos += 8 + size + (size & 1)
+    return None
