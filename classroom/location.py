@@ -56,7 +56,7 @@ def default_database_url(
 def url_from_setting(setting: str) -> str:
     """A --db value as a URL: URLs pass through, a file path or a folder becomes SQLite."""
     if "://" in setting:
-        make_url(setting)  # raises ArgumentError on a malformed URL, before anything starts
+        make_url(setting).get_dialect()  # ArgumentError for a malformed URL or unknown database
         return setting
     path = Path(setting).expanduser()
     if path.suffix.lower() not in SQLITE_SUFFIXES:

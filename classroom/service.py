@@ -97,10 +97,10 @@ class Classroom:
         self.url = url or default_database_url()
         self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
         self._clock = clock
-        self.engine = make_engine(self.url, timeout=timeout)
         try:
+            self.engine = make_engine(self.url, timeout=timeout)
             migrate(self.engine)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, OSError) as exc:
             log.error("class database cannot be opened: %s", exc)
             raise DatabaseUnavailable("start") from None
         self._writer = AnswerWriter(

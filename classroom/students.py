@@ -101,11 +101,12 @@ def _rejoin_with_pin(engine: Engine, found: Any, pin: str, now: datetime) -> Joi
 
 
 def _count_wrong_pin(engine: Engine, found: Any, now: datetime) -> None:
-    failed = found.failed_pins + 1
-    locked = now + PIN_LOCK if failed >= PIN_TRIES else None
+    """Count a wrong PIN in the database itself, so tries made at the same moment all count."""
+    mine = _TABLE.c.id == found.id
     with engine.begin() as conn:
-        conn.execute(
-            _TABLE.update()
-            .where(_TABLE.c.id == found.id)
-            .values(failed_pins=0 if locked else failed, locked_until=locked)
-        )
+        conn.execute(_TABLE.update().where(mine).values(failed_pins=_TABLE.c.failed_pins + 1))
+        failed = conn.execute(select(_TABLE.c.failed_pins).where(mine)).scalar_one()
+        if failed >= PIN_TRIES:
+            conn.execute(
+                _TABLE.update().where(mine).values(failed_pins=0, locked_until=now + PIN_LOCK)
+            )
