@@ -1,0 +1,246 @@
+"""`python -m bench handsfree`: how long a hands-free learner waits from the end of speech to the
+verdict.
+
+Each trial is a deck word said by espeak-ng, between quiet room noise, cut into the pieces the
+browser's streaming recorder sends (`stream_every`, 0.5 s, 16-bit WAV at 48 kHz, each piece a file
+under the first piece's header) and handled as the app's `.stream` handler does: the file read
+with `asr.endpoint.read_stream_chunk`, fed to an `asr.endpoint.Endpointer`, and the finished answer
+transcribed on the default CPU path (`asr.load_transcriber(model, backend="auto")`) and judged
+with `game.judge`. The latency runs from the arrival of the piece holding the end of the speech to
+the verdict: the pieces after it (the hang-over), the VAD on each, the model and the judge.
+
+Arrivals run on a virtual clock: piece i arrives at (i + 1) x 0.5 s and is handled at its arrival
+or once the piece before it is done, whichever is later; the handling itself is timed for real.
+For one learner that is the wait of a real-time run, without sleeping through the quiet.
+
+The model is a random-weight Whisper of the real architecture (`bench.speed_worker`), built once
+offline: random weights decode random text for the whole token budget, so the verdicts are
+"wrong" or "no speech", and the model's time is its worst case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import game
+from bench.load import DEFAULT_DECKS, machine
+
+RATE = 48_000  # the browser's microphone rate on most machines
+LEAD = 0.7  # seconds of quiet before the word
+
+
+@dataclass(frozen=True)
+class Trial:
+    word: str
+    latency: float  # seconds from the arrival of the piece with the end of speech to the verdict
+    from_speech_end: float  # the same from the true end of speech (the learner's wait)
+    hangover_wait: float  # of `latency`, the time waiting for later pieces
+    vad_ms: float  # mean handling time of a piece without an answer (read + VAD)
+    model: float  # seconds in `transcribe`
+    judge_ms: float
+    verdict: str
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--size", choices=("tiny", "base", "small"), default="small", help="default: small")
+    add("--window", type=int, choices=(30, 5), default=30, help="encoder window s (default 30)")
+    add("--runs", type=int, default=12, metavar="N", help="spoken words timed (default 12)")
+    add("--chunk", type=float, default=0.5, metavar="S", help="stream_every seconds (0.5)")
+    add("--tail", type=float, default=1.5, metavar="S", help="quiet after the word (1.5)")
+    add("--quick", action="store_true", help="whisper-tiny, 3 runs, short tail: for tests")
+    add("--cache", type=Path, metavar="DIR", help="build the random-weight models in DIR")
+
+
+def _options(args: argparse.Namespace) -> argparse.Namespace:
+    if args.quick:
+        args.size, args.runs, args.tail = "tiny", min(args.runs, 3), min(args.tail, 1.0)
+    if args.runs < 1 or not 0.05 <= args.chunk <= 2 or args.tail < 1.0:
+        raise ValueError("--runs must be 1 or more, --chunk 0.05-2 s, --tail at least 1 s")
+    return args
+
+
+def _say(text: str) -> None:
+    print(f"[bench handsfree] {text}", file=sys.stderr, flush=True)
+
+
+def load_model(args: argparse.Namespace) -> tuple[object, str]:
+    """The transcriber on the path `auto` takes here, and a line saying which and why."""
+    import asr
+    from asr.cpu import CpuFeatures, choose_cpu_path
+    from asr.models import cache_dir
+    from bench.speed_worker import prepare_models
+
+    root = args.cache or cache_dir() / "bench-models"
+    root.mkdir(parents=True, exist_ok=True)
+    _say(f"preparing a random-weight whisper-{args.size} ({args.window} s window) in {root}")
+    hf_dir, _ = prepare_models(args.size, args.window, root, ct2=False)
+    started = time.perf_counter()
+    transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu")
+    _say(f"loaded in {time.perf_counter() - started:.1f} s")
+    opts = transcriber.options
+    path = choose_cpu_path(CpuFeatures.detect(), transcriber.window_seconds)
+    line = (
+        f"auto chose {opts.backend} {opts.precision} on {opts.device} "
+        f"(random-weight whisper-{args.size}, {args.window} s window), because {path.reason}."
+    )
+    return transcriber, line
+
+
+def pieces(wav: Path, chunk: float, tail: float) -> tuple[list[bytes], float]:
+    """The browser's streamed files for `wav` with quiet around it; and where the speech ends."""
+    import soundfile as sf
+    import soxr
+
+    clean, rate = sf.read(wav, dtype="float32")
+    loud = np.flatnonzero(np.abs(clean) > 0.01)
+    speech_end = LEAD + (loud[-1] + 1) / rate
+    word = soxr.resample(clean, rate, RATE)
+    quiet = [np.zeros(int(s * RATE), np.float32) for s in (LEAD, tail)]
+    signal = np.concatenate([quiet[0], word, quiet[1]])
+    signal = signal + np.random.default_rng(0).normal(0, 3e-4, len(signal))
+    pcm = np.round(np.clip(signal, -1, 1) * 32767).astype("<i2")
+    step = int(chunk * RATE)
+    first = min(step, len(pcm)) * 2  # every piece goes under the first piece's header
+    header = b"RIFF" + struct.pack("<I", first + 36) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * 2, 2, 16) + b"data"
+    header += struct.pack("<I", first)
+    files = [header + pcm[i : i + step].tobytes() for i in range(0, len(pcm), step)]
+    return files, speech_end
+
+
+def run_trial(transcriber, card: game.Card, wav: Path, args, scratch: Path) -> Trial | None:
+    """One word, piece by piece on the virtual clock; None if it was not heard as one answer."""
+    from asr.endpoint import Endpointer, read_stream_chunk
+
+    files, speech_end = pieces(wav, args.chunk, args.tail)
+    end_piece = int(speech_end // args.chunk)
+    endpointer, done, idle = Endpointer(), 0.0, []
+    for i, data in enumerate(files):
+        arrival = (i + 1) * args.chunk
+        begin = max(arrival, done)
+        path = scratch / f"piece-{i}.wav"
+        path.write_bytes(data)
+        started = time.perf_counter()
+        answers = endpointer.feed(*read_stream_chunk(str(path)))
+        if not answers:
+            done = begin + time.perf_counter() - started
+            idle.append(done - begin)
+            continue
+        if len(answers) > 1 or i < end_piece:
+            return None
+        heard = transcriber.transcribe(answers[0].audio)
+        model_done = time.perf_counter()
+        judgement = game.judge(card, heard.text)
+        done = begin + time.perf_counter() - started
+        return Trial(
+            word=card.answer,
+            latency=done - (end_piece + 1) * args.chunk,
+            from_speech_end=done - speech_end,
+            hangover_wait=begin - (end_piece + 1) * args.chunk,
+            vad_ms=1000 * statistics.fmean(idle) if idle else 0.0,
+            model=heard.seconds,
+            judge_ms=1000 * (time.perf_counter() - model_done),
+            verdict=str(judgement.verdict),
+        )
+    return None
+
+
+def cards() -> list[game.Card]:
+    """The words of the first default deck, as the app's menu starts on it."""
+    decks = [game.load_deck(path) for path in game.find_decks(DEFAULT_DECKS)]
+    return list(min(decks, key=lambda deck: deck.name).cards)
+
+
+def say_words(chosen: list[game.Card], folder: Path) -> list[Path]:
+    """espeak-ng's Swedish for each card, as the learner would say it ("en hund")."""
+    if shutil.which("espeak-ng") is None:
+        raise RuntimeError("espeak-ng is needed for the spoken words: apt-get install espeak-ng")
+    wavs = []
+    for index, card in enumerate(chosen):
+        path = folder / f"word-{index}.wav"
+        if not path.is_file():
+            command = ["espeak-ng", "-v", "sv", "-w", str(path), card.display]
+            subprocess.run(command, check=True, timeout=30)
+        wavs.append(path)
+    return wavs
+
+
+def _pct(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def report(trials: list[Trial], missed: list[str], path_line: str, args) -> str:
+    def row(name: str, values: list[float], unit: str = "s", scale: float = 1.0) -> str:
+        p50, p90 = _pct(values, 50) * scale, _pct(values, 90) * scale
+        return f"| {name} | {p50:.3f} {unit} | {p90:.3f} {unit} |"
+
+    lines = [
+        f"{machine(f'random-weight whisper-{args.size}, {args.window} s window')}",
+        path_line,
+        f"{len(trials)} spoken words, pieces of {args.chunk} s at {RATE} Hz, "
+        f"{len(missed)} not heard as one answer{': ' + ', '.join(missed) if missed else ''}.",
+        "",
+        "| end of speech → verdict | p50 | p90 |",
+        "|---|---:|---:|",
+        row("from the piece holding the end of speech", [t.latency for t in trials]),
+        row("from the true end of speech", [t.from_speech_end for t in trials]),
+        row("of which: waiting for the hang-over", [t.hangover_wait for t in trials]),
+        row("of which: transcribe", [t.model for t in trials]),
+        row("of which: judge", [t.judge_ms for t in trials], "ms"),
+        row("a piece without an answer (read + VAD)", [t.vad_ms for t in trials], "ms"),
+        "",
+        f"Verdicts: {dict(Counter(t.verdict for t in trials))}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(args: argparse.Namespace) -> int:
+    """Time the words, print the table; 1 if any word was not heard as exactly one answer."""
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("transformers").setLevel(logging.ERROR)  # its generate() advice, per call
+    try:
+        args = _options(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        transcriber, path_line = load_model(args)
+    except (OSError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    _say(path_line)
+    deck_cards = cards()
+    chosen = [deck_cards[i % len(deck_cards)] for i in range(args.runs)]
+    trials, missed = [], []
+    with tempfile.TemporaryDirectory(prefix="bench-handsfree-") as scratch:
+        folder = Path(scratch)
+        wavs = say_words(chosen, folder)
+        run_trial(transcriber, chosen[0], wavs[0], args, folder)  # warm-up: VAD, model, judge
+        for card, wav in zip(chosen, wavs, strict=True):
+            trial = run_trial(transcriber, card, wav, args, folder)
+            if trial is None:
+                missed.append(card.answer)
+            else:
+                trials.append(trial)
+                _say(f"{card.answer}: {trial.latency:.3f} s ({trial.verdict})")
+    if not trials:
+        print("error: no word was heard as an answer", file=sys.stderr)
+        return 1
+    print(report(trials, missed, path_line, args), end="")
+    return 1 if missed else 0

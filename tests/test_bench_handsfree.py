@@ -1,0 +1,47 @@
+"""`python -m bench handsfree --quick`: spoken words end to end on random-weight whisper-tiny."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import handsfree
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    handsfree.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_quick_bench_times_every_word(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("SAGDET_CACHE", str(tmp_path / "cache"))  # the CTranslate2 conversion
+
+    assert handsfree.main(parse(["--quick", "--runs", "2", "--cache", str(tmp_path)])) == 0
+
+    report = capsys.readouterr().out
+    machine, path, counted = report.splitlines()[:3]
+    assert machine.startswith("Machine: ") and "whisper-tiny" in machine
+    assert path.startswith("auto chose ") and " on cpu " in path
+    assert counted.startswith("2 spoken words") and "0 not heard" in counted
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].split()
+        for line in report.splitlines()
+        if line.startswith("| ") and "p50" not in line
+    }
+    p50, unit = rows["from the piece holding the end of speech"]
+    assert unit == "s" and 0 < float(p50) < 30
+
+
+def test_it_is_a_bench_command() -> None:
+    assert "handsfree" in bench_main.BENCHMARKS
+    with pytest.raises(SystemExit):
+        bench_main.main(["handsfree", "--runs", "0", "--help"])
