@@ -5,10 +5,13 @@
     transcript = transcriber.transcribe((44_100, samples))      # or a file path
     transcript.text, transcript.no_speech, transcript.seconds
 
+Hands-free answering: `Endpointer` hears where a streamed answer ends (`asr.endpoint`).
+
 Heavy libraries (torch, transformers, ctranslate2) load with the first model, not at import.
 """
 
 from asr.audio import SAMPLE_RATE, Clip, prepare
+from asr.endpoint import Endpointer, EndpointOptions, Utterance, read_stream_chunk
 from asr.errors import AsrError, AudioError, AudioTooLong, EngineUnavailable, ModelLoadError
 from asr.models import ALIASES, DEFAULT_MODEL, KNOWN_MODELS, ModelInfo
 from asr.transcriber import (
@@ -29,14 +32,18 @@ __all__ = [
     "AudioError",
     "AudioTooLong",
     "Clip",
+    "EndpointOptions",
+    "Endpointer",
     "EngineUnavailable",
     "ModelInfo",
     "ModelLoadError",
     "Transcriber",
     "TranscriberOptions",
     "Transcript",
+    "Utterance",
     "clear_cache",
     "load_in_background",
     "load_transcriber",
     "prepare",
+    "read_stream_chunk",
 ]
