@@ -58,6 +58,7 @@ class SpeechStream(torch.utils.data.IterableDataset):
         max_label_tokens: int,
         seed: int | None = None,
         whole_batches: int = 1,
+        pad_to: int = 1,
     ) -> None:
         self.source, self.split, self.processor = source, split, processor
         self.window_seconds = window_seconds
@@ -66,6 +67,9 @@ class SpeechStream(torch.utils.data.IterableDataset):
         self.whole_batches = whole_batches
         """Yield examples in groups of this many, a last incomplete group left out (per worker):
         under several processes the main process's batches then always split evenly."""
+        self.pad_to = pad_to
+        """Pad the stream (per worker) to a multiple of this with unscored copies, their labels
+        masked: evaluation under several processes keeps every clip and scores each once."""
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -77,6 +81,7 @@ class SpeechStream(torch.utils.data.IterableDataset):
         seed = None if self.seed is None else self.seed + self.epoch
         counts: Counter[str] = Counter()
         group: list[dict[str, Any]] = []
+        last = None
         for utterance in self.source.examples(self.split, seed=seed, shard=shard):
             example, why = self.featurise(utterance.audio, utterance.text)
             counts[why] += 1
@@ -86,13 +91,18 @@ class SpeechStream(torch.utils.data.IterableDataset):
                 continue
             example["example_id"] = example_id(utterance.key)
             group.append(example)
+            last = example
             if len(group) == self.whole_batches:
                 yield from group
                 group.clear()
         if group:
             counts[f"a last incomplete batch of {self.whole_batches}"] += len(group)
             counts["used"] -= len(group)
+        used = counts["used"]
         self._report(counts, alone=shard[1] == 1)
+        if last is not None and used % self.pad_to:
+            unscored = {**last, "labels": last["labels"][:1] + [-100] * (len(last["labels"]) - 1)}
+            yield from [unscored] * (self.pad_to - used % self.pad_to)
 
     def featurise(self, audio: np.ndarray, text: str) -> tuple[dict | None, str]:
         """(example, "used"), or (None, why it is left out)."""
@@ -136,14 +146,10 @@ class SpeechCollator:
     """
 
     decoder_start_token_id: int
-    label_width: int | None = None
-    """Pad labels to this many tokens (None: to the batch's longest). Under several processes
-    evaluation batches are joined on the main process, which needs one width for all."""
 
     def __call__(self, examples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         features = torch.from_numpy(np.stack([e["input_features"] for e in examples]))
         longest = max(len(e["labels"]) for e in examples)
-        longest = max(longest, self.label_width or 0)
         labels = torch.full((len(examples), longest), -100, dtype=torch.long)
         for row, example in enumerate(examples):
             labels[row, : len(example["labels"])] = torch.tensor(example["labels"])

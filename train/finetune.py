@@ -91,16 +91,15 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
     streams = {
         split_name: SpeechStream(
             source, split, processor, window_seconds=window, max_label_tokens=max_labels,
-            seed=seed, whole_batches=whole,
+            seed=seed, whole_batches=whole, pad_to=pad,
         )
-        for split_name, source, split, seed, whole in (
+        for split_name, source, split, seed, whole, pad in (
             ("train", train_source, options.train_split, options.seed,
-             options.batch_size * processes if processes > 1 else 1),
-            ("eval", eval_source, options.eval_split, None, 1),
+             options.batch_size * processes if processes > 1 else 1, 1),
+            ("eval", eval_source, options.eval_split, None, 1, processes),
         )
         if split_name == "train" or evaluating
     }  # fmt: skip
-    start = model.config.decoder_start_token_id
 
     # 4. The Trainer, with the recipe's arguments.
     trainer = SpeechTrainer(
@@ -108,8 +107,7 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         args=_training_arguments(options, precision, evaluating, model),
         train_dataset=streams["train"],
         eval_dataset=streams.get("eval"),
-        data_collator=SpeechCollator(start),
-        eval_collator=SpeechCollator(start, label_width=max_labels) if processes > 1 else None,
+        data_collator=SpeechCollator(model.config.decoder_start_token_id),
         processing_class=processor,
         compute_metrics=_metrics_function(processor.tokenizer) if evaluating else None,
     )

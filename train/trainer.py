@@ -37,15 +37,15 @@ class SpeechTrainer(Seq2SeqTrainer):
     Under several processes the main process reads one batch for all of them and accelerate
     splits it (`split_batches`): a batch of transcripts is padded to its longest, and batches
     collated apart would differ in width and could not be joined. The dataloaders read
-    world-size times the per-process batch; the training stream yields whole batches only, and
-    evaluation pads labels to one width (`eval_collator`), as accelerate completes a last short
-    batch with clips of the first.
+    world-size times the per-process batch, and every batch must split evenly (accelerate would
+    complete a short one with clips of the first, and score them twice, as it cannot tell the
+    length of a stream): the training stream yields whole batches only, the evaluation stream is
+    padded with unscored copies (`train.features.SpeechStream`).
     """
 
-    def __init__(self, *args: Any, eval_collator: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read = ReadCount()
-        self.eval_collator = eval_collator
 
     def get_train_dataloader(self) -> Any:
         if self.args.world_size == 1:
@@ -60,13 +60,12 @@ class SpeechTrainer(Seq2SeqTrainer):
     def get_eval_dataloader(self, eval_dataset: Any = None) -> Any:
         if self.args.world_size == 1:
             return super().get_eval_dataloader(eval_dataset)
-        per_process, collator = self.args.per_device_eval_batch_size, self.data_collator
+        per_process = self.args.per_device_eval_batch_size
         self.args.per_device_eval_batch_size = per_process * self.args.world_size
-        self.data_collator = self.eval_collator or collator
         try:
             return super().get_eval_dataloader(eval_dataset)
         finally:
-            self.args.per_device_eval_batch_size, self.data_collator = per_process, collator
+            self.args.per_device_eval_batch_size = per_process
 
     def training_step(
         self, model: Any, inputs: dict[str, Any], num_items_in_batch: Any = None
