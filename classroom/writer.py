@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, insert
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from classroom.schema import AnswerRow
 
@@ -134,7 +134,7 @@ class AnswerWriter:
             except (IntegrityError, DataError):
                 self._write_one_by_one(items)
                 return
-            except (SQLAlchemyError, OSError) as exc:
+            except Exception as exc:  # whatever it is, the thread must live on: count and log
                 error = exc
                 continue
             self._settle(items, ok=True)
@@ -146,7 +146,7 @@ class AnswerWriter:
         for item in items:
             try:
                 self._insert([item[1]])
-            except (SQLAlchemyError, OSError) as exc:
+            except Exception as exc:
                 self._settle([item], ok=False, reason=_reason(exc))
             else:
                 self._settle([item], ok=True)
