@@ -171,7 +171,7 @@ def make_nst(root: Path, sessions: dict[str, list[str]] = NST_SESSIONS) -> Path:
 
 
 def fake_hub_split(tmp_path: Path, prefix: str, count: int):
-    """A streamed hub split (`datasets.IterableDataset`, 2 shards) whose rows say where they come
+    """A streamed hub split (`datasets.IterableDataset`, 2 shards when it can) whose rows say where they come
     from: transcripts A0, A1, ... (or B0, ...), each the same one-word clip as stored bytes."""
     import datasets
 
@@ -179,7 +179,7 @@ def fake_hub_split(tmp_path: Path, prefix: str, count: int):
     audio = {"bytes": (tmp_path / "clip.wav").read_bytes(), "path": None}
     rows = {"audio": [audio] * count, "sentence": [f"{prefix}{i}" for i in range(count)]}
     table = datasets.Dataset.from_dict(rows).cast_column("audio", datasets.Audio(decode=False))
-    return table.to_iterable_dataset(num_shards=2)
+    return table.to_iterable_dataset(num_shards=min(2, max(count, 1)))
 
 
 def cached_word_folder(root: Path, name: str = "words", **kwargs: object) -> Path:

@@ -222,7 +222,7 @@ def _training_arguments(
         # each process trains alone on everything (transformers warns "parallel_mode !=
         # ParallelMode.DISTRIBUTED").
         use_cpu=not torch.cuda.is_available(),
-        ddp_backend=None if torch.cuda.is_available() else "gloo",
+        ddp_backend="gloo" if world_size() > 1 and not torch.cuda.is_available() else None,
         ddp_find_unused_parameters=False,  # every weight that trains gets a gradient
         # One batch read for all processes and split: see train.trainer.SpeechTrainer.
         accelerator_config={"split_batches": True} if world_size() > 1 else None,
