@@ -1,27 +1,24 @@
 """Where a hands-free answer ends: a voice-activity detector over a streamed microphone.
 
-`Endpointer` is one learner's listener: feed it the chunks of `gr.Audio(streaming=True).stream`
-as they come and it returns an `Utterance` (from ~0.3 s before the speech to its end) once the
-learner has been quiet for the hang-over. It is a plain object for a `gr.State`; the silero-vad
-model (its wheel ships the weights; nothing is downloaded) is loaded once and shared.
+`Endpointer` is one learner's listener (a plain object for a `gr.State`): fed the chunks of
+`gr.Audio(streaming=True).stream` as they come, it returns an `Utterance`, from ~0.3 s before the
+speech to its end, once the learner has been quiet for the hang-over. The silero-vad model (its
+wheel ships the weights: nothing is downloaded) is loaded once and shared.
 
-What Gradio 6.31 hands a `.stream` handler (gradio/components/audio.py and the recorder in its
-frontend, audio-*.js): the browser records with extendable-media-recorder's WAV encoder, 16-bit
-PCM at the microphone's rate (44.1 or 48 kHz, mono or stereo), a piece every `stream_every`
-seconds (0.5 by default). The first piece's 44-byte header is put before every later piece, and
-each piece is uploaded as a file `audio.wav`. So `type="filepath"` gives a `str` path to that
-WAV and `type="numpy"` gives `(rate, int16 array)` of shape `(n,)` or `(n, channels)`, decoded by
-pydub's own WAV reader: neither needs ffmpeg. But while the server still handles one piece the
-browser gathers the next ones and sends them as one file under the first piece's header, whose
-length is too short: pydub and libsndfile both read only that length and drop the rest (checked
-here). Use `type="filepath"` and `read_stream_chunk`, which reads every sample after the header.
+What Gradio 6.31 hands a `.stream` handler (gradio/components/audio.py; the recorder in its
+frontend): the browser encodes 16-bit PCM WAV at the microphone's rate (44.1 or 48 kHz, mono or
+stereo), a piece every `stream_every` s (0.5), puts the first piece's 44-byte header before each
+later one and uploads it as `audio.wav`. `type="filepath"` gives its path (a `str`),
+`type="numpy"` gives `(rate, int16 array)` of shape `(n,)` or `(n, channels)` from pydub's own WAV
+reader: neither needs ffmpeg. But pieces recorded while the server is busy are sent as one file
+under the first piece's header, whose length is then too short, and pydub and libsndfile read
+only that length (checked here). So: `type="filepath"` and `read_stream_chunk`, which reads all.
 
-Silero's model keeps its state between calls, so one model object cannot serve two players as
-it is. Here each `Endpointer` keeps its own state (two small arrays) and the shared model runs
-statelessly, checked at load against silero's own stateful call, on one thread of its own with
-one torch thread: a 32 ms frame takes ~0.2 ms there, but 7-60 ms with two torch threads on a
-2-core box whose other core is busy (measured here). Importing silero's package would set the
-whole process to one torch thread, slowing Whisper, so only its model file is used.
+Silero's model object keeps one stream's state between calls, so it cannot serve two players as it
+is: each `Endpointer` keeps its own state and the shared network runs statelessly (checked at load
+against silero's own call), on a thread of its own with one torch thread. A 32 ms frame takes
+~0.2 ms there, and 7-60 ms with two torch threads on 2 cores when the other is busy (measured).
+silero's package is not imported: that would set the whole process to one torch thread.
 """
 
 from __future__ import annotations

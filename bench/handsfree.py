@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import statistics
 import struct
@@ -37,6 +38,7 @@ import numpy as np
 
 import game
 from bench.load import DEFAULT_DECKS, machine
+from bench.speed_worker import _cpu_ticks, _others_pct
 
 RATE = 48_000  # the browser's microphone rate on most machines
 LEAD = 0.7  # seconds of quiet before the word
@@ -185,7 +187,7 @@ def _pct(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
-def report(trials: list[Trial], missed: list[str], path_line: str, args) -> str:
+def report(trials: list[Trial], missed: list[str], path_line: str, args, others: float) -> str:
     def row(name: str, values: list[float], unit: str = "s", scale: float = 1.0) -> str:
         p50, p90 = _pct(values, 50) * scale, _pct(values, 90) * scale
         return f"| {name} | {p50:.3f} {unit} | {p90:.3f} {unit} |"
@@ -205,7 +207,8 @@ def report(trials: list[Trial], missed: list[str], path_line: str, args) -> str:
         row("of which: judge", [t.judge_ms for t in trials], "ms"),
         row("a piece without an answer (read + VAD)", [t.vad_ms for t in trials], "ms"),
         "",
-        f"Verdicts: {dict(Counter(t.verdict for t in trials))}.",
+        f"Verdicts: {dict(Counter(t.verdict for t in trials))}. Other processes took "
+        f"{others:.0f} % of the CPU while the words were timed.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -213,7 +216,7 @@ def report(trials: list[Trial], missed: list[str], path_line: str, args) -> str:
 def main(args: argparse.Namespace) -> int:
     """Time the words, print the table; 1 if any word was not heard as exactly one answer."""
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("transformers").setLevel(logging.ERROR)  # its generate() advice, per call
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # its generate() advice, every call
     try:
         args = _options(args)
     except ValueError as e:
@@ -232,6 +235,7 @@ def main(args: argparse.Namespace) -> int:
         folder = Path(scratch)
         wavs = say_words(chosen, folder)
         run_trial(transcriber, chosen[0], wavs[0], args, folder)  # warm-up: VAD, model, judge
+        ticks, started = _cpu_ticks(), time.monotonic()
         for card, wav in zip(chosen, wavs, strict=True):
             trial = run_trial(transcriber, card, wav, args, folder)
             if trial is None:
@@ -239,8 +243,9 @@ def main(args: argparse.Namespace) -> int:
             else:
                 trials.append(trial)
                 _say(f"{card.answer}: {trial.latency:.3f} s ({trial.verdict})")
+        others = _others_pct(ticks, time.monotonic() - started)
     if not trials:
         print("error: no word was heard as an answer", file=sys.stderr)
         return 1
-    print(report(trials, missed, path_line, args), end="")
+    print(report(trials, missed, path_line, args, others), end="")
     return 1 if missed else 0
