@@ -142,29 +142,37 @@ def _remote_options(options: TranscriberOptions) -> TranscriberOptions:
 # `python -m bench speed --batch 8` on 2 CPU cores (README: the AMD EPYC table; random weights,
 # 8 tokens). Over the padded 30 s window the encoder's work per clip is so large that a batch
 # only adds memory traffic (whisper-tiny on transformers fp32 is the one exception measured,
-# 0.76); over a short window (`train --audio-window 5`) a batch pays on every path.
-CPU_BATCH_RATIOS: dict[tuple[str, str], float] = {
-    ("ctranslate2", "30 s"): 1.25,
-    ("ctranslate2", "short"): 0.59,
-    ("transformers", "30 s"): 1.06,  # int8: 1.24
-    ("transformers", "short"): 0.53,  # int8: 0.54
+# 0.76), except in bf16 on a CPU with AMX, where the batch keeps the tile units busy (0.57 on
+# an Intel Xeon, 2026-12-06: 4.2 s for 8 clips against 7.4 s one by one); over a short window
+# (`train --audio-window 5`) a batch pays on every path. Keyed by backend, window, precision
+# ("" for the rest of the backend's precisions).
+CPU_BATCH_RATIOS: dict[tuple[str, str, str], float] = {
+    ("ctranslate2", "30 s", ""): 1.25,  # AMX Xeon: 1.15
+    ("ctranslate2", "short", ""): 0.59,  # AMX Xeon: 0.51
+    ("transformers", "30 s", ""): 1.06,  # int8: 1.24; AMX Xeon: fp32 1.09, int8 1.11
+    ("transformers", "30 s", "bf16"): 0.57,  # AMX Xeon; auto's pick there
+    ("transformers", "short", ""): 0.53,  # int8: 0.54; AMX Xeon: bf16 0.25, int8 0.57
 }
 GPU_BATCH_SIZE = 8  # not measured here (no GPU); a batch fills a GPU's idle lanes
 CPU_BATCH_SIZE = 8  # where batching pays on a CPU
 PAYS_BELOW = 0.95  # a batch that saves less than 5 % is not worth the first caller's wait
 
 
-def default_batch_size(backend: str, device: str, window_seconds: float) -> int:
+def default_batch_size(
+    backend: str, device: str, window_seconds: float, precision: str = ""
+) -> int:
     """How many concurrent clips share one model call when the options leave it open (0).
 
-    From the measured table above: on a CPU, batching pays only where it was measured to
-    (transformers; CTranslate2 with a short window), else each clip has the model to itself;
+    From the measured table above: on a CPU, batching pays only where it was measured to (a
+    short window on every path; torch bf16 at 30 s), else each clip has the model to itself;
     on a GPU, 8.
     """
     if not device.startswith("cpu"):
         return GPU_BATCH_SIZE
     window = "30 s" if window_seconds > 15 else "short"
-    ratio = CPU_BATCH_RATIOS.get((backend, window), 1.0)
+    ratio = CPU_BATCH_RATIOS.get(
+        (backend, window, precision), CPU_BATCH_RATIOS.get((backend, window, ""), 1.0)
+    )
     return CPU_BATCH_SIZE if ratio < PAYS_BELOW else 1
 
 
@@ -183,7 +191,7 @@ class Transcriber:
         self._lock = threading.Lock()
         self._concurrent = bool(getattr(backend, "concurrent", False))
         size = options.max_batch_size or default_batch_size(
-            backend.name, backend.device, backend.window_seconds
+            backend.name, backend.device, backend.window_seconds, getattr(backend, "precision", "")
         )
         log.info("up to %d clip(s) per model call on %s/%s", size, backend.name, backend.device)
         self.batcher: Batcher[np.ndarray, Decoded] = Batcher(

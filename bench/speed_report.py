@@ -310,6 +310,12 @@ def batch_verdicts(measurements: list[Measurement]) -> list[str]:
     by_backend: dict[tuple[str, int], list[Measurement]] = {}
     for m in measurements:
         by_backend.setdefault((VARIANTS[m.variant].backend, m.window), []).append(m)
+    defaults = {
+        m.variant: default_batch_size(VARIANTS[m.variant].backend, "cpu", m.window,
+                                      VARIANTS[m.variant].precision)
+        for m in measurements
+        if VARIANTS[m.variant].backend != "pipeline"
+    }  # fmt: skip
     lines = []
     for (backend, window), ms in by_backend.items():
         ms = sorted(ms, key=lambda m: m.batch_ratio)
@@ -333,8 +339,9 @@ def batch_verdicts(measurements: list[Measurement]) -> list[str]:
             if noisy > NOISY_PCT
             else ""
         )
-        default = default_batch_size(backend, "cpu", window) if backend != "pipeline" else None
-        chosen = "" if default is None else f"; asr's default here: {default} per call"
+        sizes = sorted({f"{defaults[m.variant]} ({VARIANTS[m.variant].precision})" for m in ms
+                        if m.variant in defaults})  # fmt: skip
+        chosen = f"; asr's default here: {', '.join(sizes)} per call" if sizes else ""
         lines.append(
             f"- {backend} at {window} s: {verdict} for {ms[0].batch} clips: {spread}{noise}{chosen}"
         )

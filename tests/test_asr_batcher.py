@@ -90,14 +90,17 @@ def test_bad_batch_options_are_refused(size, wait):
 
 
 @pytest.mark.parametrize(
-    ("backend", "device", "window", "size"),
-    [("ctranslate2", "cpu", 30.0, 1), ("transformers", "cpu", 30.0, 1),
-     ("ctranslate2", "cpu", 5.0, 8), ("transformers", "cpu", 10.0, 8),
-     ("unknown", "cpu", 5.0, 1), ("transformers", "cuda", 30.0, 8),
-     ("ctranslate2", "cuda:1", 30.0, 8)],
+    ("backend", "device", "window", "precision", "size"),
+    [("ctranslate2", "cpu", 30.0, "int8", 1), ("transformers", "cpu", 30.0, "fp32", 1),
+     ("transformers", "cpu", 30.0, "int8", 1), ("transformers", "cpu", 30.0, "bf16", 8),
+     ("ctranslate2", "cpu", 5.0, "int8", 8), ("transformers", "cpu", 10.0, "fp32", 8),
+     ("transformers", "cpu", 5.0, "bf16", 8), ("unknown", "cpu", 5.0, "", 1),
+     ("transformers", "cuda", 30.0, "fp16", 8), ("ctranslate2", "cuda:1", 30.0, "", 8)],
 )  # fmt: skip
-def test_default_batch_size_is_where_batching_was_measured_to_pay(backend, device, window, size):
-    assert default_batch_size(backend, device, window) == size
+def test_default_batch_size_is_where_batching_was_measured_to_pay(
+    backend, device, window, precision, size
+):
+    assert default_batch_size(backend, device, window, precision) == size
 
 
 @pytest.mark.parametrize(("window", "chosen", "size"), [(30.0, 0, 1), (5.0, 0, 8), (30.0, 3, 3)])
