@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,14 +81,16 @@ def test_postgres_stopping_during_a_class_costs_records_with_a_status(
 
 def test_a_locked_sqlite_file_costs_records_with_a_status(tmp_path: Path) -> None:
     path = tmp_path / "classes.db"
-    room = Classroom(f"sqlite:///{path}", retry_delays=(), timeout=0.2)
+    room = Classroom(f"sqlite:///{path}", retry_delays=(), timeout=1.0)
     made = room.create_class("7B", ["Djur"])
     anna = room.join_class(made.code, "Anna")
     play(room, anna, 1)
     room.flush()
     holder = sqlite3.connect(path, isolation_level=None)  # another program holding the file
     holder.execute("BEGIN EXCLUSIVE")
+    started = time.monotonic()
     play(room, anna, 3)
+    assert time.monotonic() - started < 0.5  # each write would wait 1 s for the lock
     assert room.flush(timeout=30)
     down = room.status(made.code)
     assert (down.ok, down.recorded, down.lost) == (False, 1, 3)
@@ -141,6 +144,26 @@ def test_answers_beyond_the_queue_are_counted_lost_and_nothing_raises(tmp_path: 
     holder.close()
     assert room.status(made.code).lost == 10
     room.close()
+
+
+def test_the_writer_outlives_an_unexpected_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Classroom(f"sqlite:///{tmp_path / 'c.db'}", retry_delays=()) as room:
+        made = room.create_class("7B", ["Djur"])
+        anna = room.join_class(made.code, "Anna")
+        writer = room._writer
+
+        def broken(rows: list) -> None:
+            raise RuntimeError("a bug, not a database error")
+
+        monkeypatch.setattr(writer, "_insert", broken)
+        play(room, anna, 2)
+        assert room.flush(timeout=10)
+        assert room.status(made.code).lost == 2 and "a bug" in room.status().reason
+        monkeypatch.undo()
+        play(room, anna, 1)
+        assert room.flush(timeout=10) and room.status(made.code).recorded == 1
 
 
 @pytest.mark.parametrize(
