@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import io
 import shutil
 import struct
@@ -20,7 +21,7 @@ import pytest
 import soundfile as sf
 import soxr
 
-from asr.endpoint import Endpointer, EndpointOptions, Utterance, read_stream_chunk
+from asr.endpoint import Endpointer, EndpointOptions, Utterance, Vad, read_stream_chunk
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -226,6 +227,22 @@ def test_two_sessions_fed_from_two_threads_each_get_only_their_own() -> None:
                 want.speech_end,
                 want.decided_at,
             )
+
+
+def test_the_vad_runs_on_one_torch_thread_and_leaves_the_process_its_own() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    folder = importlib.util.find_spec("silero_vad").submodule_search_locations[0]
+    vad = Vad(Path(folder) / "data" / "silero_vad.jit")
+    later: list[int] = []
+    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+
+    assert vad._pool.submit(torch.get_num_threads).result() == 1
+    assert torch.get_num_threads() == before and later == [before]  # Whisper keeps its threads
+    vad._pool.shutdown()
 
 
 @pytest.mark.parametrize(
