@@ -171,8 +171,8 @@ def make_nst(root: Path, sessions: dict[str, list[str]] = NST_SESSIONS) -> Path:
 
 
 def fake_hub_split(tmp_path: Path, prefix: str, count: int):
-    """A streamed hub split (`datasets.IterableDataset`, 2 shards when it can) whose rows say where they come
-    from: transcripts A0, A1, ... (or B0, ...), each the same one-word clip as stored bytes."""
+    """A streamed hub split (`datasets.IterableDataset`, 2 shards when it can) whose rows say
+    where they come from: transcripts A0, A1, ... (or B0, ...), each the same one-word clip."""
     import datasets
 
     write_clip(tmp_path / "clip.wav", rate=16_000)
