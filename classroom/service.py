@@ -251,7 +251,7 @@ class Classroom:
             conn.execute(
                 StudentRow.__table__.update()
                 .where(StudentRow.id == student.id)
-                .values(pin_hash=identity.salted_hash(pin), failed_pins=0, locked_until=None)
+                .values(pin_hash=identity.pin_hash(pin), failed_pins=0, locked_until=None)
             )
         return pin
 

@@ -64,7 +64,7 @@ def _new_student(engine: Engine, class_id: int, name: str, key: str, now: dateti
         name=name,
         name_key=key,
         token_hash=identity.token_hash(token),
-        pin_hash=identity.salted_hash(pin),
+        pin_hash=identity.pin_hash(pin),
         failed_pins=0,
         joined_at=now,
     )
@@ -84,7 +84,7 @@ def _rejoin_with_pin(engine: Engine, found: Any, pin: str, now: datetime) -> Joi
             "teacher for a new PIN."
         )
     digits = "".join(ch for ch in str(pin) if ch.isdigit())[:12]
-    if not identity.check_salted(digits, found.pin_hash):
+    if not identity.check_pin(digits, found.pin_hash):
         _count_wrong_pin(engine, found, now)
         raise WrongPin(
             f"That is not the PIN for “{found.name}”. Try again, or choose another name if "
