@@ -30,6 +30,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -99,7 +100,10 @@ class ClassRow(Base):
 
 class StudentRow(Base):
     __tablename__ = "sagdet_student"
-    __table_args__ = (UniqueConstraint("class_id", "name_key"),)
+    __table_args__ = (
+        UniqueConstraint("class_id", "name_key"),
+        UniqueConstraint("id", "class_id"),  # the target of the answers' (student, class) key
+    )
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
@@ -114,12 +118,19 @@ class StudentRow(Base):
 class AnswerRow(Base):
     __tablename__ = "sagdet_answer"
     __table_args__ = (
+        # An answer's student belongs to the answer's class: the database itself refuses a row
+        # that would put one class's student into another class.
+        ForeignKeyConstraint(
+            ["student_id", "class_id"],
+            ["sagdet_student.id", "sagdet_student.class_id"],
+            ondelete="CASCADE",
+        ),
         Index("ix_sagdet_answer_class_student", "class_id", "student_id"),
         Index("ix_sagdet_answer_class_card", "class_id", "card_id"),
     )
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("sagdet_student.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(_ID)
     deck: Mapped[str] = mapped_column(String(200))
     round_id: Mapped[str] = mapped_column(String(64))
     card_id: Mapped[str] = mapped_column(String(200))

@@ -146,6 +146,8 @@ class AnswerWriter:
         for item in items:
             try:
                 self._insert([item[1]])
+            except (IntegrityError, DataError) as exc:  # this row is refused, the database works
+                self._settle([item], ok=False, reason=_reason(exc), outage=False)
             except Exception as exc:
                 self._settle([item], ok=False, reason=_reason(exc))
             else:
@@ -155,7 +157,10 @@ class AnswerWriter:
         with self._engine.begin() as conn:
             conn.execute(insert(AnswerRow), rows)
 
-    def _settle(self, items: list[tuple[str, Row]], *, ok: bool, reason: str = "") -> None:
+    def _settle(
+        self, items: list[tuple[str, Row]], *, ok: bool, reason: str = "", outage: bool = True
+    ) -> None:
+        """Count `items` written or lost; `outage` False: lost, but the database is working."""
         with self._done:
             for code, _ in items:
                 (self._recorded if ok else self._lost)[code] += 1
@@ -164,7 +169,8 @@ class AnswerWriter:
                     log.warning("class answers are being recorded again")
                 self._failing_since = None
             else:
-                self._failing_since = self._failing_since or self._clock()
+                if outage:
+                    self._failing_since = self._failing_since or self._clock()
                 self._reason = reason
                 log.warning("%d class answers were not recorded: %s", len(items), reason)
             self._unfinished -= len(items)

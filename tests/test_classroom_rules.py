@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +128,37 @@ def test_equal_points_and_streak_share_a_rank() -> None:
 )
 def test_csv_cells_never_run_as_formulas(value: object, shown: object) -> None:
     assert _cell(value) == shown
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("  Anna   Lind ", "Anna Lind"),
+        ("Anna\nLind", "Anna Lind"),
+        (unicodedata.normalize("NFD", "Åsa Öberg"), "Åsa Öberg"),
+        ("O'Brien", "O'Brien"),
+        ("José-María", "José-María"),
+        ("a" * 40, "a" * 40),
+    ],
+)
+def test_names_are_trimmed_and_composed(room: Classroom, typed: str, stored: str) -> None:
+    made = room.create_class("7B", ["Djur"])
+    assert room.join_class(made.code, typed).name == stored
+    assert [s.name for s in room.class_results(made.code, made.teacher_key).students] == [stored]
+
+
+def test_an_answer_never_lands_in_another_class(room: Classroom) -> None:
+    """Even a forged student (class B's id, class A's student) cannot write into either class."""
+    a = room.create_class("7A", ["Djur"])
+    b = room.create_class("7B", ["Djur"])
+    anna = room.join_class(a.code, "Anna")
+    in_b = room.join_class(b.code, "Bo")
+    forged = dataclasses.replace(anna, class_id=in_b.class_id, class_code=b.code)
+    room.record_answer(forged, card_id="hund", answer="hund", verdict="correct", points=10)
+    room.record_answer(in_b, card_id="ost", answer="ost", verdict="correct", points=10)
+    room.flush()
+    assert room.status(b.code).lost == 1 and room.status(b.code).recorded == 1
+    assert room.status().ok  # a refused row is not an outage
+    for made, answers in ((a, {"Anna": 0}), (b, {"Bo": 1})):
+        got = room.class_results(made.code, made.teacher_key)
+        assert {s.name: s.answers for s in got.students} == answers
