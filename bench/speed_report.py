@@ -311,7 +311,7 @@ def batch_verdicts(measurements: list[Measurement]) -> list[str]:
     for m in measurements:
         by_backend.setdefault((VARIANTS[m.variant].backend, m.window), []).append(m)
     defaults = {
-        m.variant: default_batch_size(VARIANTS[m.variant].backend, "cpu", m.window,
+        (m.variant, m.window): default_batch_size(VARIANTS[m.variant].backend, "cpu", m.window,
                                       VARIANTS[m.variant].precision)
         for m in measurements
         if VARIANTS[m.variant].backend != "pipeline"
@@ -339,8 +339,8 @@ def batch_verdicts(measurements: list[Measurement]) -> list[str]:
             if noisy > NOISY_PCT
             else ""
         )
-        sizes = sorted({f"{defaults[m.variant]} ({VARIANTS[m.variant].precision})" for m in ms
-                        if m.variant in defaults})  # fmt: skip
+        sizes = sorted({f"{defaults[m.variant, m.window]} ({VARIANTS[m.variant].precision})"
+                        for m in ms if (m.variant, m.window) in defaults})  # fmt: skip
         chosen = f"; asr's default here: {', '.join(sizes)} per call" if sizes else ""
         lines.append(
             f"- {backend} at {window} s: {verdict} for {ms[0].batch} clips: {spread}{noise}{chosen}"

@@ -93,7 +93,12 @@ def test_quick_bench_measures_every_path(tmp_path: Path, capsys: pytest.CaptureF
     ]
     assert all(" batching " in line and " for 2 clips: " in line for line in lines)
     defaults = [line.rsplit("asr's default here: ", 1)[-1] for line in lines if "asr's" in line]
-    assert defaults == ["1 per call", "1 per call", "8 per call", "8 per call"]
+    assert defaults == [
+        "1 (fp32), 1 (int8), 8 (bf16) per call",  # bf16 batches at 30 s (AMX: measured 0.57)
+        "1 (fp32), 1 (int8) per call",
+        "8 (bf16), 8 (fp32), 8 (int8) per call",
+        "8 (fp32), 8 (int8) per call",
+    ]
     auto = report.split("What auto picks on this CPU")[1].split("\n\n")[0].splitlines()[1:]
     from bench.speed_report import default_cpu_variant
 
