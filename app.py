@@ -80,6 +80,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-model", action="store_true", help="typed answers only")
     parser.add_argument(
+        "--db",
+        default=env("SAGDET_DB"),
+        help="class mode's database: a SQLAlchemy URL (postgresql+psycopg://...) or a folder "
+        "for a SQLite file (default: /data when it exists, else ~/.cache/sag-det)",
+    )
+    parser.add_argument(
         "--allow-saving-decks",
         action="store_true",
         default=env("SAGDET_ALLOW_SAVING_DECKS") == "1",
@@ -105,7 +111,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         model.future.add_done_callback(lambda _: log.info("%s", model.status()))
     options = AppOptions(
-        decks_dir=args.decks, allow_saving_decks=args.allow_saving_decks, secret=browser_secret()
+        decks_dir=args.decks,
+        allow_saving_decks=args.allow_saving_decks,
+        secret=browser_secret(),
+        db_url=args.db,
+        teacher_key=os.environ.get("SAGDET_TEACHER_KEY", ""),
     )
     demo = build_demo(load_decks(*roots), model, options)
     launch(demo)

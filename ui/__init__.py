@@ -11,6 +11,8 @@ with a fake transcriber; `app.py` is the entry point a Space runs.
 
 from __future__ import annotations
 
+import atexit
+
 import gradio as gr
 
 import game
@@ -27,6 +29,7 @@ def build_demo(
 ) -> gr.Blocks:
     """The whole app. `model` may be loading still, failed, or a fake in tests."""
     ctx = Context.create(decks, model, options)
+    atexit.register(ctx.classes.close)  # answers still queued for a class are written first
     # Gradio's cache holds every recording and upload: files older than a day go, checked hourly.
     with gr.Blocks(title="Säg det!", delete_cache=(3600, 86_400)) as demo:
         wire(demo, ctx, build_layout(ctx))

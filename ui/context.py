@@ -18,6 +18,7 @@ from typing import Protocol
 import asr
 import game
 from game.library import DeckLibrary
+from ui.classroom_hub import ClassHub
 from ui.files import NeutralNames, Thumbnails, UploadShelf, new_work_dir
 
 log = logging.getLogger("sag-det")
@@ -74,6 +75,8 @@ class AppOptions:
     answer_concurrency: int = 16  # spoken answers handled at once; the rest queue in Gradio
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
     work_dir: Path = field(default_factory=lambda: new_work_dir())
+    db_url: str | None = None  # class mode's database (classroom.default_database_url if None)
+    teacher_key: str = field(default="", repr=False)  # the deployer's key for every class
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Context:
     public: NeutralNames  # all that a page is served: copies under names that hide the answer
     thumbs: Thumbnails
     uploads: UploadShelf  # uploaded decks, by the token their uploader's browser keeps
+    classes: ClassHub  # class mode's database, opened on the first class action
 
     @classmethod
     def create(cls, decks: dict[str, game.Deck] | DeckLibrary, model: Model,
@@ -96,7 +100,8 @@ class Context:
             )
         library = decks if isinstance(decks, DeckLibrary) else DeckLibrary(decks)
         public = NeutralNames(options.work_dir / "public")
-        return cls(library, model, options, public, Thumbnails(), UploadShelf())
+        classes = ClassHub(options.db_url)
+        return cls(library, model, options, public, Thumbnails(), UploadShelf(), classes)
 
     @property
     def voice_dir(self) -> Path:

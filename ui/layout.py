@@ -16,6 +16,7 @@ from ui.text import I18N
 STORAGE_KEY = "sag-det-progress"
 UPLOADS_KEY = "sag-det-uploads"
 PREFS_KEY = "sag-det-settings"
+SEAT_KEY = "sag-det-class"
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Layout:
     browser: gr.BrowserState  # the game state, mirrored into the browser's storage
     mine: gr.BrowserState  # tokens of the decks this browser uploaded
     prefs: gr.BrowserState  # the learner's settings (language)
+    seat: gr.BrowserState  # the class this browser joined: code, name, rejoin token
+    student: gr.State  # the class-mode student playing in this tab, if any
+    tabs: gr.Tabs
     stored: gr.State
     uploaded: gr.State
     pending: gr.State  # a finished card kept on screen until "Next" (manual next)
@@ -56,6 +60,26 @@ class Layout:
     check_btn: gr.Button
     report: gr.Markdown
     save_btn: gr.Button
+    class_code: gr.Textbox
+    student_name: gr.Textbox
+    join_btn: gr.Button
+    joined: gr.Markdown
+    new_class: gr.Textbox
+    new_class_decks: gr.Dropdown
+    create_btn: gr.Button
+    created: gr.Markdown
+    dash_code: gr.Textbox
+    dash_key: gr.Textbox
+    dash_btn: gr.Button
+    dash_head: gr.Markdown
+    dash_students: gr.Dataframe
+    dash_words: gr.Dataframe
+    show_board: gr.Checkbox
+    dash_board: gr.Dataframe
+    export_btn: gr.Button
+    export_file: gr.File
+    dash_timer: gr.Timer
+    link_code: gr.Textbox
 
     @property
     def screen(self) -> list:
@@ -75,14 +99,21 @@ def build_layout(ctx: Context) -> Layout:
     parts["browser"] = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=secret)
     parts["mine"] = gr.BrowserState({}, storage_key=UPLOADS_KEY, secret=secret)
     parts["prefs"] = gr.BrowserState({"lang": ""}, storage_key=PREFS_KEY, secret=secret)
+    parts["seat"] = gr.BrowserState({}, storage_key=SEAT_KEY, secret=secret)
     for name in ("stored", "uploaded"):
         parts[name] = gr.State({})
-    parts["pending"], parts["answered"] = gr.State(None), gr.State(None)
+    for name in ("pending", "answered", "student"):
+        parts[name] = gr.State(None)
+    parts["link_code"] = gr.Textbox(visible=False)  # ?class=CODE of a join link
     gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
-    with gr.Tab(I18N("tab_play")):
-        parts |= _play(ctx)
-    with gr.Tab(I18N("tab_decks")):
-        parts |= _decks()
+    with gr.Tabs() as tabs:
+        with gr.Tab(I18N("tab_play"), id="play"):
+            parts |= _play(ctx)
+        with gr.Tab(I18N("tab_class"), id="class"):
+            parts |= _class(ctx)
+        with gr.Tab(I18N("tab_decks"), id="decks"):
+            parts |= _decks()
+    parts["tabs"] = tabs
     return Layout(**{f.name: parts[f.name] for f in fields(Layout)})
 
 
@@ -150,6 +181,36 @@ def _settings(ctx: Context) -> dict[str, object]:
     parts["credits"] = gr.HTML(padding=False)
     with gr.Accordion(I18N("operator"), open=False):
         parts["status"] = gr.Markdown(ctx.model.status())
+    return parts
+
+
+def _class(ctx: Context) -> dict[str, object]:
+    """Students join with a code (or a link); teachers make a class and watch it live."""
+    parts: dict[str, object] = {}
+    with gr.Group():
+        parts["class_code"] = gr.Textbox(label=I18N("class_code"), max_length=12)
+        parts["student_name"] = gr.Textbox(label=I18N("student_name"), max_length=40)
+        parts["join_btn"] = gr.Button(I18N("join"), variant="primary")
+    parts["joined"] = gr.Markdown()
+    with gr.Accordion(I18N("teacher"), open=False):
+        parts["new_class"] = gr.Textbox(label=I18N("class_name"), max_length=80)
+        parts["new_class_decks"] = gr.Dropdown(ctx.library.names(), multiselect=True,
+                                               label=I18N("class_decks"))  # fmt: skip
+        parts["create_btn"] = gr.Button(I18N("create_class"))
+        parts["created"] = gr.Markdown()
+        with gr.Row():
+            parts["dash_code"] = gr.Textbox(label=I18N("class_code"), max_length=12)
+            parts["dash_key"] = gr.Textbox(label=I18N("teacher_key"), type="password")
+        parts["dash_btn"] = gr.Button(I18N("open_dashboard"))
+        parts["dash_head"] = gr.Markdown()
+        parts["dash_students"] = gr.Dataframe(label=I18N("students"), interactive=False)
+        parts["dash_words"] = gr.Dataframe(label=I18N("missed_most"), interactive=False)
+        parts["show_board"] = gr.Checkbox(False, label=I18N("show_board"))
+        parts["dash_board"] = gr.Dataframe(label=I18N("leaderboard"), interactive=False,
+                                           visible=False)  # fmt: skip
+        parts["export_btn"] = gr.Button(I18N("export"))
+        parts["export_file"] = gr.File(label=I18N("export_file"), interactive=False)
+        parts["dash_timer"] = gr.Timer(5.0, active=False)  # live while a dashboard is open
     return parts
 
 

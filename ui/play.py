@@ -63,7 +63,7 @@ def next_card(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Reque
 
 
 def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, request, *args,
-         extra: dict | None = None) -> tuple:  # fmt: skip
+         extra: dict | None = None, student=None) -> tuple:  # fmt: skip
     """One game step on the card on screen, and the screen after it."""
     deck = ctx.deck_for(key, uploaded)
     state = restore(stored, deck)
@@ -73,6 +73,8 @@ def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, requ
         return show(ctx, View(state, deck, lang, note(ctx, view, "press_next"), pending))
     before = game.current_card(state, deck)
     state, feedback = action(state, deck, *args)
+    if student is not None and before is not None and extra:  # a judged answer, in a class
+        ctx.classes.record(student, before, feedback, state, extra["heard"], extra["typed"])
     done = feedback.card_done and before is not None
     view = View(state, deck, lang, pending=before.id if done and not auto else None,
                 answered=before.id if done else None)  # fmt: skip
@@ -91,19 +93,19 @@ def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None,
 
 
 def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=None,
-                request: gr.Request = None) -> tuple:  # fmt: skip
+                student=None, request: gr.Request = None) -> tuple:  # fmt: skip
     lang = lang_of(prefs, request)
     if not text or not text.strip():
         raise gr.Error(say("type_first", lang), duration=4)
     if len(text) > MAX_TEXT:  # judged and kept in the browser's state: keep it small
         raise gr.Error(say("too_long", lang, n=MAX_TEXT), duration=6)
     screen = step(ctx, _typed, stored, key, uploaded, pending, auto, prefs, request, text,
-                  extra={"heard": text, "typed": True})  # fmt: skip
+                  extra={"heard": text, "typed": True}, student=student)  # fmt: skip
     return (*screen, "")
 
 
 def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, prefs=None,
-                 request: gr.Request = None) -> tuple:  # fmt: skip
+                 student=None, request: gr.Request = None) -> tuple:  # fmt: skip
     """One player's recording: its own state in, its own state out."""
     lang = lang_of(prefs, request)
     result = transcribe(ctx.model, audio, lang)
@@ -112,9 +114,9 @@ def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, pref
         view = View(restore(stored, deck), deck, lang, pending=pending)
         html = note(ctx, view, "plain_text", text=result)
         return show(ctx, View(view.state, deck, lang, html, pending))
-    extra = {"heard": result.text, "seconds": result.seconds}
+    extra = {"heard": result.text, "seconds": result.seconds, "typed": False}
     return step(ctx, game.answer, stored, key, uploaded, pending, auto, prefs, request,
-                result.text, extra=extra)  # fmt: skip
+                result.text, extra=extra, student=student)  # fmt: skip
 
 
 def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,

@@ -84,8 +84,10 @@ def picture(ctx: Context, card: game.Card | None) -> str | None:
     return ctx.public.public(card.image) if card and card.image else None
 
 
-def feedback_for(ctx: Context, view: View, feedback: game.Feedback, belongs: game.Card | None,
-                 **extra) -> str:  # fmt: skip
+def feedback_for(
+    ctx: Context, view: View, feedback: game.Feedback, belongs: game.Card | None,
+    heard: str = "", typed: bool = False, seconds: float | None = None,
+) -> str:  # fmt: skip
     """The feedback of a step, marked with its card; with that card's thumbnail once the card
     has made way for the next one (auto-next), so it never stands beside another picture."""
     image = belongs.image if belongs else None
@@ -95,7 +97,9 @@ def feedback_for(ctx: Context, view: View, feedback: game.Feedback, belongs: gam
         view.lang,
         picture=digest(image) if image else "",
         thumb=ctx.thumbs.of(image) if moved_on else "",
-        **extra,
+        heard=heard,
+        typed=typed,
+        seconds=seconds,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from ui import decks, play
+from ui import classes, decks, play
 from ui.context import Context
 from ui.layout import Layout
 from ui.text import LOAD_JS, SWITCH_JS
@@ -36,6 +36,7 @@ def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     _wire_answers(ctx, ui)
     _wire_round(ctx, ui)
     _wire_decks(ctx, ui)
+    _wire_classes(demo, ctx, ui)
     _wire_status(ctx, ui)
 
 
@@ -59,12 +60,13 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
 
 def _wire_answers(ctx: Context, ui: Layout) -> None:
     inputs = [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.auto, ui.prefs]
-    ui.typed.submit(bind(play.answer_text, ctx), [ui.typed, *inputs], [*ui.screen, ui.typed],
+    answers = [*inputs, ui.student]  # in a class, judged answers are recorded for it
+    ui.typed.submit(bind(play.answer_text, ctx), [ui.typed, *answers], [*ui.screen, ui.typed],
                     api_name="answer_text")  # fmt: skip
     gr.on(
         [ui.mic.stop_recording, ui.mic.upload],
         bind(play.answer_audio, ctx),
-        [ui.mic, *inputs],
+        [ui.mic, *answers],
         ui.screen,
         api_name="answer_audio",
         # Answers wait in `asr`'s batcher, not in Gradio: this only caps how many recordings
@@ -105,6 +107,32 @@ def _wire_decks(ctx: Context, ui: Layout) -> None:
                   ui.screen, api_name=False)  # fmt: skip
     ui.save_btn.click(bind(decks.save_for_everyone, ctx), [ui.deck_key, ui.uploaded], ui.report,
                       api_name="save_deck")  # fmt: skip
+
+
+def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
+    demo.load(
+        classes.link_code,
+        [ui.class_code, ui.link_code],
+        [ui.class_code, ui.tabs],
+        js="(code, _) => [code, new URLSearchParams(location.search).get('class') || '']",
+        api_name=False,
+    )
+    ui.join_btn.click(
+        bind(classes.join_class, ctx),
+        [ui.class_code, ui.student_name, ui.stored, ui.deck_key, ui.uploaded, ui.seat, ui.prefs],
+        [ui.joined, ui.student, ui.seat, ui.deck_key, ui.tabs, *ui.screen],
+        api_name="join_class",
+    )
+    ui.create_btn.click(bind(classes.create_class, ctx), [ui.new_class, ui.new_class_decks],
+                        ui.created, api_name="create_class")  # fmt: skip
+    dashboard = [ui.dash_head, ui.dash_students, ui.dash_words, ui.dash_board, ui.dash_timer]
+    results = bind(classes.class_results, ctx)
+    ui.dash_btn.click(results, [ui.dash_code, ui.dash_key], dashboard, api_name="class_results")
+    ui.dash_timer.tick(results, [ui.dash_code, ui.dash_key], dashboard, api_name=False)
+    ui.show_board.change(lambda show: gr.update(visible=show), ui.show_board, ui.dash_board,
+                         api_name=False)  # fmt: skip
+    ui.export_btn.click(bind(classes.export_class, ctx), [ui.dash_code, ui.dash_key],
+                        ui.export_file, api_name="export_class")  # fmt: skip
 
 
 def _wire_status(ctx: Context, ui: Layout) -> None:

@@ -1,0 +1,161 @@
+"""Class mode through the running app: a teacher, students joining by code, the dashboard.
+
+Driven with gradio_client as a script would (every class action has an API name), on a real
+SQLite file; the storage itself is tested on SQLite and Postgres in tests/test_classroom_db.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+import app
+from game import Card, Deck
+from tests.conftest import png_bytes
+
+WORDS = [("hund", "en"), ("katt", "en"), ("häst", "en")]
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pics")
+    cards = []
+    for i, (word, article) in enumerate(WORDS):
+        image = folder / f"{i}.png"
+        image.write_bytes(png_bytes(color=["red", "green", "blue"][i]))
+        cards.append(Card(word, article, image=image))
+    deck = Deck("Djur", tuple(cards))
+    db = tmp_path_factory.mktemp("db") / "classes.db"
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"),
+                             db_url=f"sqlite:///{db}")  # fmt: skip
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False)  # fmt: skip
+    yield url, db
+    demo.close()
+
+
+def client(url):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def new_class(url) -> tuple[str, str]:
+    made = client(url).predict("7B", ["Djur"], api_name="/create_class")
+    code = re.search(r"Join code: \*\*(\w+)\*\*", made).group(1)
+    key = re.search(r"Teacher key: `([^`]+)`", made).group(1)
+    assert f"?class={code}" in made
+    return code, key
+
+
+def seat_of(result) -> dict:
+    return next(v for v in result if isinstance(v, dict) and "token" in v)
+
+
+def up_now(result) -> str:
+    state = next(v for v in result if isinstance(v, dict) and "round" in v)["round"]
+    word = state["queue"][state["position"]]
+    return f"{dict(WORDS)[word]} {word}"
+
+
+def test_two_students_answer_at_once_and_the_dashboard_shows_both(running):
+    from gradio_client.exceptions import AppError
+
+    url, _ = running
+    code, key = new_class(url)
+    students = {"Anna": client(url), "Omar": client(url)}
+    joined = {name: c.predict(code, name, api_name="/join_class") for name, c in
+              students.items()}  # fmt: skip
+    assert all("you are in 7B" in r[0] and "PIN" in r[0] for r in joined.values())
+    errors = []
+
+    def play(name):
+        try:
+            result = joined[name]
+            for _ in range(len(WORDS)):
+                result = students[name].predict(up_now(result), "Djur", True,
+                                                api_name="/answer_text")  # fmt: skip
+        except Exception as e:  # reported below: a thread's exception is otherwise lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=play, args=(name,)) for name in students]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    head, table, words, board, _ = client(url).predict(code, key, api_name="/class_results")
+    assert "2 students" in head
+    rows = {row[0]: row for row in table["data"]}
+    assert set(rows) == {"Anna", "Omar"}
+    assert all(row[2] == len(WORDS) and row[3] == "100%" for row in rows.values())
+    assert [row[1] for row in board["data"]] and {r[1] for r in board["data"]} == set(rows)
+    assert all(row[2] == 0 for row in words["data"])  # nothing missed: every answer right
+    with pytest.raises(AppError, match=r"(?i)key"):
+        client(url).predict(code, "not-the-key", api_name="/class_results")
+
+
+def test_the_csv_lists_every_answer(running):
+    url, _ = running
+    code, key = new_class(url)
+    player = client(url)
+    result = player.predict(code, "Lea", api_name="/join_class")
+    player.predict("en elefant", "Djur", True, api_name="/answer_text")  # wrong
+    player.predict(up_now(result), "Djur", True, api_name="/answer_text")  # right
+    path = client(url).predict(code, key, api_name="/export_class")
+    rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"))))
+    assert [(r["student"], r["verdict"], r["heard"]) for r in rows] == [
+        ("Lea", "wrong", "en elefant"), ("Lea", "correct", up_now(result)),
+    ]  # fmt: skip
+    assert rows[1]["tries"] == "2"
+
+
+def test_a_rejoin_keeps_points_and_a_taken_name_is_refused(running):
+    from gradio_client.exceptions import AppError
+
+    url, _ = running
+    code, _ = new_class(url)
+    first = client(url)
+    result = first.predict(code, "Nils", api_name="/join_class")
+    first.predict(up_now(result), "Djur", True, api_name="/answer_text")
+    seat = seat_of(result)
+    again = client(url).predict(code, "Nils", "Djur", seat, api_name="/join_class")
+    assert "Welcome back: 10 points so far" in again[0]
+    with pytest.raises(AppError, match=r"(?i)taken|already"):
+        client(url).predict(code, "Nils", api_name="/join_class")  # someone else, no seat
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "message"),
+    [("ZZZZZZ", "Anna", "(?i)no class"), (None, "", "(?i)name"),
+     (None, "x" * 10_000, "(?i)name"), (None, "<b>Anna</b>", "(?i)name")],
+)  # fmt: skip
+def test_bad_joins_are_explained(running, code, name, message):
+    from gradio_client.exceptions import AppError
+
+    url, _ = running
+    real, _ = new_class(url)
+    with pytest.raises(AppError, match=message):
+        client(url).predict(code or real, name, api_name="/join_class")
+
+
+def test_the_solo_game_opens_no_database(tmp_path):
+    db = tmp_path / "never.db"
+    deck = Deck("D", (Card("hund", "en"),))
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "w", db_url=f"sqlite:///{db}")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False)  # fmt: skip
+    try:
+        player = client(url)
+        player.predict("D", api_name="/new_round")
+        player.predict("en hund", "D", True, api_name="/answer_text")
+    finally:
+        demo.close()
+    assert not db.exists()

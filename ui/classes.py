@@ -1,0 +1,145 @@
+"""Class mode in the app: a teacher's class and live dashboard, students joining by code or link.
+
+The database is opened on the first class action only (`ClassHub`): the solo game needs none.
+A student's seat (class code, name, rejoin token) is kept in their browser, so a reload or a
+dropped connection rejoins them with their points; every judged answer is queued for the class
+after its verdict is shown, and a database that is down costs the class records (the dashboard
+says so), never a learner's game.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ui.context import Context
+from ui.play import begin
+
+log = logging.getLogger("sag-det")
+
+
+def _room_or_error(ctx: Context):
+    from classroom import ClassroomError
+
+    try:
+        return ctx.classes.room()
+    except ClassroomError as e:
+        raise gr.Error(str(e)) from e
+
+
+def create_class(ctx: Context, name, decks, request: gr.Request = None) -> str:
+    """A new class on the chosen decks: its join code, link and the teacher key, shown once."""
+    from classroom import ClassroomError
+
+    room = _room_or_error(ctx)
+    decks = [decks] if isinstance(decks, str) else list(decks or [])
+    unknown = [d for d in decks if not ctx.library.has(d)]
+    if unknown:
+        raise gr.Error(f"No deck called {unknown[0]!r} on this server: choose from the menu.")
+    try:
+        made = room.create_class(name or "", decks, ctx.options.teacher_key or None)
+    except ClassroomError as e:
+        raise gr.Error(str(e)) from e
+    link = f"{_base_url(request)}{made.link_query}"
+    key = ("the deployer's teacher key" if ctx.options.teacher_key
+           else f"`{made.teacher_key}` (shown once: keep it, it opens the dashboard)")  # fmt: skip
+    return (
+        f"### ✓ Class {html.escape(made.name)} is ready\n"
+        f"- Join code: **{made.code}**\n- Link for students: {link}\n- Teacher key: {key}"
+    )
+
+
+def _base_url(request: gr.Request | None) -> str:
+    if request is None:
+        return ""
+    headers = request.headers
+    scheme = headers.get("x-forwarded-proto") or request.url.scheme
+    return f"{scheme}://{headers.get('host', request.url.netloc)}/"
+
+
+def join_class(ctx: Context, code, name, stored, key=None, uploaded=None, seat=None, prefs=None,
+               request: gr.Request = None) -> tuple:  # fmt: skip
+    """A student joins (or rejoins) a class and plays its deck. Returns the join message, the
+    student, the seat for the browser, the deck menu and the screen."""
+    from classroom import ClassroomError
+
+    seat, uploaded = seat or {}, uploaded or {}
+    room = _room_or_error(ctx)
+    same = seat.get("code", "").upper() == (code or "").strip().upper() and seat.get("name")
+    token = seat.get("token") if same and seat.get("name") == (name or "").strip() else None
+    try:
+        student = room.join_class(code or "", name or "", rejoin_token=token)
+    except ClassroomError as e:
+        raise gr.Error(str(e)) from e
+    deck = next((d for d in student.decks if ctx.library.has(d)), None)
+    if deck is None:
+        raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
+    seat = {"code": student.class_code, "name": student.name, "token": student.token}
+    screen = begin(ctx, stored, deck, uploaded, prefs, request)
+    menu = gr.update(choices=ctx.library.names() + sorted(uploaded), value=deck)
+    return (_welcome(student), student, seat, menu, gr.Tabs(selected="play"), *screen)
+
+
+def _welcome(student) -> str:
+    name = html.escape(student.name)
+    lines = [f"### ✓ {name}, you are in {html.escape(student.class_name)}"]
+    if student.rejoined:
+        lines.append(f"Welcome back: {student.progress.points} points so far.")
+    if student.pin:
+        lines.append(f"Your PIN is **{student.pin}**: with it you can rejoin from another "
+                     "device under the same name.")  # fmt: skip
+    return "\n\n".join(lines)
+
+
+def class_results(ctx: Context, code, teacher_key) -> tuple:
+    """The dashboard: a summary line, students, the words missed most, the leaderboard."""
+    from classroom import ClassroomError
+
+    room = _room_or_error(ctx)
+    try:
+        results = room.class_results(code or "", teacher_key or "")
+    except ClassroomError as e:
+        raise gr.Error(str(e)) from e
+    students = pd.DataFrame(
+        [(s.name, s.rounds, s.answers, f"{s.accuracy:.0%}", s.points, s.best_streak)
+         for s in results.students],
+        columns=["student", "rounds", "answers", "right", "points", "best streak"],
+    )  # fmt: skip
+    words = pd.DataFrame(
+        [(w.answer, w.answers, w.misses, f"{w.accuracy:.0%}") for w in results.missed_most],
+        columns=["word", "answers", "missed", "right"],
+    )
+    board = pd.DataFrame([(r.rank, r.name, r.points, r.best_streak) for r in results.leaderboard],
+                         columns=["rank", "student", "points", "best streak"])  # fmt: skip
+    status = results.status.message if not results.status.ok else ""
+    head = (f"### {html.escape(results.name)} ({results.code}): {len(results.students)} "
+            f"students, decks: {', '.join(results.decks)}")  # fmt: skip
+    return (f"{head}\n\n{status}".strip(), students, words, board, gr.Timer(active=True))
+
+
+def export_class(ctx: Context, code, teacher_key) -> str:
+    """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
+    from classroom import ClassroomError
+
+    room = _room_or_error(ctx)
+    try:
+        text = room.export_class(code or "", teacher_key or "")
+    except ClassroomError as e:
+        raise gr.Error(str(e)) from e
+    folder = Path(tempfile.mkdtemp(prefix="class-", dir=ctx.options.work_dir))
+    path = folder / f"class-{(code or '').strip().upper()}.csv"
+    path.write_text(text, encoding="utf-8-sig")  # Excel reads å, ä, ö right with the BOM
+    return str(path)
+
+
+def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
+    """A join link (?class=CODE) fills in the code and opens the class tab."""
+    code = (query_code or "").strip()
+    if not code:
+        return stored_code or "", gr.update()
+    return code, gr.Tabs(selected="class")
