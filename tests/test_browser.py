@@ -7,8 +7,8 @@ whole way: MediaRecorder, Gradio's upload, `stop_recording`, the model, the judg
 Needs Debian's `chromium` (`apt-get install chromium`) and `pip install playwright`; never
 `playwright install`. Without either, the tests skip.
 
-`SAGDET_SCREENSHOT=assets/screenshot.png python -m tests.test_browser` saves the README's
-screenshot: the default decks, a typed near miss and its feedback.
+`SAGDET_SCREENSHOT=assets python -m tests.test_browser` saves the README's screenshots (desktop
+and phone): the default decks, a typed near miss and its feedback.
 """
 
 from __future__ import annotations
@@ -77,9 +77,11 @@ def tiny_model(whisper_root: Path) -> app.Model:
 
 
 @contextmanager
-def serve(decks: dict[str, game.Deck], model: app.Model, work_dir: Path) -> Iterator[str]:
+def serve(
+    decks: dict[str, game.Deck], model: app.Model, work_dir: Path, db_url: str | None = None
+) -> Iterator[str]:
     """The app launched in-process as `main()` launches it (`app.launch`); yields its URL."""
-    options = app.AppOptions(secret="x" * 32, work_dir=work_dir)
+    options = app.AppOptions(secret="x" * 32, work_dir=work_dir, db_url=db_url)
     demo = app.build_demo(decks, model, options)
     _, url, _ = app.launch(
         demo,
@@ -257,37 +259,49 @@ def save_png(data: bytes, path: Path, max_bytes: int = 400_000) -> None:
         image.quantize(256, dither=Image.Dither.NONE).save(path, optimize=True)
 
 
-def save_screenshot(path: Path, seed: int = 1) -> None:
-    """The game in use on a desktop: the default decks, a near miss typed, its feedback."""
-    from playwright.sync_api import expect
-
+def save_screenshots(folder: Path, seed: int = 1) -> None:
+    """The game in use, at desktop and phone size: the default decks, a near miss typed, its
+    feedback (screenshot-desktop.png, screenshot-phone.png in `folder`)."""
     decks = app.load_decks(app.DEFAULT_DECKS)
     with tempfile.TemporaryDirectory(prefix="sag-det-shot-") as tmp:
         tmp_dir = Path(tmp)
         model = tiny_model(tmp_dir / "whisper")
         wav = write_answer_wav(tmp_dir / "hund.wav")
         with serve(decks, model, tmp_dir / "work") as url, chromium(wav) as browser:
-            random.seed(seed)  # the app draws rounds from `random`: the same picture every time
-            page = open_game(browser, url, DESKTOP)
-            deck = decks[page.get_by_label("Deck").input_value()]
-            card = shown_card(page, deck)
-            box = page.get_by_label("No microphone? Type it")
-            box.fill(near_miss(card) if card else "en hunnd")
-            box.press("Enter")
-            expect(page.locator(".feedback .verdict")).to_be_visible()
-            page.locator("body").hover(position={"x": 5, "y": 5})  # no hover highlight
-            page.wait_for_timeout(500)  # the feedback's fade-in
-            # Down to the Hint, Listen and Skip buttons: the play screen without the footer.
-            buttons = page.get_by_role("button", name="Skip").bounding_box()
-            height = buttons["y"] + buttons["height"] + 12
-            clip = {"x": 0, "y": 0, "width": DESKTOP["width"], "height": height}
-            save_png(page.screenshot(full_page=True, clip=clip), path)
-    log.info("saved %s (%d bytes): %s", path, path.stat().st_size, card and card.display)
+            for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+                random.seed(seed)  # the app draws rounds from `random`: the same picture
+                page = open_game(browser, url, viewport)
+                card = _near_miss_typed(page, decks)
+                if name == "desktop":  # down to the buttons: the play screen without the footer
+                    buttons = page.get_by_role("button", name="Skip").bounding_box()
+                    height = buttons["y"] + buttons["height"] + 12
+                    clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+                    shot = page.screenshot(full_page=True, clip=clip)
+                else:  # the first screenful, as a learner holds the phone
+                    shot = page.screenshot()
+                path = folder / f"screenshot-{name}.png"
+                save_png(shot, path)
+                log.info("saved %s (%d bytes): %s", path, path.stat().st_size, card)
+                page.context.close()
+
+
+def _near_miss_typed(page, decks: dict[str, game.Deck]) -> str:
+    from playwright.sync_api import expect
+
+    deck = decks[page.get_by_label("Deck").input_value()]
+    card = shown_card(page, deck)
+    box = page.get_by_label("No microphone? Type it")
+    box.fill(near_miss(card) if card else "en hunnd")
+    box.press("Enter")
+    expect(page.locator(".feedback .verdict")).to_be_visible()
+    page.locator("body").hover(position={"x": 5, "y": 5})  # no hover highlight
+    page.wait_for_timeout(500)  # the feedback's fade-in
+    return card.display if card else ""
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     target = os.environ.get("SAGDET_SCREENSHOT")
     if not target:
-        sys.exit("Set SAGDET_SCREENSHOT=path, e.g. assets/screenshot.png")
-    save_screenshot(Path(target))
+        sys.exit("Set SAGDET_SCREENSHOT=folder, e.g. assets")
+    save_screenshots(Path(target))

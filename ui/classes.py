@@ -143,3 +143,22 @@ def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
     if not code:
         return stored_code or "", gr.update()
     return code, gr.Tabs(selected="class")
+
+
+def rejoin(ctx: Context, seat) -> tuple:
+    """A page load in a browser that joined a class: back in the class, points and all.
+
+    Only a browser with a seat opens the database; a seat the class no longer knows (expired,
+    or another server) is forgotten with a word, and the game goes on solo.
+    """
+    from classroom import ClassroomError
+
+    seat = seat or {}
+    if not (seat.get("code") and seat.get("name") and seat.get("token")):
+        return None, gr.update(), gr.update()
+    try:
+        student = ctx.classes.room().join_class(seat["code"], seat["name"],
+                                                rejoin_token=seat["token"])  # fmt: skip
+    except ClassroomError as e:
+        return None, f"You are no longer in class {seat['code']}: {e}", {}
+    return student, _welcome(student), gr.update()

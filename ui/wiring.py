@@ -117,6 +117,8 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         js="(code, _) => [code, new URLSearchParams(location.search).get('class') || '']",
         api_name=False,
     )
+    demo.load(bind(classes.rejoin, ctx), ui.seat, [ui.student, ui.joined, ui.seat],
+              api_name=False)  # fmt: skip
     ui.join_btn.click(
         bind(classes.join_class, ctx),
         [ui.class_code, ui.student_name, ui.stored, ui.deck_key, ui.uploaded, ui.seat, ui.prefs],
