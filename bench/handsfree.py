@@ -64,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--runs", type=int, default=12, metavar="N", help="spoken words timed (default 12)")
     add("--chunk", type=float, default=0.5, metavar="S", help="stream_every seconds (0.5)")
     add("--tail", type=float, default=1.5, metavar="S", help="quiet after the word (1.5)")
+    add("--tokens", type=int, metavar="N", help="cap on decoded tokens (default: asr's, 24)")
     add("--quick", action="store_true", help="whisper-tiny, 3 runs, short tail: for tests")
     add("--cache", type=Path, metavar="DIR", help="build the random-weight models in DIR")
 
@@ -71,8 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> argparse.Namespace:
     if args.quick:
         args.size, args.runs, args.tail = "tiny", min(args.runs, 3), min(args.tail, 1.0)
-    if args.runs < 1 or not 0.05 <= args.chunk <= 2 or args.tail < 1.0:
-        raise ValueError("--runs must be 1 or more, --chunk 0.05-2 s, --tail at least 1 s")
+    if args.runs < 1 or not 0.05 <= args.chunk <= 2 or args.tail < 1.0 or (args.tokens or 1) < 1:
+        raise ValueError("--runs, --tokens: 1 or more; --chunk: 0.05-2 s; --tail: 1 s or more")
     return args
 
 
@@ -92,13 +93,15 @@ def load_model(args: argparse.Namespace) -> tuple[object, str]:
     _say(f"preparing a random-weight whisper-{args.size} ({args.window} s window) in {root}")
     hf_dir, _ = prepare_models(args.size, args.window, root, ct2=False)
     started = time.perf_counter()
-    transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu")
+    cap = {"max_new_tokens": args.tokens} if args.tokens else {}
+    transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu", **cap)
     _say(f"loaded in {time.perf_counter() - started:.1f} s")
     opts = transcriber.options
     path = choose_cpu_path(CpuFeatures.detect(), transcriber.window_seconds)
     line = (
         f"auto chose {opts.backend} {opts.precision} on {opts.device} "
-        f"(random-weight whisper-{args.size}, {args.window} s window), because {path.reason}."
+        f"(random-weight whisper-{args.size}, {args.window} s window, up to "
+        f"{opts.max_new_tokens} tokens decoded), because {path.reason}."
     )
     return transcriber, line
 
