@@ -72,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace) -> argparse.Namespace:
     if args.quick:
         args.size, args.runs, args.tail = "tiny", min(args.runs, 3), min(args.tail, 1.0)
-    if args.runs < 1 or not 0.05 <= args.chunk <= 2 or args.tail < 1.0 or (args.tokens or 1) < 1:
+    tokens = 1 if args.tokens is None else args.tokens
+    if args.runs < 1 or not 0.05 <= args.chunk <= 2 or args.tail < 1.0 or tokens < 1:
         raise ValueError("--runs, --tokens: 1 or more; --chunk: 0.05-2 s; --tail: 1 s or more")
     return args
 
@@ -93,7 +94,7 @@ def load_model(args: argparse.Namespace) -> tuple[object, str]:
     _say(f"preparing a random-weight whisper-{args.size} ({args.window} s window) in {root}")
     hf_dir, _ = prepare_models(args.size, args.window, root, ct2=False)
     started = time.perf_counter()
-    cap = {"max_new_tokens": args.tokens} if args.tokens else {}
+    cap = {} if args.tokens is None else {"max_new_tokens": args.tokens}
     transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu", **cap)
     _say(f"loaded in {time.perf_counter() - started:.1f} s")
     opts = transcriber.options

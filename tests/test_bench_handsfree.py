@@ -41,6 +41,11 @@ def test_quick_bench_times_every_word(
     assert unit == "s" and 0 < float(p50) < 30
 
 
+@pytest.mark.parametrize("bad", [["--runs", "0"], ["--tokens", "0"], ["--chunk", "5"]])
+def test_bad_options_stop_before_any_model_is_built(bad: list[str]) -> None:
+    assert handsfree.main(parse(bad)) == 2
+
+
 def test_it_is_a_bench_command() -> None:
     assert "handsfree" in bench_main.BENCHMARKS
     with pytest.raises(SystemExit):
