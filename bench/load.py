@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import game
+from bench.classes import ClassRun, judged
 from bench.players import Burst, Kind, play_burst
 from bench.server import ROOT, AppServer, ServerError
 
@@ -54,6 +55,8 @@ class LoadOptions:
     log: Path | None = None  # also write the app's log here
     max_batch_size: int = 0  # passed to app.py --max-batch-size; 0: the app's measured default
     asr_url: str = ""  # passed to app.py --asr-url: a remote transcription engine
+    class_mode: bool = False  # players join a class; every judged answer must be recorded
+    db: str = ""  # class mode's database (app.py --db); "": a SQLite file made for the run
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> LoadOptions:
@@ -81,6 +84,8 @@ class LoadOptions:
             log=args.log,
             max_batch_size=args.max_batch_size,
             asr_url=args.asr_url,
+            class_mode=args.class_mode,
+            db=args.db,
         )
 
 
@@ -113,6 +118,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="a transcription engine for the app (app.py --asr-url; --model names its model)",
     )
+    add(
+        "--class-mode",
+        action="store_true",
+        help="players join a class first; checks that every judged answer is recorded",
+    )
+    add("--db", default="", metavar="URL",
+        help="class mode's database (app.py --db; default: a SQLite file for the run)")  # fmt: skip
 
 
 def say(text: str) -> None:
@@ -192,16 +204,17 @@ def table(rows: list[tuple[Burst, float]], lifetime_peak: bool) -> str:
     peak = "peak RSS MB" + (" (lifetime)" if lifetime_peak else "")
     lines = [
         f"| players | answers | p50 s | p95 s | answers/s | errors | leaks | crossed | lost "
-        f"| no-speech | {peak} |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| no-speech | class records | {peak} |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for burst, peak_mb in rows:
         k = burst.kinds
+        records = f"{burst.records[0]} of {burst.records[1]}" if burst.records else "-"
         lines.append(
             f"| {burst.players} | {burst.answers} | {_percentile(burst.latencies, 50):.2f} "
             f"| {_percentile(burst.latencies, 95):.2f} | {burst.answers_per_s:.2f} "
             f"| {len(burst.errors)} | {k[Kind.LEAK]} | {k[Kind.CROSSED]} | {k[Kind.LOST]} "
-            f"| {k[Kind.NO_SPEECH]} | {peak_mb:.0f} |"
+            f"| {k[Kind.NO_SPEECH]} | {records} | {peak_mb:.0f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -225,6 +238,8 @@ def run(options: LoadOptions) -> tuple[list[tuple[Burst, float]], str, bool]:
     resets = True
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
         wavs = recordings(deck, Path(scratch))
+        if options.class_mode:
+            args += ["--db", options.db or f"sqlite:///{Path(scratch) / 'classes.db'}"]
         with AppServer(args, options.log) as server:
             say(f"starting app.py {' '.join(args)} on {server.url}")
             waited = server.wait_ready(options.startup_timeout, model=not options.no_model)
@@ -232,9 +247,14 @@ def run(options: LoadOptions) -> tuple[list[tuple[Burst, float]], str, bool]:
             warmup = play_burst(server.url, 1, 1, deck.name, wavs)
             if warmup.errors:
                 raise RuntimeError(f"the warm-up answer failed: {warmup.errors[0]}")
-            for n in options.players:
+            room = ClassRun.create(server.url, deck.name) if options.class_mode else None
+            for b, n in enumerate(options.players):
                 resets = server.reset_peak() and resets
-                burst = play_burst(server.url, n, options.answers, deck.name, wavs, progress=say)
+                first = room.joiner(b) if room else None
+                burst = play_burst(server.url, n, options.answers, deck.name, wavs, progress=say,
+                                   first=first)  # fmt: skip
+                if room:
+                    burst.records = room.settle(judged(burst.kinds))
                 rows.append((burst, server.peak_mb()))
                 _report(burst)
     return rows, machine(description), resets

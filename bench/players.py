@@ -139,6 +139,7 @@ class Burst:
     problems: list[str] = field(default_factory=list)  # "player 3, answer 2: leak: …"
     wall_s: float = 0.0  # first answers sent → last reply back
     redraws: int = 0  # new rounds drawn again because another player had the same queue
+    records: tuple[int, int] | None = None  # class mode: (answers recorded, expected) so far
 
     @property
     def answers_per_s(self) -> float:
@@ -146,7 +147,8 @@ class Burst:
 
     @property
     def failed(self) -> bool:
-        return bool(self.errors) or any(self.kinds[k] for k in PROBLEMS)
+        lost_records = self.records is not None and self.records[0] != self.records[1]
+        return bool(self.errors) or any(self.kinds[k] for k in PROBLEMS) or lost_records
 
 
 class _Queues:
@@ -185,10 +187,12 @@ def play_burst(
     wavs: Sequence[Path],
     client_factory: ClientFactory = gradio_client,
     progress: Callable[[str], None] | None = None,
+    first: Callable[[Client, int], None] | None = None,
 ) -> Burst:
     """`players` players in threads; every answer round starts at one instant (a barrier).
 
-    `progress` hears a line as each answer round starts.
+    `progress` hears a line as each answer round starts; `first(client, i)` runs for each
+    player before its round (class mode: join the class).
     """
     from gradio_client import handle_file
 
@@ -214,6 +218,8 @@ def play_burst(
         mine: Round | None = None
         try:
             client = client_factory(url)
+            if first is not None:
+                first(client, i)
             mine = _new_round(client, deck, queues, burst, lock)
         except Exception as e:
             note("error", f"player {i}, start: {type(e).__name__}: {e}")
