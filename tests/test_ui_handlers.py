@@ -20,7 +20,7 @@ from ui.screen import show
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN = {name: i for i, name in enumerate(
     ["stored", "browser", "picture", "progress", "feedback", "listen_btn", "next_btn",
-     "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box", "mic",
+     "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box", "answer_box",
      "answered", "practise_btn", "controls"]
 )}  # fmt: skip
 
@@ -102,7 +102,7 @@ def test_without_a_model_the_microphone_is_hidden_and_one_sentence_said(ctx):
     failed.set_exception(asr.ModelLoadError("LocalEntryNotFoundError: no such model"))
     ctx.model = Model(future=failed, name="x")
     screen = handlers.begin(ctx, {}, "Djur", {})
-    assert part(screen, "mic")["visible"] is False
+    assert part(screen, "answer_box")["visible"] is False
     said = handlers.answer_audio(ctx, "a.wav", part(screen, "stored"), "Djur", {}, None, True)
     feedback = part(said, "feedback")
     assert "Speech recognition is not available right now" in feedback
@@ -121,7 +121,7 @@ def test_the_summary_replaces_the_play_area(ctx):
     for _ in range(2):
         screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, True)
     assert part(screen, "summary_box")["visible"] is True
-    for name in ("play_box", "controls", "mic", "listen_btn"):
+    for name in ("play_box", "controls", "answer_box", "listen_btn"):
         assert part(screen, name)["visible"] is False, name
     assert part(screen, "picture") is None
     assert part(screen, "practise_btn")["visible"] is True  # two words skipped: to practise
@@ -130,6 +130,43 @@ def test_the_summary_replaces_the_play_area(ctx):
     played = [ctx.library.first().card(r.card_id).answer for r in results]
     assert chart.sort == played and len(played) == 2  # in the order played, not alphabetical
     assert set(chart.color_map) == {"right", "almost", "missed", "skipped"}
+
+
+def spoken_pieces(word: str, rate: int = 44_100, piece: float = 0.5) -> list[tuple]:
+    """`word` said by espeak-ng with a second of silence after it, as a browser streams it."""
+    import io
+    import shutil
+    import subprocess
+
+    import numpy as np
+    import soundfile
+    import soxr
+
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    wav = subprocess.run(["espeak-ng", "-v", "sv", "--stdout", word], check=True,
+                         capture_output=True).stdout  # fmt: skip
+    samples, source_rate = soundfile.read(io.BytesIO(wav), dtype="float32")
+    samples = soxr.resample(samples, source_rate, rate)
+    silence = np.zeros(rate, np.float32)
+    stream = (np.concatenate([silence / 2, samples, silence]) * 32767).astype(np.int16)
+    step = int(rate * piece)
+    return [(rate, stream[i : i + step]) for i in range(0, len(stream), step)]
+
+
+def test_hands_free_judges_when_the_learner_stops_talking(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    first = up_now(ctx, screen)
+    listener, judged = None, []
+    for chunk in spoken_pieces("hund"):
+        listener, *out = handlers.hear(ctx, chunk, listener, part(screen, "stored"), "Djur", {},
+                                       None, True)  # fmt: skip
+        if not isinstance(out[0], dict) or out[0].get("__type__") != "update":
+            judged.append(out)
+    assert len(judged) == 1  # one answer, ended by the silence after it: no stop needed
+    feedback = part(judged[0], "feedback")
+    assert ("Right" if first.answer == "hund" else "Not quite") in feedback
+    assert "I heard" in feedback
 
 
 def test_show_is_the_screen_of_a_view(ctx):

@@ -34,7 +34,11 @@ class Layout:
     progress: gr.HTML
     play_box: gr.Column
     picture: gr.Image
-    mic: gr.Audio
+    answer_box: gr.Column  # the microphones: shown while a card waits and recognition works
+    mic: gr.Audio  # press to record, stop to answer
+    live: gr.Audio  # hands-free: streamed, the answer ends when the learner stops talking
+    listener: gr.State  # the hands-free listener of this tab (asr.Endpointer)
+    mode: gr.Radio
     feedback: gr.HTML
     controls: gr.Column
     typed: gr.Textbox
@@ -87,7 +91,7 @@ class Layout:
         return [
             self.stored, self.browser, self.picture, self.progress, self.feedback,
             self.listen_btn, self.next_btn, self.summary_box, self.summary, self.points_plot,
-            self.accuracy_plot, self.pending, self.play_box, self.mic, self.answered,
+            self.accuracy_plot, self.pending, self.play_box, self.answer_box, self.answered,
             self.practise_btn, self.controls,
         ]  # fmt: skip
 
@@ -102,7 +106,7 @@ def build_layout(ctx: Context) -> Layout:
     parts["seat"] = gr.BrowserState({}, storage_key=SEAT_KEY, secret=secret)
     for name in ("stored", "uploaded"):
         parts[name] = gr.State({})
-    for name in ("pending", "answered", "student"):
+    for name in ("pending", "answered", "student", "listener"):
         parts[name] = gr.State(None)
     parts["link_code"] = gr.Textbox(visible=False)  # ?class=CODE of a join link
     gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
@@ -124,13 +128,15 @@ def _play(ctx: Context) -> dict[str, object]:
             type="filepath", show_label=False, interactive=False, elem_id="picture",
             buttons=["fullscreen"],  # no download: the file would name the answer
         )  # fmt: skip
-        parts["mic"] = gr.Audio(
-            sources=["microphone", "upload"],
-            # A path, decoded by `asr` (soundfile, then PyAV): Gradio's own decoding needs
+        with gr.Column(visible=not ctx.model.failed) as answer_box:
+            # Paths, decoded by `asr` (soundfile, then PyAV): Gradio's own decoding needs
             # ffmpeg and fails before the handler, where no message can be given.
-            type="filepath", label=I18N("mic_press"), elem_id="mic",
-            visible=not ctx.model.failed,
-        )  # fmt: skip
+            parts["live"] = gr.Audio(sources=["microphone"], streaming=True, type="filepath",
+                                     label=I18N("mic_free"), elem_id="live")  # fmt: skip
+            parts["mic"] = gr.Audio(sources=["microphone", "upload"], type="filepath",
+                                    label=I18N("mic_press"), elem_id="mic",
+                                    visible=False)  # fmt: skip
+        parts["answer_box"] = answer_box
     parts["play_box"] = play_box
     # The verdict stays in view when the round is over, above the summary.
     parts["feedback"] = gr.HTML(padding=False, elem_id="feedback")
@@ -172,6 +178,8 @@ def _settings(ctx: Context) -> dict[str, object]:
     names = ctx.library.names()  # at build time only; every page load reads the library again
     parts: dict[str, object] = {"deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"))}
     with gr.Accordion(I18N("settings"), open=False):
+        parts["mode"] = gr.Radio([(I18N("mode_free"), "free"), (I18N("mode_press"), "press")],
+                                 value="free", label=I18N("mode"))  # fmt: skip
         parts["auto"] = gr.Checkbox(True, label=I18N("auto_next"))
         parts["language"] = gr.Radio(
             [(I18N("lang_auto"), ""), ("English", "en"), ("Svenska", "sv")],

@@ -19,7 +19,7 @@ import asr
 import game
 from game import voice
 from ui.context import MAX_TEXT, Context, Model, Recogniser
-from ui.screen import View, feedback_for, note, show
+from ui.screen import SCREEN_SIZE, View, feedback_for, note, show
 from ui.text import language_of, say
 
 log = logging.getLogger("sag-det")
@@ -117,6 +117,24 @@ def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, pref
     extra = {"heard": result.text, "seconds": result.seconds, "typed": False}
     return step(ctx, game.answer, stored, key, uploaded, pending, auto, prefs, request,
                 result.text, extra=extra, student=student)  # fmt: skip
+
+
+def hear(ctx: Context, chunk, listener, stored, key, uploaded, pending, auto, prefs=None,
+         student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """Hands-free: one piece of the streamed microphone. When the learner has stopped talking,
+    their answer is judged as a recording would be; until then nothing on screen changes.
+    Returns this player's listener (kept in `gr.State`) and the screen."""
+    listener = listener or asr.Endpointer()
+    try:
+        utterances = listener.feed(*asr.read_stream_chunk(chunk))
+    except asr.AsrError as e:  # a broken piece: say so, keep listening
+        log.warning("a streamed piece could not be read: %s", e)
+        utterances = []
+    if not utterances:
+        return (listener, *[gr.skip()] * SCREEN_SIZE)
+    screen = answer_audio(ctx, utterances[-1].audio, stored, key, uploaded, pending, auto,
+                          prefs, student, request)  # fmt: skip
+    return (listener, *screen)
 
 
 def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,

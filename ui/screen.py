@@ -53,6 +53,9 @@ class View:
         return card if card and turn and turn.hints else None
 
 
+SCREEN_SIZE = 17  # the outputs of `show`
+
+
 def show(ctx: Context, view: View) -> tuple:
     """The screen's outputs; see `Layout.screen` for their order."""
     card = view.card()
@@ -73,7 +76,7 @@ def show(ctx: Context, view: View) -> tuple:
         accuracy_chart(summary, view.lang) if summary else gr.update(),
         view.pending,
         gr.update(visible=not view.finished),
-        gr.update(visible=mic_ok and not view.finished),
+        gr.update(visible=mic_ok and not view.finished),  # the microphones' box
         view.answered,
         gr.update(visible=bool(summary and summary.to_practise)),
         gr.update(visible=not view.finished),

@@ -51,6 +51,7 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
                 api_name="deck_menu")  # fmt: skip
     demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, js=LOAD_JS,
               api_name=False)  # fmt: skip
+    demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_name=False)
     ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded], ui.credits,
                        api_name=False)  # fmt: skip
     ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
@@ -74,6 +75,18 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
         concurrency_limit=ctx.options.answer_concurrency,
         concurrency_id="model",
     ).then(lambda: None, None, ui.mic, api_name=False)  # ready to record the next answer
+    ui.live.stream(
+        bind(play.hear, ctx),
+        [ui.live, ui.listener, *answers],
+        [ui.listener, *ui.screen],
+        stream_every=0.5,  # seconds per piece: the browser's latency floor for a verdict
+        time_limit=None,  # the learner keeps talking card after card
+        concurrency_limit=ctx.options.answer_concurrency,
+        concurrency_id="model",
+        api_name=False,
+    )
+    ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
+                  api_name=False)  # fmt: skip
     ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")
     ui.skip_btn.click(bind(play.skip, ctx), inputs, ui.screen, api_name="skip")
     ui.listen_btn.click(
@@ -82,6 +95,17 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
         ui.spoken,
         api_name="listen",
     )
+
+
+def _choose_mode(mode: str, prefs: dict | None) -> tuple:
+    """Hands-free (streamed, ends on silence) or press to record; kept in the browser."""
+    free = mode != "press"
+    return {**(prefs or {}), "mode": mode}, gr.update(visible=not free), gr.update(visible=free)
+
+
+def _mode_on_load(prefs: dict | None) -> tuple:
+    mode = (prefs or {}).get("mode", "free")
+    return mode, *_choose_mode(mode, prefs)[1:]
 
 
 def _wire_round(ctx: Context, ui: Layout) -> None:
@@ -145,6 +169,6 @@ def _wire_status(ctx: Context, ui: Layout) -> None:
         lambda: (model.status(), gr.update(visible=not model.failed),
                  gr.Timer(active=model.loading)),
         None,
-        [ui.status, ui.mic, timer],
+        [ui.status, ui.answer_box, timer],
         api_name=False,
     )  # fmt: skip
