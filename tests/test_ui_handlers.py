@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -159,14 +160,34 @@ def test_hands_free_judges_when_the_learner_stops_talking(ctx):
     first = up_now(ctx, screen)
     listener, judged = None, []
     for chunk in spoken_pieces("hund"):
-        listener, *out = handlers.hear(ctx, chunk, listener, part(screen, "stored"), "Djur", {},
-                                       None, True)  # fmt: skip
+        listener, *out = handlers.hear(ctx, chunk, listener, 0.0, part(screen, "stored"),
+                                       "Djur", {}, None, True)  # fmt: skip
         if not isinstance(out[0], dict) or out[0].get("__type__") != "update":
             judged.append(out)
     assert len(judged) == 1  # one answer, ended by the silence after it: no stop needed
     feedback = part(judged[0], "feedback")
     assert ("Right" if first.answer == "hund" else "Not quite") in feedback
     assert "I heard" in feedback
+
+
+def test_what_the_microphone_hears_while_listen_plays_is_dropped(ctx):
+    if not game.voice.espeak():
+        pytest.skip("espeak-ng is not installed")
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    screen = handlers.hint(ctx, part(screen, "stored"), "Djur", {}, None, True)
+    path, quiet = handlers.listen(ctx, part(screen, "stored"), "Djur", {}, None, None)
+    assert Path(path).is_file() and quiet > time.time() + 0.5  # the word, then the margin
+    listener = None
+    for chunk in spoken_pieces("hund"):  # the speakers, heard by the microphone
+        listener, *out = handlers.hear(ctx, chunk, listener, quiet, part(screen, "stored"),
+                                       "Djur", {}, None, True)  # fmt: skip
+        assert out[0] == {"__type__": "update"}  # nothing judged
+    judged = [
+        part(handlers.hear(ctx, c, listener, 0.0, part(screen, "stored"), "Djur", {}, None,
+                           True)[1:], "feedback")
+        for c in spoken_pieces("hund")
+    ]  # fmt: skip
+    assert sum(isinstance(f, str) and "I heard" in f for f in judged) == 1  # after: it listens
 
 
 def test_show_is_the_screen_of_a_view(ctx):

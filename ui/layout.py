@@ -38,6 +38,7 @@ class Layout:
     mic: gr.Audio  # press to record, stop to answer
     live: gr.Audio  # hands-free: streamed, the answer ends when the learner stops talking
     listener: gr.State  # the hands-free listener of this tab (asr.Endpointer)
+    quiet: gr.State  # until when the listener is deaf: "Listen" is playing the word
     mode: gr.Radio
     feedback: gr.HTML
     controls: gr.Column
@@ -108,6 +109,7 @@ def build_layout(ctx: Context) -> Layout:
         parts[name] = gr.State({})
     for name in ("pending", "answered", "student", "listener"):
         parts[name] = gr.State(None)
+    parts["quiet"] = gr.State(0.0)
     parts["link_code"] = gr.Textbox(visible=False)  # ?class=CODE of a join link
     gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
     with gr.Tabs() as tabs:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from typing import Any
 
 import gradio as gr
@@ -23,6 +24,8 @@ from ui.screen import SCREEN_SIZE, View, feedback_for, note, show
 from ui.text import language_of, say
 
 log = logging.getLogger("sag-det")
+
+LISTEN_MARGIN = 0.7  # seconds after "Listen" ends before the microphone listens again
 
 
 def lang_of(prefs: dict | None, request: gr.Request | None) -> str:
@@ -119,12 +122,19 @@ def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, pref
                 result.text, extra=extra, student=student)  # fmt: skip
 
 
-def hear(ctx: Context, chunk, listener, stored, key, uploaded, pending, auto, prefs=None,
-         student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+def hear(ctx: Context, chunk, listener, quiet, stored, key, uploaded, pending, auto,
+         prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
     """Hands-free: one piece of the streamed microphone. When the learner has stopped talking,
     their answer is judged as a recording would be; until then nothing on screen changes.
-    Returns this player's listener (kept in `gr.State`) and the screen."""
+    Returns this player's listener (kept in `gr.State`) and the screen.
+
+    While "Listen" plays the word (until `quiet`, a time), the microphone would hear the
+    speakers: what it hears then is dropped.
+    """
     listener = listener or asr.Endpointer()
+    if quiet and time.time() < quiet:
+        listener.reset()
+        return (listener, *[gr.skip()] * SCREEN_SIZE)
     try:
         utterances = listener.feed(*asr.read_stream_chunk(chunk))
     except asr.AsrError as e:  # a broken piece: say so, keep listening
@@ -138,8 +148,9 @@ def hear(ctx: Context, chunk, listener, stored, key, uploaded, pending, auto, pr
 
 
 def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
-           request: gr.Request = None) -> str:  # fmt: skip
-    """The word of the card just answered (or hinted) as a recording, for the browser to play."""
+           request: gr.Request = None) -> tuple[str, float]:  # fmt: skip
+    """The word of the card just answered (or hinted) as a recording, for the browser to play,
+    and until when the hands-free microphone should not listen (it would hear the word)."""
     deck = ctx.deck_for(key, uploaded)
     view = View(restore(stored, deck), deck, lang_of(prefs, request), pending=pending,
                 answered=answered)  # fmt: skip
@@ -147,7 +158,18 @@ def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
     path = voice.word_audio(card, ctx.voice_dir) if card else None
     if path is None:
         raise gr.Error(say("no_recording", view.lang))
-    return ctx.public.public(path)  # a deck's own recording may be named after the answer
+    played = ctx.public.public(path)  # a deck's own recording may be named after the answer
+    return played, time.time() + _seconds(path) + LISTEN_MARGIN
+
+
+def _seconds(path) -> float:
+    """How long a recording plays; a few seconds when its header cannot say."""
+    import soundfile
+
+    try:
+        return float(soundfile.info(str(path)).duration)
+    except (RuntimeError, OSError, soundfile.LibsndfileError):
+        return 3.0
 
 
 def _typed(state: game.GameState, deck: game.Deck, text: str):

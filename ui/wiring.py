@@ -77,7 +77,7 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
     ).then(lambda: None, None, ui.mic, api_name=False)  # ready to record the next answer
     ui.live.stream(
         bind(play.hear, ctx),
-        [ui.live, ui.listener, *answers],
+        [ui.live, ui.listener, ui.quiet, *answers],
         [ui.listener, *ui.screen],
         stream_every=0.5,  # seconds per piece: the browser's latency floor for a verdict
         time_limit=None,  # the learner keeps talking card after card
@@ -92,7 +92,7 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
     ui.listen_btn.click(
         bind(play.listen, ctx),
         [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.answered, ui.prefs],
-        ui.spoken,
+        [ui.spoken, ui.quiet],
         api_name="listen",
     )
 
