@@ -139,7 +139,7 @@ def judge(card: Card, heard: str, *, typed: bool = False) -> Judgement:
         form = forms[match.target]
         describes = describing_allowed(keep)
         article = _said_article(tokens, match.start, articles, describes)
-        if form.article and article and article != form.article:
+        if wrong_article(form, article):
             return _judgement(
                 typed,
                 card,
@@ -171,6 +171,16 @@ def article_words(answer: frozenset[str]) -> dict[str, str]:
     itself, and treating it as an article would leave nothing to judge.
     """
     return {w: a for w, a in swedish.ARTICLE_WORDS.items() if w not in answer}
+
+
+def wrong_article(form: swedish.Form, said: str) -> bool:
+    """The article said is not the word's own, whatever form the word was said in.
+
+    "Ett bil" and "ett bilen" both give *bil* the article of an ett-word: the learner has the
+    gender wrong, which is the lesson, so both are "almost". (A definite form takes no article
+    in Swedish, but a learner who says "en bilen" has the gender right: that stays right.)
+    """
+    return bool(form.article and said and said != form.article)
 
 
 def describing_allowed(answer: frozenset[str]) -> bool:
