@@ -103,6 +103,7 @@ def test_the_microphone_is_in_the_first_screenful_on_a_phone(open_page):
 
     page = open_page(PHONE)
     record = page.get_by_role("button", name="Record", exact=True)
+    expect(page.locator("#picture img")).to_have_attribute("alt", "The picture to name in Swedish")
     for moment in ("at the start", "after feedback"):
         box = record.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], moment
@@ -130,6 +131,7 @@ def test_a_swedish_browser_gets_a_swedish_page(open_page, deck):
 
     page = open_page(PHONE, locale="sv-SE")
     expect(page.get_by_role("button", name="💡 Ledtråd")).to_be_visible()
+    expect(page.locator("#picture img")).to_have_attribute("alt", "Bilden att säga på svenska")
     for english in ("💡 Hint", "⏭ Skip", "No microphone? Type it", "Settings"):
         expect(page.get_by_text(english, exact=True)).to_have_count(0)
     type_answer(page, f"en {word_on_screen(page, deck)}", "Ingen mikrofon? Skriv ordet")

@@ -9,6 +9,8 @@ kept in the browser and given to Gradio's labels too (`LOAD_JS`, `SWITCH_JS`).
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 from game.messages import language
@@ -137,9 +139,20 @@ _APPLY = """
     if (core.changeLocale) core.changeLocale(lang);
   };
 """
+# Gradio's Image has no alt text: the picture gets one in the page's language as it appears.
+_ALT = json.dumps({"en": STRINGS["picture_alt"][0], "sv": STRINGS["picture_alt"][1]})
 LOAD_JS = f"""() => {{{_APPLY}
   const lang = localStorage.getItem("{LANG_STORAGE}");
   if (lang) apply(lang);
+  const alt = {_ALT};
+  const describe = () => document.querySelectorAll("#picture img").forEach((img) => {{
+    const said = alt[(document.documentElement.lang || "en").slice(0, 2)] || alt.en;
+    if (img.alt !== said) img.alt = said;
+  }});
+  new MutationObserver(describe).observe(document.body, {{ subtree: true, childList: true,
+    attributes: true, attributeFilter: ["lang", "src"] }});
+  new MutationObserver(describe).observe(document.documentElement, {{ attributes: true }});
+  describe();
 }}"""
 # Run in the browser when the learner picks a language: remember it, and apply it now.
 SWITCH_JS = f"""(choice, prefs) => {{{_APPLY}
