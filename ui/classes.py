@@ -12,6 +12,8 @@ from __future__ import annotations
 import html
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -23,28 +25,31 @@ from ui.play import begin
 log = logging.getLogger("sag-det")
 
 
-def _room_or_error(ctx: Context):
+@contextmanager
+def _plainly() -> Iterator[None]:
+    """A class action's failure as the message it carries (they are written for people)."""
     from classroom import ClassroomError
 
     try:
-        return ctx.classes.room()
+        yield
     except ClassroomError as e:
         raise gr.Error(str(e)) from e
 
 
+def _room_or_error(ctx: Context):
+    with _plainly():
+        return ctx.classes.room()
+
+
 def create_class(ctx: Context, name, decks, request: gr.Request = None) -> str:
     """A new class on the chosen decks: its join code, link and the teacher key, shown once."""
-    from classroom import ClassroomError
-
     room = _room_or_error(ctx)
     decks = [decks] if isinstance(decks, str) else list(decks or [])
     unknown = [d for d in decks if not ctx.library.has(d)]
     if unknown:
         raise gr.Error(f"No deck called {unknown[0]!r} on this server: choose from the menu.")
-    try:
+    with _plainly():
         made = room.create_class(name or "", decks, ctx.options.teacher_key or None)
-    except ClassroomError as e:
-        raise gr.Error(str(e)) from e
     link = f"{_base_url(request)}{made.link_query}"
     key = ("the deployer's teacher key" if ctx.options.teacher_key
            else f"`{made.teacher_key}` (shown once: keep it, it opens the dashboard)")  # fmt: skip
@@ -66,16 +71,12 @@ def join_class(ctx: Context, code, name, stored, key=None, uploaded=None, seat=N
                request: gr.Request = None) -> tuple:  # fmt: skip
     """A student joins (or rejoins) a class and plays its deck. Returns the join message, the
     student, the seat for the browser, the deck menu and the screen."""
-    from classroom import ClassroomError
-
     seat, uploaded = seat or {}, uploaded or {}
     room = _room_or_error(ctx)
     same = seat.get("code", "").upper() == (code or "").strip().upper() and seat.get("name")
     token = seat.get("token") if same and seat.get("name") == (name or "").strip() else None
-    try:
+    with _plainly():
         student = room.join_class(code or "", name or "", rejoin_token=token)
-    except ClassroomError as e:
-        raise gr.Error(str(e)) from e
     deck = next((d for d in student.decks if ctx.library.has(d)), None)
     if deck is None:
         raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
@@ -98,13 +99,9 @@ def _welcome(student) -> str:
 
 def class_results(ctx: Context, code, teacher_key) -> tuple:
     """The dashboard: a summary line, students, the words missed most, the leaderboard."""
-    from classroom import ClassroomError
-
     room = _room_or_error(ctx)
-    try:
+    with _plainly():
         results = room.class_results(code or "", teacher_key or "")
-    except ClassroomError as e:
-        raise gr.Error(str(e)) from e
     students = pd.DataFrame(
         [(s.name, s.rounds, s.answers, f"{s.accuracy:.0%}", s.points, s.best_streak)
          for s in results.students],
@@ -124,13 +121,9 @@ def class_results(ctx: Context, code, teacher_key) -> tuple:
 
 def export_class(ctx: Context, code, teacher_key) -> str:
     """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
-    from classroom import ClassroomError
-
     room = _room_or_error(ctx)
-    try:
+    with _plainly():
         text = room.export_class(code or "", teacher_key or "")
-    except ClassroomError as e:
-        raise gr.Error(str(e)) from e
     folder = Path(tempfile.mkdtemp(prefix="class-", dir=ctx.options.work_dir))
     path = folder / f"class-{(code or '').strip().upper()}.csv"
     path.write_text(text, encoding="utf-8-sig")  # Excel reads å, ä, ö right with the BOM
