@@ -211,3 +211,16 @@ def functions(path: Path):
 def test_no_function_of_the_app_is_longer_than_a_screen(path):
     long = {name: lines for name, lines in functions(path) if lines > 60}
     assert long == {}
+
+
+@pytest.mark.parametrize(
+    ("error", "swedish"),
+    [
+        (asr.AudioTooLong(40.0, 15.0), "Inspelningen är 40.0 s lång; ett svar får vara högst 15 s"),
+        (asr.EngineUnavailable("The speech engine is down."), "Taligenkänningen svarar inte"),
+        (asr.AudioError("The file x.wav is a picture, not a recording."), "gick inte att använda"),
+    ],
+)
+def test_a_recordings_fault_is_said_in_the_learners_language(error, swedish):
+    assert handlers.asr_message(error, "en") == str(error)  # English: asr's exact words
+    assert swedish in handlers.asr_message(error, "sv")

@@ -191,10 +191,27 @@ def transcribe(model: Model, audio: object, lang: str = "en") -> asr.Transcript 
     try:
         return recognise(recogniser, audio)
     except asr.AsrError as e:
-        return str(e)
+        return asr_message(e, lang)
     except Exception:
         log.exception("the speech model failed on a recording")
         return say("listen_failed", lang)
+
+
+def asr_message(error: asr.AsrError, lang: str) -> str:
+    """What went wrong with a recording, in the learner's language.
+
+    `asr` writes its messages in English, naming the exact fault; in another language the
+    learner gets the kind of fault (too long, the engine away, a recording that cannot be used)
+    and what to do.
+    """
+    if lang == "en":
+        return str(error)
+    if isinstance(error, asr.AudioTooLong):
+        return say("audio_too_long", lang, seconds=f"{error.seconds:.1f}",
+                   limit=f"{error.limit:.0f}")  # fmt: skip
+    if isinstance(error, asr.EngineUnavailable):
+        return say("engine_away", lang)
+    return say("audio_unusable", lang)
 
 
 def recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:

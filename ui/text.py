@@ -90,6 +90,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "listen_failed": ("Something went wrong while listening. Please try again, or type your "
                       "answer.", "Något gick fel när jag lyssnade. Försök igen, eller skriv "
                       "ditt svar."),
+    "audio_too_long": ("The recording is {seconds} s long; answers can be at most {limit} s. "
+                       "Say just the word.", "Inspelningen är {seconds} s lång; ett svar får "
+                       "vara högst {limit} s. Säg bara ordet."),
+    "engine_away": ("Speech recognition is not answering right now: type your answer.",
+                    "Taligenkänningen svarar inte just nu: skriv ditt svar."),
+    "audio_unusable": ("That recording could not be used. Try again, or type your answer.",
+                       "Inspelningen gick inte att använda. Försök igen, eller skriv ditt svar."),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
     "plain_text": ("{text}", "{text}"),
