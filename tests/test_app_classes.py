@@ -125,10 +125,13 @@ def test_a_rejoin_keeps_points_and_a_taken_name_is_refused(running):
     result = first.predict(code, "Nils", api_name="/join_class")
     first.predict(up_now(result), "Djur", True, api_name="/answer_text")
     seat = seat_of(result)
-    again = client(url).predict(code, "Nils", "Djur", seat, api_name="/join_class")
+    again = client(url).predict(code, "Nils", "", "Djur", seat, api_name="/join_class")
     assert "Welcome back: 10 points so far" in again[0]
     with pytest.raises(AppError, match=r"(?i)taken|already"):
         client(url).predict(code, "Nils", api_name="/join_class")  # someone else, no seat
+    pin = re.search(r"Your PIN is \*\*(\d+)\*\*", result[0]).group(1)
+    elsewhere = client(url).predict(code, "nils", pin, api_name="/join_class")  # another device
+    assert "Welcome back: 10 points so far" in elsewhere[0]
 
 
 @pytest.mark.parametrize(
@@ -159,3 +162,17 @@ def test_the_solo_game_opens_no_database(tmp_path):
     finally:
         demo.close()
     assert not db.exists()
+
+
+def test_a_student_is_told_in_their_language(running):
+    from gradio_client.exceptions import AppError
+
+    url, _ = running
+    code, _ = new_class(url)
+    sv = {"lang": "sv"}
+    with pytest.raises(AppError, match="Det finns ingen klass med den koden"):
+        client(url).predict("ZZZZZZ", "Anna", None, None, None, sv, api_name="/join_class")
+    joined = client(url).predict(code, "Maja", None, None, None, sv, api_name="/join_class")
+    assert "Maja, du är med i 7B" in joined[0] and "Din PIN-kod är" in joined[0]
+    with pytest.raises(AppError, match="Någon i klassen heter redan så"):
+        client(url).predict(code, "Maja", None, None, None, sv, api_name="/join_class")

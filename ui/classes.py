@@ -20,20 +20,34 @@ import gradio as gr
 import pandas as pd
 
 from ui.context import Context
-from ui.play import begin
+from ui.play import begin, lang_of
+from ui.text import say
 
 log = logging.getLogger("sag-det")
 
 
 @contextmanager
-def _plainly() -> Iterator[None]:
-    """A class action's failure as the message it carries (they are written for people)."""
+def _plainly(lang: str = "en") -> Iterator[None]:
+    """A class action's failure as the message it carries (they are written for people), in
+    the learner's language where it is a student's to read."""
     from classroom import ClassroomError
 
     try:
         yield
     except ClassroomError as e:
-        raise gr.Error(str(e)) from e
+        raise gr.Error(_in(lang, e)) from e
+
+
+def _in(lang: str, error: Exception) -> str:
+    import classroom
+
+    keys = {classroom.ClassNotFound: "class_not_found", classroom.ClassExpired: "class_ended",
+            classroom.NameTaken: "name_taken", classroom.WrongPin: "wrong_pin",
+            classroom.DatabaseUnavailable: "class_db_down"}  # fmt: skip
+    key = next((k for kind, k in keys.items() if isinstance(error, kind)), None)
+    if lang == "en" or key is None:
+        return str(error)  # English, or a fault whose own words are the most exact (a name)
+    return say(key, lang)
 
 
 def _room_or_error(ctx: Context):
@@ -67,33 +81,34 @@ def _base_url(request: gr.Request | None) -> str:
     return f"{scheme}://{headers.get('host', request.url.netloc)}/"
 
 
-def join_class(ctx: Context, code, name, stored, key=None, uploaded=None, seat=None, prefs=None,
-               request: gr.Request = None) -> tuple:  # fmt: skip
-    """A student joins (or rejoins) a class and plays its deck. Returns the join message, the
-    student, the seat for the browser, the deck menu and the screen."""
-    seat, uploaded = seat or {}, uploaded or {}
+def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, uploaded=None, seat=None,
+               prefs=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """A student joins (or rejoins: this browser's seat, or the PIN from another device) a class
+    and plays its deck. Returns the join message, the student, the seat for the browser, the
+    deck menu, the tab to show and the screen."""
+    seat, uploaded, lang = seat or {}, uploaded or {}, lang_of(prefs, request)
     room = _room_or_error(ctx)
-    same = seat.get("code", "").upper() == (code or "").strip().upper() and seat.get("name")
-    token = seat.get("token") if same and seat.get("name") == (name or "").strip() else None
-    with _plainly():
-        student = room.join_class(code or "", name or "", rejoin_token=token)
+    same = seat.get("code", "").upper() == (code or "").strip().upper()
+    mine = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
+    with _plainly(lang):
+        student = room.join_class(code or "", name or "", rejoin_token=seat.get("token") if mine
+                                  else None, pin=(pin or "").strip() or None)  # fmt: skip
     deck = next((d for d in student.decks if ctx.library.has(d)), None)
     if deck is None:
         raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
     seat = {"code": student.class_code, "name": student.name, "token": student.token}
-    screen = begin(ctx, stored, deck, uploaded, prefs, request)
+    screen = begin(ctx, stored or {}, deck, uploaded, prefs, request)
     menu = gr.update(choices=ctx.library.names() + sorted(uploaded), value=deck)
-    return (_welcome(student), student, seat, menu, gr.Tabs(selected="play"), *screen)
+    return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen)
 
 
-def _welcome(student) -> str:
-    name = html.escape(student.name)
-    lines = [f"### ✓ {name}, you are in {html.escape(student.class_name)}"]
+def _welcome(student, lang: str = "en") -> str:
+    lines = [say("joined", lang, name=html.escape(student.name),
+                 klass=html.escape(student.class_name))]  # fmt: skip
     if student.rejoined:
-        lines.append(f"Welcome back: {student.progress.points} points so far.")
+        lines.append(say("rejoined", lang, points=student.progress.points))
     if student.pin:
-        lines.append(f"Your PIN is **{student.pin}**: with it you can rejoin from another "
-                     "device under the same name.")  # fmt: skip
+        lines.append(say("your_pin", lang, pin=student.pin))
     return "\n\n".join(lines)
 
 

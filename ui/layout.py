@@ -67,6 +67,7 @@ class Layout:
     save_btn: gr.Button
     class_code: gr.Textbox
     student_name: gr.Textbox
+    student_pin: gr.Textbox
     join_btn: gr.Button
     joined: gr.Markdown
     new_class: gr.Textbox
@@ -200,6 +201,7 @@ def _class(ctx: Context) -> dict[str, object]:
     with gr.Group():
         parts["class_code"] = gr.Textbox(label=I18N("class_code"), max_length=12)
         parts["student_name"] = gr.Textbox(label=I18N("student_name"), max_length=40)
+        parts["student_pin"] = gr.Textbox(label=I18N("pin"), max_length=8)
         parts["join_btn"] = gr.Button(I18N("join"), variant="primary")
     parts["joined"] = gr.Markdown()
     with gr.Accordion(I18N("teacher"), open=False):

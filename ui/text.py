@@ -97,6 +97,25 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "Taligenkänningen svarar inte just nu: skriv ditt svar."),
     "audio_unusable": ("That recording could not be used. Try again, or type your answer.",
                        "Inspelningen gick inte att använda. Försök igen, eller skriv ditt svar."),
+    "joined": ("### ✓ {name}, you are in {klass}", "### ✓ {name}, du är med i {klass}"),
+    "rejoined": ("Welcome back: {points} points so far.",
+                 "Välkommen tillbaka: {points} poäng hittills."),
+    "your_pin": ("Your PIN is **{pin}**: with it you can rejoin from another device under the "
+                 "same name.", "Din PIN-kod är **{pin}**: med den kan du komma tillbaka från en "
+                 "annan enhet under samma namn."),
+    "class_not_found": ("There is no class with that code. Check the code with your teacher.",
+                        "Det finns ingen klass med den koden. Kolla koden med din lärare."),
+    "class_ended": ("That class has ended. Ask your teacher for a new code.",
+                    "Klassen är slut. Be din lärare om en ny kod."),
+    "name_taken": ("Someone in this class already has that name. If it is you, enter your PIN; "
+                   "else choose another name.", "Någon i klassen heter redan så. Är det du, "
+                   "skriv din PIN-kod; annars välj ett annat namn."),
+    "wrong_pin": ("That PIN is not right for this name.",
+                  "PIN-koden stämmer inte för det namnet."),
+    "class_db_down": ("Class mode is not available right now; you can still play on your own.",
+                      "Klassläget fungerar inte just nu; du kan fortfarande spela själv."),
+    "pin": ("PIN (to rejoin from another device)", "PIN-kod (för att komma tillbaka från en "
+            "annan enhet)"),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
     "plain_text": ("{text}", "{text}"),

@@ -145,7 +145,16 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
               api_name=False)  # fmt: skip
     ui.join_btn.click(
         bind(classes.join_class, ctx),
-        [ui.class_code, ui.student_name, ui.stored, ui.deck_key, ui.uploaded, ui.seat, ui.prefs],
+        [
+            ui.class_code,
+            ui.student_name,
+            ui.student_pin,
+            ui.stored,
+            ui.deck_key,
+            ui.uploaded,
+            ui.seat,
+            ui.prefs,
+        ],
         [ui.joined, ui.student, ui.seat, ui.deck_key, ui.tabs, *ui.screen],
         api_name="join_class",
     )
