@@ -8,7 +8,8 @@ Needs Debian's `chromium` (`apt-get install chromium`) and `pip install playwrig
 `playwright install`. Without either, the tests skip.
 
 `SAGDET_SCREENSHOT=assets python -m tests.test_browser` saves the README's screenshots (desktop
-and phone): the default decks, a typed near miss and its feedback.
+and phone): the default decks, a typed near miss and its feedback (install Debian's
+`fonts-noto-color-emoji` first, or the buttons' emoji show as boxes).
 """
 
 from __future__ import annotations
