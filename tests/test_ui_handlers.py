@@ -170,6 +170,17 @@ def test_hands_free_judges_when_the_learner_stops_talking(ctx):
     assert "I heard" in feedback
 
 
+def test_a_streamed_piece_is_deleted_once_heard(ctx, tmp_path):
+    import numpy as np
+    import soundfile
+
+    piece = tmp_path / "audio.wav"
+    soundfile.write(piece, np.zeros(22_050, np.int16), 44_100, subtype="PCM_16")
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    handlers.hear(ctx, str(piece), None, 0.0, part(screen, "stored"), "Djur", {}, None, True)
+    assert not piece.exists()
+
+
 def test_what_the_microphone_hears_while_listen_plays_is_dropped(ctx):
     if not game.voice.espeak():
         pytest.skip("espeak-ng is not installed")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -134,17 +135,30 @@ def hear(ctx: Context, chunk, listener, quiet, stored, key, uploaded, pending, a
     listener = listener or asr.Endpointer()
     if quiet and time.time() < quiet:
         listener.reset()
+        _forget(chunk)
         return (listener, *[gr.skip()] * SCREEN_SIZE)
     try:
         utterances = listener.feed(*asr.read_stream_chunk(chunk))
     except asr.AsrError as e:  # a broken piece: say so, keep listening
         log.warning("a streamed piece could not be read: %s", e)
         utterances = []
+    finally:
+        _forget(chunk)
     if not utterances:
         return (listener, *[gr.skip()] * SCREEN_SIZE)
     screen = answer_audio(ctx, utterances[-1].audio, stored, key, uploaded, pending, auto,
                           prefs, student, request)  # fmt: skip
     return (listener, *screen)
+
+
+def _forget(piece: object) -> None:
+    """Delete a streamed piece once heard: Gradio keeps uploads for a day, and a learner
+    streaming for ten minutes would leave 1,200 of them (about 60 MB) behind."""
+    if isinstance(piece, str):
+        try:
+            Path(piece).unlink(missing_ok=True)
+        except OSError as e:
+            log.warning("a streamed piece could not be removed: %s", e)
 
 
 def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
