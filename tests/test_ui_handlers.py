@@ -235,3 +235,33 @@ def test_no_function_of_the_app_is_longer_than_a_screen(path):
 def test_a_recordings_fault_is_said_in_the_learners_language(error, swedish):
     assert handlers.asr_message(error, "en") == str(error)  # English: asr's exact words
     assert swedish in handlers.asr_message(error, "sv")
+
+
+def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_deck, tmp_path):
+    import zipfile
+
+    from ui import decks
+
+    folder = make_deck()
+    archive = tmp_path / "mina.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in folder.rglob("*"):
+            z.write(path, path.relative_to(folder.parent))
+    report, uploaded, menu, _ = decks.upload(ctx, [str(archive)], "", {})
+    key = menu["value"]
+    assert report.startswith("### ✓") and key == "Testdjur (uploaded)"
+    mine = decks.remember(ctx, key, uploaded, {})
+    screen = handlers.begin(ctx, {}, key, uploaded)
+    screen = handlers.skip(ctx, part(screen, "stored"), key, uploaded, None, True)
+    stored = part(screen, "stored")
+    # The reload: the tab's state is gone, the browser's storage is not.
+    again = decks.on_load(ctx, stored, "Djur", {}, mine, None)
+    assert again[-1]["value"] == key and key in again[-2]
+    assert "Welcome back" in part(again, "feedback")
+    assert game.from_dict(part(again, "stored")).round.position == 1  # the round goes on
+    # A restarted server has lost the upload: said, not silently swapped for another deck.
+    restarted = Context.create({d.name: d for d in [ctx.library.first()]}, ctx.model, ctx.options)
+    gone = decks.on_load(restarted, stored, "Djur", {}, mine, None)
+    assert "no longer on this server" in part(gone, "feedback") and "Testdjur" in part(
+        gone, "feedback"
+    )
