@@ -106,6 +106,7 @@ def test_the_csv_lists_every_answer(running):
     code, key = new_class(url)
     player = client(url)
     result = player.predict(code, "Lea", api_name="/join_class")
+    player.predict("öh...", "Djur", True, api_name="/answer_text")  # no word: no answer
     player.predict("en elefant", "Djur", True, api_name="/answer_text")  # wrong
     player.predict(up_now(result), "Djur", True, api_name="/answer_text")  # right
     path = client(url).predict(code, key, api_name="/export_class")

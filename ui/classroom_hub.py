@@ -35,6 +35,8 @@ class ClassHub:
         round_ = state.round
         if student is None or self._room is None or judgement is None or round_ is None:
             return
+        if judgement.verdict is game.Verdict.NO_SPEECH:  # nothing was said: no try, no answer
+            return
         progress = state.progress.get(round_.deck)
         tries = round_.results[-1].tries if feedback.card_done else round_.turn.tries
         self._room.record_answer(
