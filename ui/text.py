@@ -17,7 +17,6 @@ from game.messages import language
 
 STRINGS: dict[str, tuple[str, str]] = {
     # the page
-    "tagline": ("Say the Swedish word for the picture.", "Säg det svenska ordet för bilden."),
     "tab_play": ("Play", "Spela"),
     "tab_decks": ("Decks", "Kortlekar"),
     "tab_class": ("Class", "Klass"),
