@@ -237,17 +237,20 @@ def test_a_recordings_fault_is_said_in_the_learners_language(error, swedish):
     assert swedish in handlers.asr_message(error, "sv")
 
 
-def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_deck, tmp_path):
+def zipped(folder: Path, target: Path) -> str:
+    """A deck folder as a teacher uploads it: zipped with its folder."""
     import zipfile
 
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in folder.rglob("*"):
+            archive.write(path, path.relative_to(folder.parent))
+    return str(target)
+
+
+def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_deck, tmp_path):
     from ui import decks
 
-    folder = make_deck()
-    archive = tmp_path / "mina.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        for path in folder.rglob("*"):
-            z.write(path, path.relative_to(folder.parent))
-    report, uploaded, menu, _ = decks.upload(ctx, [str(archive)], "", {})
+    report, uploaded, menu, _ = decks.upload(ctx, [zipped(make_deck(), tmp_path / "m.zip")], "", {})
     key = menu["value"]
     assert report.startswith("### ✓") and key == "Testdjur (uploaded)"
     mine = decks.remember(ctx, key, uploaded, {})
@@ -265,3 +268,15 @@ def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_dec
     assert "no longer on this server" in part(gone, "feedback") and "Testdjur" in part(
         gone, "feedback"
     )
+
+
+def test_a_teacher_uploading_in_swedish_reads_swedish(ctx, make_deck, tmp_path):
+    import gradio as gr
+
+    from ui import decks
+
+    sv = {"lang": "sv"}
+    with pytest.raises(gr.Error, match="Välj en kortlek att ladda upp"):
+        decks.upload(ctx, [], "", {}, sv)
+    report, *_ = decks.upload(ctx, [zipped(make_deck(), tmp_path / "djur.zip")], "", {}, sv)
+    assert "Testdjur: 3 kort, redo att spela" in report

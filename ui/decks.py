@@ -17,6 +17,7 @@ from ui import render
 from ui.context import MAX_TEXT, UPLOADED, Context
 from ui.play import begin, lang_of, restore
 from ui.screen import View, note, show
+from ui.text import say
 
 
 def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
@@ -55,26 +56,26 @@ def credits(ctx: Context, key, uploaded) -> str:
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
 
-def upload(ctx: Context, files, name, uploaded):
-    """Check an uploaded deck and offer it at once; every problem is listed."""
+def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request = None):
+    """Check an uploaded deck and offer it at once; every problem is listed (the problems
+    themselves in English: they quote the teacher's files, rows and columns)."""
     from game.upload import UploadError, load_upload
 
+    lang = lang_of(prefs, request)
     if not files:
-        raise gr.Error(
-            "Choose a deck to upload: a .zip, an Anki .apkg, or a CSV with its pictures."
-        )
+        raise gr.Error(say("choose_deck", lang))
     try:
         if name and len(name) > MAX_TEXT:
             raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
         deck = load_upload([Path(f) for f in files], ctx.upload_dir, name=name or None)
     except (UploadError, game.DeckError) as e:
-        report = f"### ✗ This deck cannot be played\n```\n{as_uploaded(e, files)}\n```"
+        report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files)}\n```"
         return report, uploaded, gr.update(), gr.update(visible=False)
     key = deck.name + UPLOADED
     uploaded = {**uploaded, key: deck}
-    report = f"### ✓ {deck.name}: {len(deck.cards)} cards, ready to play in this session"
+    report = f"### ✓ {say('deck_ready', lang, name=deck.name, n=len(deck.cards))}"
     if deck.warnings:
-        report += "\n\nWarnings:\n" + "\n".join(f"- {w}" for w in deck.warnings)
+        report += f"\n\n{say('warnings', lang)}\n" + "\n".join(f"- {w}" for w in deck.warnings)
     choices = ctx.library.names() + sorted(uploaded)
     saving = gr.update(visible=ctx.options.allow_saving_decks)
     return report, uploaded, gr.update(choices=choices, value=key), saving
@@ -90,27 +91,23 @@ def remember(ctx: Context, key, uploaded, mine) -> dict:
     return mine
 
 
-def save_for_everyone(ctx: Context, key, uploaded) -> str:
+def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> str:
     from game.upload import UploadError, save_deck
 
+    lang = lang_of(prefs, request)
     deck = uploaded.get(key)
     if not ctx.options.allow_saving_decks or ctx.options.decks_dir is None:
-        raise gr.Error("Saving decks for everyone is switched off on this server.")
+        raise gr.Error(say("saving_off", lang))
     if deck is None or deck.path is None:
-        raise gr.Error("Pick an uploaded deck in the deck menu first.")
+        raise gr.Error(say("pick_uploaded", lang))
     if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
-        raise gr.Error(
-            f"A deck called {deck.name!r} is offered already: change the name in the deck "
-            "(or the name field for a CSV), upload it again, then save."
-        )
+        raise gr.Error(say("deck_exists", lang, name=deck.name))
     try:
         folder = save_deck(deck.path, ctx.options.decks_dir)
         ctx.library.add(game.load_deck(folder))
     except (UploadError, game.DeckError, DeckNameTaken) as e:
         raise gr.Error(str(e)) from e
-    return (
-        f"### ✓ Saved: {deck.name} is in the deck menu of everyone who opens the page from now on."
-    )
+    return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 
 def as_uploaded(error: Exception, files: list) -> str:

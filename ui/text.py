@@ -115,6 +115,23 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Klassläget fungerar inte just nu; du kan fortfarande spela själv."),
     "pin": ("PIN (to rejoin from another device)", "PIN-kod (för att komma tillbaka från en "
             "annan enhet)"),
+    "choose_deck": ("Choose a deck to upload: a .zip, an Anki .apkg, an Excel .xlsx, or a CSV "
+                    "with its pictures.", "Välj en kortlek att ladda upp: en .zip, en Anki "
+                    ".apkg, en Excel .xlsx eller en CSV med sina bilder."),
+    "cannot_play": ("This deck cannot be played", "Den här kortleken går inte att spela"),
+    "deck_ready": ("{name}: {n} cards, ready to play in this session",
+                   "{name}: {n} kort, redo att spela i den här sessionen"),
+    "warnings": ("Warnings:", "Varningar:"),
+    "saving_off": ("Saving decks for everyone is switched off on this server.",
+                   "Att spara kortlekar för alla är avstängt på den här servern."),
+    "pick_uploaded": ("Pick an uploaded deck in the deck menu first.",
+                      "Välj först en uppladdad kortlek i menyn."),
+    "deck_exists": ("A deck called {name!r} is offered already: change the name in the deck "
+                    "(or the name field for a CSV), upload it again, then save.",
+                    "Det finns redan en kortlek som heter {name!r}: byt namn i kortleken (eller "
+                    "i namnfältet för en CSV), ladda upp den igen och spara sedan."),
+    "saved": ("Saved: {name} is in the deck menu of everyone who opens the page from now on.",
+              "Sparad: {name} finns i kortleksmenyn för alla som öppnar sidan från och med nu."),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
     "plain_text": ("{text}", "{text}"),

@@ -121,7 +121,7 @@ def _wire_round(ctx: Context, ui: Layout) -> None:
 def _wire_decks(ctx: Context, ui: Layout) -> None:
     uploaded = ui.check_btn.click(
         bind(decks.upload, ctx),
-        [ui.deck_files, ui.deck_name, ui.uploaded],
+        [ui.deck_files, ui.deck_name, ui.uploaded, ui.prefs],
         [ui.report, ui.uploaded, ui.deck_key, ui.save_btn],
         api_name="upload_deck",
     )
@@ -129,7 +129,8 @@ def _wire_decks(ctx: Context, ui: Layout) -> None:
                   api_name=False)  # fmt: skip
     uploaded.then(bind(play.play_deck, ctx), [ui.stored, ui.deck_key, ui.uploaded, ui.prefs],
                   ui.screen, api_name=False)  # fmt: skip
-    ui.save_btn.click(bind(decks.save_for_everyone, ctx), [ui.deck_key, ui.uploaded], ui.report,
+    ui.save_btn.click(bind(decks.save_for_everyone, ctx), [ui.deck_key, ui.uploaded, ui.prefs],
+                      ui.report,
                       api_name="save_deck")  # fmt: skip
 
 
