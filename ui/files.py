@@ -42,10 +42,17 @@ class NeutralNames:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.known: dict[Path, str] = {}
+        self.names: dict[Path, str] = {}
+
+    def name(self, path: Path) -> str:
+        """The neutral name of `path` (its `digest`), read and hashed once per file."""
+        if path not in self.names:
+            self.names[path] = digest(path)
+        return self.names[path]
 
     def public(self, path: Path) -> str:
         if path not in self.known:
-            target = self.folder / f"{digest(path)}{path.suffix.lower()}"
+            target = self.folder / f"{self.name(path)}{path.suffix.lower()}"
             if not target.exists():
                 self.folder.mkdir(parents=True, exist_ok=True)
                 # Players load pages at once: copy under a private name, then rename, so no

@@ -16,7 +16,6 @@ import game
 from game import voice
 from ui import render
 from ui.context import Context
-from ui.files import digest
 from ui.text import say
 
 
@@ -98,7 +97,7 @@ def feedback_for(
     return render.feedback_html(
         feedback,
         view.lang,
-        picture=digest(image) if image else "",
+        picture=ctx.public.name(image) if image else "",
         thumb=ctx.thumbs.of(image) if moved_on else "",
         heard=heard,
         typed=typed,
@@ -110,7 +109,7 @@ def note(ctx: Context, view: View, key: str, **params) -> str:
     """A plain message, marked with the picture on screen."""
     card = view.card()
     image = card.image if card else None
-    return render.note_html(say(key, view.lang, **params), digest(image) if image else "")
+    return render.note_html(say(key, view.lang, **params), ctx.public.name(image) if image else "")
 
 
 def points_chart(summary: game.RoundSummary, deck: game.Deck, lang: str) -> gr.BarPlot:
