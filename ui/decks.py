@@ -15,8 +15,8 @@ import game
 from game.library import DeckNameTaken
 from ui import render
 from ui.context import MAX_TEXT, UPLOADED, Context
-from ui.play import begin, lang_of, restore
-from ui.screen import View, note, show
+from ui.play import begin, lang_of, play_deck
+from ui.screen import View, note
 from ui.text import say
 
 
@@ -35,13 +35,7 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
         return (*screen[:4], gone, *screen[5:], uploaded, gr.update(value=key))
     chosen = playing if playing in uploaded else key
-    deck = ctx.deck_for(chosen, uploaded)
-    state = restore(browser, deck)
-    if state.round and state.round.deck == deck.name and not state.round.finished:
-        view = View(state, deck, lang_of(prefs, request))
-        screen = show(ctx, View(state, deck, view.lang, note(ctx, view, "welcome_back")))
-    else:
-        screen = begin(ctx, browser, chosen, uploaded, prefs, request)
+    screen = play_deck(ctx, browser, chosen, uploaded, prefs, request, going_on="welcome_back")
     return (*screen, uploaded, gr.update(value=chosen))
 
 

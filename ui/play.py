@@ -240,10 +240,14 @@ except ImportError:
     pass
 
 
-def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
-    """The chosen deck's round: the one going on, or a new one when the deck changed."""
+def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
+              *, going_on: str = "") -> tuple:  # fmt: skip
+    """The chosen deck's round: the one going on (with the note `going_on`, a key), or a new
+    one when the deck changed or its round is over."""
     deck = ctx.deck_for(key, uploaded)
     state = restore(stored, deck)
     if state.round and state.round.deck == deck.name and not state.round.finished:
-        return show(ctx, View(state, deck, lang_of(prefs, request)))
+        view = View(state, deck, lang_of(prefs, request))
+        html = note(ctx, view, going_on) if going_on else ""
+        return show(ctx, View(state, deck, view.lang, html))
     return begin(ctx, stored, key, uploaded, prefs, request)
