@@ -101,6 +101,16 @@ def serve(
         demo.close()
 
 
+def picture_deck(name: str, folder: Path, words: dict[str, str]) -> game.Deck:
+    """A deck of en-words, each a plain picture in its own colour (`words`: word → colour)."""
+    cards = []
+    for word, colour in words.items():
+        image = folder / f"{word}.png"
+        image.write_bytes(png_bytes(color=colour))
+        cards.append(game.Card(word, "en", image=image))
+    return game.Deck(name, tuple(cards))
+
+
 def write_answer_wav(path: Path, word: str = "hund") -> Path:
     """`word` said by espeak-ng (a speech-like tone without it), 0.5 s of silence either side.
 

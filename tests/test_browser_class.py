@@ -7,9 +7,14 @@ import re
 
 import pytest
 
-import game
-from tests.conftest import png_bytes
-from tests.test_browser import DESKTOP, PHONE, TIMEOUT_MS, browser, serve  # noqa: F401
+from tests.test_browser import (  # noqa: F401  (browser: a fixture)
+    DESKTOP,
+    PHONE,
+    TIMEOUT_MS,
+    browser,
+    picture_deck,
+    serve,
+)
 from ui.files import digest
 
 WORDS = {"hund": "orange", "katt": "blue"}
@@ -17,13 +22,7 @@ WORDS = {"hund": "orange", "katt": "blue"}
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, browser):  # noqa: F811
-    folder = tmp_path_factory.mktemp("pics")
-    cards = []
-    for word, colour in WORDS.items():
-        image = folder / f"{word}.png"
-        image.write_bytes(png_bytes(color=colour))
-        cards.append(game.Card(word, "en", image=image))
-    deck = game.Deck("Klassens djur", tuple(cards))
+    deck = picture_deck("Klassens djur", tmp_path_factory.mktemp("pics"), WORDS)
     import app
 
     db = tmp_path_factory.mktemp("db") / "classes.db"

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 import game
-from tests.conftest import png_bytes
 from tests.test_browser import (  # noqa: F401  (browser: a fixture)
     DESKTOP,
     PHONE,
     TIMEOUT_MS,
     browser,
+    picture_deck,
     serve,
     tiny_model,
 )
@@ -27,13 +27,7 @@ WORDS = {"hund": "orange", "katt": "blue"}
 
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory) -> game.Deck:
-    folder = tmp_path_factory.mktemp("pics")
-    cards = []
-    for word, colour in WORDS.items():
-        image = folder / f"{word}.png"
-        image.write_bytes(png_bytes(color=colour))
-        cards.append(game.Card(word, "en", image=image))
-    return game.Deck("Två djur", tuple(cards))
+    return picture_deck("Två djur", tmp_path_factory.mktemp("pics"), WORDS)
 
 
 @pytest.fixture(scope="module")
