@@ -8,6 +8,10 @@ hands each caller back the output at its own index. This is the in-process shape
 another's call (Gradio's own `batch=True` fills every state input of a batch from its first event).
 
 A batch that fails is retried one item at a time, so one bad clip fails only its own caller.
+
+`enqueue` is the same without blocking: it returns a `Future` at once (an async caller awaits it
+with `asyncio.wrap_future`, holding no thread while it waits), and `backlog()` says how many
+items are ahead and about how long they take, for a "your answer is queued" message.
 """
 
 from __future__ import annotations
@@ -56,17 +60,51 @@ class Batcher(Generic[In, Out]):
         self._worker: threading.Thread | None = None
         self.sizes: Counter[int] = Counter()
         """How many batches of each size ran (for logs and the load benchmark)."""
+        self._call_lock = threading.Lock()  # one model call at a time, from either path
+        self._count_lock = threading.Lock()
+        self._pending = 0  # items submitted and not yet done (waiting or in a call)
+        self._call_seconds = 0.0  # a running mean of one call's time, for `backlog`
 
     def submit(self, item: In) -> Out:
         """`item`'s output, once its batch has run; raises what the call raised for it."""
         if self.options.max_batch_size == 1:
-            with self._lock:  # no thread hop when there is nothing to gather
-                self.sizes[1] += 1
-                return self._run([item])[0]
+            self._count(+1)
+            try:
+                with self._call_lock:  # no thread hop when there is nothing to gather
+                    self.sizes[1] += 1
+                    started = time.monotonic()
+                    output = self._run([item])[0]
+                    self._timed(time.monotonic() - started)
+                    return output
+            finally:
+                self._count(-1)
+        return self.enqueue(item).result()
+
+    def enqueue(self, item: In) -> Future[Out]:
+        """`item`'s output as a `Future`, returned at once; the worker thread runs it in turn."""
         future: Future[Out] = Future()
+        self._count(+1)
+        future.add_done_callback(lambda _: self._count(-1))
         self._queue.put((item, future))
         self._ensure_worker()
-        return future.result()
+        return future
+
+    def backlog(self) -> tuple[int, float]:
+        """Items submitted and not yet done, and about how many seconds they take to run
+        (by the mean time of recent calls; 0 before the first call)."""
+        with self._count_lock:
+            pending = self._pending
+        calls = -(-pending // self.options.max_batch_size)  # ceiling: the calls still to run
+        return pending, calls * self._call_seconds
+
+    def _count(self, change: int) -> None:
+        with self._count_lock:
+            self._pending += change
+
+    def _timed(self, seconds: float) -> None:
+        # A running mean that follows the model's speed under the current load.
+        mean = self._call_seconds
+        self._call_seconds = seconds if mean == 0 else 0.8 * mean + 0.2 * seconds
 
     def _ensure_worker(self) -> None:
         with self._lock:
@@ -91,7 +129,10 @@ class Batcher(Generic[In, Out]):
     def _run_batch(self, batch: list[tuple[In, Future[Out]]]) -> None:
         items = [item for item, _ in batch]
         try:
-            outputs = self._run(items)
+            with self._call_lock:
+                started = time.monotonic()
+                outputs = self._run(items)
+                self._timed(time.monotonic() - started)
             if len(outputs) != len(items):
                 raise RuntimeError(f"{len(outputs)} outputs for a batch of {len(items)}")
         except Exception as e:

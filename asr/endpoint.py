@@ -54,7 +54,8 @@ class EndpointOptions:
     pre_roll: float = 0.3  # seconds kept before the first speech frame: the first syllable whole
     post_roll: float = 0.15  # seconds kept after the last speech frame: a final s the VAD let go
     min_speech: float = 0.15  # seconds of speech an answer needs; less is a click, a cough, a blip
-    max_utterance: float = 8.0  # seconds; longer talk is cut here, the rest ignored until a pause
+    max_utterance: float = 8.0  # seconds; longer talk is cut here, and cut again each as long
+    # again until a pause: what is cut is no answer (the learner is told to say one word)
 
     def __post_init__(self) -> None:
         if not 0 < self.release <= self.threshold < 1:
@@ -74,7 +75,8 @@ class Utterance:
     speech_start: float  # the first speech frame
     speech_end: float  # the end of the last speech frame
     decided_at: float  # the stream time at which the end was decided
-    cut: bool  # True when it reached max_utterance while the learner was still talking
+    cut: bool  # True when it reached max_utterance while the learner was still talking; a cut
+    # after the first, in talk that never paused, has no samples
 
     @property
     def audio(self) -> tuple[int, np.ndarray]:
@@ -113,6 +115,7 @@ class Endpointer:
         self._speech: _Speech | None = None
         self._muted = False  # after a cut: wait for a pause before listening again
         self._quiet = 0  # frames of quiet while muted
+        self._muted_frames = 0  # frames heard while muted since the last cut
 
     def feed(self, samples: np.ndarray, sample_rate: int) -> list[Utterance]:
         """Hear the next chunk (int or float, mono or stereo); return the answers it finished.
@@ -164,6 +167,9 @@ class Endpointer:
         if self._muted:
             self._quiet = self._quiet + 1 if prob < opts.release else 0
             self._muted = self._quiet * FRAME < opts.hangover * SAMPLE_RATE
+            self._muted_frames += 1
+            if self._muted and self._muted_frames * FRAME >= opts.max_utterance * SAMPLE_RATE:
+                return self._still_talking()
         elif prob >= opts.threshold:
             frames, end = [*self._before, frame], self.position
             self._speech = _Speech(frames, end - len(frames) * FRAME, end - FRAME, end)
@@ -180,12 +186,25 @@ class Endpointer:
             speech.speech_frames += 1
             speech.speech_end = self.position
         if len(speech.frames) * FRAME >= opts.max_utterance * SAMPLE_RATE:
-            self._speech, self._muted, self._quiet = None, True, 0
+            self._speech, self._muted, self._quiet, self._muted_frames = None, True, 0, 0
             return self._finish(speech, cut=True)
         if self.position - speech.speech_end < opts.hangover * SAMPLE_RATE:
             return None
         self._speech, self._before = None, speech.frames[-self._pre_frames :]
         return self._finish(speech, cut=False)
+
+    def _still_talking(self) -> Utterance:
+        """Another `max_utterance` of talk without a pause after a cut: one more cut, without
+        its samples (the learner is told again; nothing of it is an answer)."""
+        self._muted_frames = 0
+        now = self.position / SAMPLE_RATE
+        start = now - self.options.max_utterance
+        return Utterance(np.zeros(0, np.float32), start, start, now, now, cut=True)
+
+    @property
+    def in_speech(self) -> bool:
+        """An answer has begun and not yet ended."""
+        return self._speech is not None
 
     @property
     def _pre_frames(self) -> int:

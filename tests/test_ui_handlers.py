@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -131,74 +130,6 @@ def test_the_summary_replaces_the_play_area(ctx):
     played = [ctx.library.first().card(r.card_id).answer for r in results]
     assert chart.sort == played and len(played) == 2  # in the order played, not alphabetical
     assert set(chart.color_map) == {"right", "almost", "missed", "skipped"}
-
-
-def spoken_pieces(word: str, rate: int = 44_100, piece: float = 0.5) -> list[tuple]:
-    """`word` said by espeak-ng with a second of silence after it, as a browser streams it."""
-    import io
-    import shutil
-    import subprocess
-
-    import numpy as np
-    import soundfile
-    import soxr
-
-    if not shutil.which("espeak-ng"):
-        pytest.skip("espeak-ng is not installed")
-    wav = subprocess.run(["espeak-ng", "-v", "sv", "--stdout", word], check=True,
-                         capture_output=True).stdout  # fmt: skip
-    samples, source_rate = soundfile.read(io.BytesIO(wav), dtype="float32")
-    samples = soxr.resample(samples, source_rate, rate)
-    silence = np.zeros(rate, np.float32)
-    stream = (np.concatenate([silence / 2, samples, silence]) * 32767).astype(np.int16)
-    step = int(rate * piece)
-    return [(rate, stream[i : i + step]) for i in range(0, len(stream), step)]
-
-
-def test_hands_free_judges_when_the_learner_stops_talking(ctx):
-    screen = handlers.begin(ctx, {}, "Djur", {})
-    first = up_now(ctx, screen)
-    listener, judged = None, []
-    for chunk in spoken_pieces("hund"):
-        listener, *out = handlers.hear(ctx, chunk, listener, 0.0, part(screen, "stored"),
-                                       "Djur", {}, None, True)  # fmt: skip
-        if not isinstance(out[0], dict) or out[0].get("__type__") != "update":
-            judged.append(out)
-    assert len(judged) == 1  # one answer, ended by the silence after it: no stop needed
-    feedback = part(judged[0], "feedback")
-    assert ("Right" if first.answer == "hund" else "Not quite") in feedback
-    assert "I heard" in feedback
-
-
-def test_a_streamed_piece_is_deleted_once_heard(ctx, tmp_path):
-    import numpy as np
-    import soundfile
-
-    piece = tmp_path / "audio.wav"
-    soundfile.write(piece, np.zeros(22_050, np.int16), 44_100, subtype="PCM_16")
-    screen = handlers.begin(ctx, {}, "Djur", {})
-    handlers.hear(ctx, str(piece), None, 0.0, part(screen, "stored"), "Djur", {}, None, True)
-    assert not piece.exists()
-
-
-def test_what_the_microphone_hears_while_listen_plays_is_dropped(ctx):
-    if not game.voice.espeak():
-        pytest.skip("espeak-ng is not installed")
-    screen = handlers.begin(ctx, {}, "Djur", {})
-    screen = handlers.hint(ctx, part(screen, "stored"), "Djur", {}, None, True)
-    path, quiet = handlers.listen(ctx, part(screen, "stored"), "Djur", {}, None, None)
-    assert Path(path).is_file() and quiet > time.time() + 0.5  # the word, then the margin
-    listener = None
-    for chunk in spoken_pieces("hund"):  # the speakers, heard by the microphone
-        listener, *out = handlers.hear(ctx, chunk, listener, quiet, part(screen, "stored"),
-                                       "Djur", {}, None, True)  # fmt: skip
-        assert out[0] == {"__type__": "update"}  # nothing judged
-    judged = [
-        part(handlers.hear(ctx, c, listener, 0.0, part(screen, "stored"), "Djur", {}, None,
-                           True)[1:], "feedback")
-        for c in spoken_pieces("hund")
-    ]  # fmt: skip
-    assert sum(isinstance(f, str) and "I heard" in f for f in judged) == 1  # after: it listens
 
 
 def test_show_is_the_screen_of_a_view(ctx):

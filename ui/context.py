@@ -20,6 +20,7 @@ import game
 from game.library import DeckLibrary
 from ui.classroom_hub import ClassHub
 from ui.files import NeutralNames, Thumbnails, UploadShelf, new_work_dir
+from ui.pieces import StreamPieces
 
 log = logging.getLogger("sag-det")
 
@@ -72,7 +73,8 @@ class AppOptions:
     decks_dir: Path | None = None  # the deployer's decks, next to the default ones
     allow_saving_decks: bool = False  # may uploaded decks be saved for everyone?
     round_size: int = game.session.ROUND_SIZE
-    answer_concurrency: int = 16  # spoken answers handled at once; the rest queue in Gradio
+    answer_concurrency: int = 16  # recordings (press to record) handled at once; the rest queue
+    # in Gradio. Hands-free microphones are not counted: listening has no limit (ui.handsfree)
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
     work_dir: Path = field(default_factory=lambda: new_work_dir())
     db_url: str | None = None  # class mode's database (classroom.default_database_url if None)
@@ -90,6 +92,7 @@ class Context:
     thumbs: Thumbnails
     uploads: UploadShelf  # uploaded decks, by the token their uploader's browser keeps
     classes: ClassHub  # class mode's database, opened on the first class action
+    pieces: StreamPieces = field(default_factory=StreamPieces)  # streamed pieces, swept when old
 
     @classmethod
     def create(cls, decks: dict[str, game.Deck] | DeckLibrary, model: Model,

@@ -37,8 +37,9 @@ class Layout:
     answer_box: gr.Column  # the microphones: shown while a card waits and recognition works
     mic: gr.Audio  # press to record, stop to answer
     live: gr.Audio  # hands-free: streamed, the answer ends when the learner stops talking
-    listener: gr.State  # the hands-free listener of this tab (asr.Endpointer)
+    listener: gr.State  # the hands-free listener of this tab (ui.handsfree.Hearing)
     quiet: gr.State  # until when the listener is deaf: "Listen" is playing the word
+    listen_timer: gr.Timer  # ends an answer whose pieces stopped coming (ui.handsfree.overdue)
     mode: gr.Radio
     feedback: gr.HTML
     controls: gr.Column
@@ -136,6 +137,7 @@ def _play(ctx: Context) -> dict[str, object]:
             # ffmpeg and fails before the handler, where no message can be given.
             parts["live"] = gr.Audio(sources=["microphone"], streaming=True, type="filepath",
                                      label=I18N("mic_free"), elem_id="live")  # fmt: skip
+            parts["listen_timer"] = gr.Timer(1.0, active=False)
             parts["mic"] = gr.Audio(sources=["microphone", "upload"], type="filepath",
                                     label=I18N("mic_press"), elem_id="mic",
                                     visible=False)  # fmt: skip

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -21,7 +20,7 @@ import asr
 import game
 from game import voice
 from ui.context import MAX_TEXT, Context, Model, Recogniser
-from ui.screen import SCREEN_SIZE, View, feedback_for, note, show
+from ui.screen import View, feedback_for, note, show
 from ui.text import language_of, say
 
 log = logging.getLogger("sag-det")
@@ -111,54 +110,27 @@ def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=
 def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, prefs=None,
                  student=None, request: gr.Request = None) -> tuple:  # fmt: skip
     """One player's recording: its own state in, its own state out."""
-    lang = lang_of(prefs, request)
-    result = transcribe(ctx.model, audio, lang)
-    if isinstance(result, str):  # a message instead of a transcript: no try is used up
-        deck = ctx.deck_for(key, uploaded)
-        view = View(restore(stored, deck), deck, lang, pending=pending)
-        html = note(ctx, view, "plain_text", text=result)
-        return show(ctx, View(view.state, deck, lang, html, pending))
+    result = transcribe(ctx.model, audio, lang_of(prefs, request))
+    return judge_heard(ctx, result, stored, key, uploaded, pending, auto, prefs, student, request)
+
+
+def judge_heard(ctx: Context, result: asr.Transcript | str, stored, key, uploaded, pending, auto,
+                prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """The screen after a recording was heard: its transcript judged, or the message that says
+    why there is none (no try is used up then)."""
+    if isinstance(result, str):
+        return told(ctx, "plain_text", stored, key, uploaded, pending, prefs, request, text=result)
     extra = {"heard": result.text, "seconds": result.seconds, "typed": False}
     return step(ctx, game.answer, stored, key, uploaded, pending, auto, prefs, request,
                 result.text, extra=extra, student=student)  # fmt: skip
 
 
-def hear(ctx: Context, chunk, listener, quiet, stored, key, uploaded, pending, auto,
-         prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
-    """Hands-free: one piece of the streamed microphone. When the learner has stopped talking,
-    their answer is judged as a recording would be; until then nothing on screen changes.
-    Returns this player's listener (kept in `gr.State`) and the screen.
-
-    While "Listen" plays the word (until `quiet`, a time), the microphone would hear the
-    speakers: what it hears then is dropped.
-    """
-    listener = listener or asr.Endpointer()
-    if quiet and time.time() < quiet:
-        listener.reset()
-        _forget(chunk)
-        return (listener, *[gr.skip()] * SCREEN_SIZE)
-    try:
-        utterances = listener.feed(*asr.read_stream_chunk(chunk))
-    except asr.AsrError as e:  # a broken piece: say so, keep listening
-        log.warning("a streamed piece could not be read: %s", e)
-        utterances = []
-    finally:
-        _forget(chunk)
-    if not utterances:
-        return (listener, *[gr.skip()] * SCREEN_SIZE)
-    screen = answer_audio(ctx, utterances[-1].audio, stored, key, uploaded, pending, auto,
-                          prefs, student, request)  # fmt: skip
-    return (listener, *screen)
-
-
-def _forget(piece: object) -> None:
-    """Delete a streamed piece once heard: Gradio keeps uploads for a day, and a learner
-    streaming for ten minutes would leave 1,200 of them (about 60 MB) behind."""
-    if isinstance(piece, str):
-        try:
-            Path(piece).unlink(missing_ok=True)
-        except OSError as e:
-            log.warning("a streamed piece could not be removed: %s", e)
+def told(ctx: Context, key_: str, stored, key, uploaded, pending, prefs=None,
+         request: gr.Request = None, **params) -> tuple:  # fmt: skip
+    """The screen as it is, with a plain message (`key_` of `ui.text`) in the feedback box."""
+    deck = ctx.deck_for(key, uploaded)
+    view = View(restore(stored, deck), deck, lang_of(prefs, request), pending=pending)
+    return show(ctx, View(view.state, deck, view.lang, note(ctx, view, key_, **params), pending))
 
 
 def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
@@ -204,11 +176,17 @@ def transcribe(model: Model, audio: object, lang: str = "en") -> asr.Transcript 
         return say("model_loading" if model.loading else "no_speech_model", lang)
     try:
         return recognise(recogniser, audio)
-    except asr.AsrError as e:
-        return asr_message(e, lang)
-    except Exception:
-        log.exception("the speech model failed on a recording")
-        return say("listen_failed", lang)
+    except Exception as e:
+        return failure_message(e, lang)
+
+
+def failure_message(error: Exception, lang: str) -> str:
+    """What a learner reads when their recording could not be heard: `asr`'s own fault in
+    their language, or, for anything unexpected (logged), a plain "try again"."""
+    if isinstance(error, asr.AsrError):
+        return asr_message(error, lang)
+    log.error("the speech model failed on a recording", exc_info=error)
+    return say("listen_failed", lang)
 
 
 def asr_message(error: asr.AsrError, lang: str) -> str:
@@ -231,6 +209,8 @@ def asr_message(error: asr.AsrError, lang: str) -> str:
 def recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:
     return recogniser.transcribe(audio)
 
+
+recognise_here = recognise  # the plain call, before a Space may wrap it
 
 try:  # ZeroGPU on Hugging Face Spaces: the model call gets a GPU for its duration
     import spaces

@@ -134,6 +134,13 @@ STRINGS: dict[str, tuple[str, str]] = {
               "Sparad: {name} finns i kortleksmenyn för alla som öppnar sidan från och med nu."),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
+    "talk_too_long": ("That was long ({seconds} s without a pause): say just the word, then "
+                      "pause.", "Det var långt ({seconds} s utan paus): säg bara ordet och gör "
+                      "sedan en paus."),
+    "checking": ("I heard you: checking your answer…", "Jag hörde dig: jag kollar ditt svar…"),
+    "checking_queued": ("I heard you: {ahead} answers are being checked before yours, about "
+                        "{seconds} s.", "Jag hörde dig: {ahead} svar kollas före ditt, ungefär "
+                        "{seconds} s."),
     "plain_text": ("{text}", "{text}"),
     "you_typed": ("You typed", "Du skrev"),
     "i_heard": ("I heard", "Jag hörde"),

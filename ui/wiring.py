@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from ui import classes, decks, play
+from ui import classes, decks, handsfree, play
 from ui.context import Context
 from ui.layout import Layout
 from ui.text import LOAD_JS, SWITCH_JS
@@ -22,9 +22,17 @@ def bind(handler: Callable, ctx: Context) -> Callable:
     """`handler` with `ctx` filled in, keeping the signature and annotations Gradio reads (a
     `gr.Request` parameter is found by its annotation, which `functools.partial` hides)."""
 
-    @functools.wraps(handler)
-    def run(*args, **kwargs):
-        return handler(ctx, *args, **kwargs)
+    if inspect.iscoroutinefunction(handler):  # Gradio awaits it on its event loop
+
+        @functools.wraps(handler)
+        async def run(*args, **kwargs):
+            return await handler(ctx, *args, **kwargs)
+
+    else:
+
+        @functools.wraps(handler)
+        def run(*args, **kwargs):
+            return handler(ctx, *args, **kwargs)
 
     signature = inspect.signature(handler)
     run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
@@ -75,16 +83,19 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
         concurrency_limit=ctx.options.answer_concurrency,
         concurrency_id="model",
     ).then(lambda: None, None, ui.mic, api_name=False)  # ready to record the next answer
+    # Listening has no limit: an open stream keeps its group's slot for as long as it is
+    # open, so a limit here would be a limit on open microphones (ui.handsfree).
+    listening = {"concurrency_limit": None, "concurrency_id": "listen", "api_name": False}
     ui.live.stream(
-        bind(play.hear, ctx),
+        bind(handsfree.hear, ctx),
         [ui.live, ui.listener, ui.quiet, *answers],
-        [ui.listener, *ui.screen],
+        [ui.listener, *ui.screen, ui.listen_timer],
         stream_every=0.5,  # seconds per piece: the browser's latency floor for a verdict
         time_limit=None,  # the learner keeps talking card after card
-        concurrency_limit=ctx.options.answer_concurrency,
-        concurrency_id="model",
-        api_name=False,
+        **listening,
     )
+    ui.listen_timer.tick(bind(handsfree.overdue, ctx), [ui.listener, *answers],
+                         [*ui.screen, ui.listen_timer], **listening)  # fmt: skip
     ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
                   api_name=False)  # fmt: skip
     ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")

@@ -1,0 +1,314 @@
+"""Hands-free answering's handlers (`ui.handsfree`) called as coroutines, without a server.
+
+Pieces are what a browser streams: espeak-ng's Swedish between quiet, cut every 0.5 s. The
+recogniser is a fake that hears one word (or whatever the test queues).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import shutil
+import subprocess
+import time
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+import asr
+import game
+from tests.conftest import png_bytes
+from ui import AppOptions, Context, Model, handsfree
+from ui import play as handlers
+from ui.pieces import StreamPieces
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+RATE = 44_100
+FEEDBACK, STORED, PENDING = 4, 0, 11  # places in Layout.screen
+
+
+class Heard:
+    """A recogniser that hears one word, whatever is said (no queue of its own)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.calls = 0
+
+    def transcribe(self, audio, sample_rate=None) -> asr.Transcript:
+        self.calls += 1
+        return asr.Transcript(self.text, 0.1, 0.1, False)
+
+
+class Queued:
+    """A recogniser whose answers wait until the test releases them, with a long backlog."""
+
+    def __init__(self) -> None:
+        self.futures: list[Future] = []
+
+    def submit(self, audio, sample_rate=None) -> Future:
+        self.futures.append(Future())
+        return self.futures[-1]
+
+    def backlog(self) -> tuple[int, float]:
+        return len(self.futures) + 5, 6.0
+
+    def release(self, text: str) -> None:
+        for future in self.futures:
+            future.set_result(asr.Transcript(text, 0.1, 0.1, False))
+
+
+def context(tmp_path: Path, recogniser: object) -> Context:
+    cards = []
+    for word, colour in (("hund", "orange"), ("katt", "blue")):
+        image = tmp_path / f"{word}.png"
+        image.write_bytes(png_bytes(color=colour))
+        cards.append(game.Card(word, "en", image=image))
+    deck = game.Deck("Djur", tuple(cards))
+    options = AppOptions(secret="s" * 32, work_dir=tmp_path / "work", round_size=2)
+    return Context.create({deck.name: deck}, Model(ready=recogniser), options)
+
+
+def said(*parts: str | float) -> np.ndarray:
+    """Words (str) and pauses (seconds) in a row, at the browser's rate, as 16-bit samples."""
+    pieces = [np.zeros(int(0.5 * RATE), np.float32)]
+    for part in parts:
+        if isinstance(part, str):
+            wav = subprocess.run(["espeak-ng", "-v", "sv", "--stdout", part], check=True,
+                                 capture_output=True).stdout  # fmt: skip
+            samples, rate = soundfile.read(io.BytesIO(wav), dtype="float32")
+            pieces.append(soxr.resample(samples, rate, RATE).astype(np.float32))
+        else:
+            pieces.append(np.zeros(int(part * RATE), np.float32))
+    return (np.concatenate(pieces) * 32767).astype(np.int16)
+
+
+def cut(samples: np.ndarray, piece: float = 0.5) -> list[tuple[int, np.ndarray]]:
+    step = int(RATE * piece)
+    return [(RATE, samples[i : i + step]) for i in range(0, len(samples), step)]
+
+
+class Tab:
+    """One browser tab streaming: its `Hearing`, its state, and every screen it was shown."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        screen = handlers.begin(ctx, {}, "Djur", {})
+        self.stored, self.pending = screen[STORED], None
+        self.hearing: handsfree.Hearing | None = None
+        self.shown: list[str] = []
+        self.timer: list[object] = []
+
+    def take(self, screen: tuple) -> None:
+        if isinstance(screen[STORED], dict) and screen[STORED].get("__type__") != "update":
+            self.stored, self.pending = screen[STORED], screen[PENDING]
+        if isinstance(screen[FEEDBACK], str):
+            self.shown.append(screen[FEEDBACK])
+
+    async def piece(self, chunk, quiet: float = 0.0) -> None:
+        out = await handsfree.hear(self.ctx, chunk, self.hearing, quiet, self.stored, "Djur", {},
+                                   self.pending, True)  # fmt: skip
+        self.hearing = out[0]
+        self.take(out[1:-1])
+        self.timer.append(out[-1])
+
+    async def tick(self) -> None:
+        out = await handsfree.overdue(self.ctx, self.hearing, self.stored, "Djur", {},
+                                      self.pending, True)  # fmt: skip
+        self.take(out[:-1])
+        self.timer.append(out[-1])
+
+    @property
+    def results(self) -> list[game.CardResult]:
+        state = game.from_dict(self.stored)
+        return list(state.round.results) if state.round else []
+
+    @property
+    def answers(self) -> int:
+        """Answers the game took: tries on the cards finished and on the card now."""
+        return sum(result.tries for result in self.results) + self.tries
+
+    @property
+    def tries(self) -> int:
+        state = game.from_dict(self.stored)
+        turn = state.round.turn if state.round else None
+        return turn.tries if turn else 0
+
+
+def run(coroutine) -> None:
+    asyncio.run(coroutine)
+
+
+def test_the_answer_is_judged_when_the_learner_stops_talking(tmp_path):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+
+    async def play():
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)
+
+    run(play())
+    assert len(tab.shown) == 1 and "I heard" in tab.shown[0]  # one answer, no stop needed
+    assert tab.answers == 1
+
+
+def test_a_piece_that_ends_two_answers_judges_both_in_order(tmp_path):
+    recogniser = Heard("katt")
+    ctx = context(tmp_path, recogniser)
+    tab = Tab(ctx)
+    first = game.current_card(game.from_dict(tab.stored), ctx.library.first())
+
+    async def play():  # the browser was held up and sends everything as one piece
+        await tab.piece((RATE, said("hund", 1.0, "katt", 1.2)))
+
+    run(play())
+    assert recogniser.calls == 2 and len(tab.shown) == 1  # the screen after the last verdict
+    assert tab.answers == 2  # both reached the game, the first card's before the second
+    assert tab.results[0].card_id == first.id if tab.results else tab.tries == 2
+
+
+def test_an_answer_whose_pieces_stop_coming_is_ended_by_time(tmp_path, monkeypatch):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+
+    async def play():
+        for chunk in cut(said("hund"))[:-1]:  # the word, then the browser sends nothing
+            await tab.piece(chunk)
+        assert tab.shown == [] and tab.hearing.endpointer.in_speech
+        assert any(getattr(t, "active", None) for t in tab.timer)  # the timer was switched on
+        await tab.tick()
+        assert tab.shown == []  # not yet: pieces may still come
+        tab.hearing.last_piece -= handsfree.STALL + 1.0  # ... but none came
+        await tab.tick()
+
+    run(play())
+    assert len(tab.shown) == 1 and "I heard" in tab.shown[0]
+    assert getattr(tab.timer[-1], "active", None) is False  # nothing open: the timer goes off
+
+
+def test_talk_without_a_pause_is_no_answer_and_the_learner_is_told(tmp_path):
+    recogniser = Heard("hund")
+    ctx = context(tmp_path, recogniser)
+    tab = Tab(ctx)
+    talk = " ".join(["jag pratar och pratar om allt möjligt hela tiden"] * 6)
+
+    async def play():
+        for chunk in cut(said(talk)):
+            await tab.piece(chunk)
+
+    run(play())
+    told = [shown for shown in tab.shown if "That was long" in shown]
+    assert len(told) >= 2  # cut at 8 s, and told again for each 8 s more without a pause
+    assert recogniser.calls == 0 and tab.answers == 0  # no try used
+
+
+def test_a_missing_or_broken_piece_costs_only_itself(tmp_path):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEjunk")
+
+    async def play():
+        await tab.piece(str(tmp_path / "gone" / "audio.wav"))
+        await tab.piece(str(broken))
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)
+
+    run(play())
+    assert len(tab.shown) == 1 and "I heard" in tab.shown[0]
+
+
+def test_a_busy_model_is_told_as_queued_and_the_verdict_comes_later(tmp_path, monkeypatch):
+    recogniser = Queued()
+    ctx = context(tmp_path, recogniser)
+    tab = Tab(ctx)
+
+    async def play():
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)
+        assert len(recogniser.futures) == 1 and len(tab.shown) == 1
+        assert "before yours" in tab.shown[0] and "about 6 s" in tab.shown[0]
+        await tab.piece(cut(said(0.5))[0])
+        assert len(tab.shown) == 1  # told once, not on every piece
+        recogniser.release("hund")
+        await tab.tick()
+
+    run(play())
+    assert len(tab.shown) == 2 and "I heard" in tab.shown[1]
+
+
+def test_an_event_that_brings_a_stale_state_gets_the_state_after_the_verdict(tmp_path):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+    before = tab.stored
+
+    async def play():
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)
+        tab.stored = before  # an event that set off before the verdict came back
+        for chunk in cut(said("katt", 1.2)):
+            await tab.piece(chunk)
+
+    run(play())
+    assert len(tab.shown) == 2
+    assert tab.answers == 2  # the first verdict was not written over
+
+
+def test_what_the_microphone_hears_while_listen_plays_is_dropped(tmp_path):
+    if not game.voice.espeak():
+        pytest.skip("espeak-ng is not installed")
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+
+    async def play():
+        quiet = time.time() + 60
+        for chunk in cut(said("hund", 1.2)):  # the speakers, heard by the microphone
+            await tab.piece(chunk, quiet=quiet)
+        assert tab.shown == []
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)
+
+    run(play())
+    assert len(tab.shown) == 1  # after "Listen" it listens again
+
+
+def _piece(folder: Path, data: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "audio.wav"
+    path.write_bytes(data)
+    return path
+
+
+def test_old_pieces_and_their_folders_are_swept_and_no_one_elses(tmp_path):
+    pieces = StreamPieces(keep=60, every=3600)
+    heard = _piece(tmp_path / "aaa", b"one")
+    shared = _piece(tmp_path / "bbb", b"two")  # two learners' identical pieces: one file
+    other = _piece(tmp_path / "ccc", b"not a heard piece")  # a deck upload, say
+    for path in (heard, shared):
+        pieces.heard(str(path))
+    old = time.time() - 120
+    os.utime(heard, (old, old))
+    os.utime(shared, (old, old))
+    pieces._heard = {path: seen - 120 for path, seen in pieces._heard.items()}
+    _piece(tmp_path / "bbb", b"two")  # the other learner's upload writes it again: new time
+
+    assert pieces.sweep() == 1
+    assert not heard.exists() and not heard.parent.exists()  # its empty folder too
+    assert shared.exists() and other.exists()
+    assert pieces.sweep() == 0
+
+
+def test_a_piece_is_not_deleted_as_soon_as_it_is_heard(tmp_path):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+    piece = tmp_path / "up" / "audio.wav"
+    piece.parent.mkdir()
+    soundfile.write(piece, np.zeros(22_050, np.int16), RATE, subtype="PCM_16")
+
+    run(tab.piece(str(piece)))
+    assert piece.exists() and len(ctx.pieces) == 1  # another session may hold the same file

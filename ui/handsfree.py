@@ -1,0 +1,249 @@
+"""Hands-free answering: a tab's listener over its streamed microphone, and its verdicts.
+
+Listening is cheap and every open microphone gets it: the `.stream` event runs in a group of its
+own with no concurrency limit (Gradio holds a slot of an event's group for as long as a stream is
+open, so a limit there is a limit on open microphones), and its handler is a coroutine that holds
+no thread while it waits. Reading a piece and the voice-activity detector run on worker threads;
+a finished answer goes to `asr`'s batcher (`Transcriber.submit`), in turn with press-to-record
+answers, and the handler awaits it without a thread.
+
+Every answer heard is judged, in order: a piece that ends two answers judges both. A verdict that
+will take long (the model is busy) is told as queued, with about how long, and comes with a later
+piece. An answer in progress whose pieces stop coming (a browser fed exact digital silence stops
+sending) is ended by time: a `gr.Timer`, on only while an answer is open or waiting, calls
+`overdue`. Talk that runs past `EndpointOptions.max_utterance` without a pause is no answer: the
+learner is told to say one word, and no try is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import anyio
+import gradio as gr
+
+import asr
+from ui import play
+from ui.context import Context
+from ui.screen import SCREEN_SIZE
+
+log = logging.getLogger(__name__)
+
+STALL = 1.0  # seconds without a piece, beyond the hang-over, that end an answer in progress
+INLINE_WAIT = 2.0  # a verdict expected within this is awaited in the piece's own event
+TICK = 1.0  # seconds between `overdue` calls while an answer is open or waiting
+SKIP_SCREEN = (gr.skip(),) * SCREEN_SIZE
+_CHAIN = 4  # verdicts remembered to bring a stale state up to date
+
+_threads: ThreadPoolExecutor | None = None  # recognisers without a queue of their own
+
+
+class Answering(NamedTuple):
+    """The inputs a verdict needs: the player's state and settings as the event brought them."""
+
+    stored: Any
+    key: str
+    uploaded: dict
+    pending: str | None
+    auto: bool
+    prefs: dict | None
+    student: Any
+    request: gr.Request | None
+
+
+@dataclass
+class Waiting:
+    """An answer heard and not yet shown: its transcript to come, or a notice."""
+
+    transcript: asyncio.Future | None  # Transcript (or the error); None for a notice
+    message: str = ""  # a message's key in `ui.text` instead of a transcript (no model…)
+    params: dict[str, str] = field(default_factory=dict)  # the message's values
+    told: bool = False  # the learner was told it is queued
+
+
+class Hearing:
+    """One tab's hands-free listening, kept in its `gr.State`: the endpointer, the answers
+    waiting for a verdict, and when the last piece came. Its events run one at a time."""
+
+    def __init__(self, options: asr.EndpointOptions | None = None) -> None:
+        self.endpointer = asr.Endpointer(options)
+        self.lock = asyncio.Lock()
+        self.waiting: deque[Waiting] = deque()
+        self.last_piece = time.monotonic()
+        self.timer_on = False
+        self._verdicts: deque[tuple[Any, Any]] = deque(maxlen=_CHAIN)  # (state in, state out)
+
+    def __deepcopy__(self, memo: dict) -> Hearing:
+        return Hearing(self.endpointer.options)  # a listener is not copied: a new one starts
+
+    def feed(self, piece: object) -> list[asr.Utterance]:
+        """Read a streamed piece and hear it (on a worker thread); a piece that is missing or
+        unreadable costs nothing but itself."""
+        try:
+            return self.endpointer.feed(*asr.read_stream_chunk(piece))
+        except asr.AsrError as e:
+            log.warning("a streamed piece could not be read: %s", e)
+        except OSError as e:  # gone between the event and the read
+            log.warning("a streamed piece could not be opened: %s", e)
+        return []
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.waiting) or self.endpointer.in_speech
+
+    def stalled(self) -> bool:
+        """An answer is open and its pieces stopped coming."""
+        quiet = time.monotonic() - self.last_piece
+        return self.endpointer.in_speech and quiet > self.endpointer.options.hangover + STALL
+
+    def fresh(self, stored: Any) -> Any:
+        """The player's state after the verdicts this listener gave: an event that started
+        before a verdict was given still carries the state before it."""
+        for before, after in list(self._verdicts):
+            if stored == before:
+                stored = after
+        return stored
+
+    def gave(self, before: Any, after: Any) -> None:
+        self._verdicts.append((before, after))
+
+    def timer(self) -> object:
+        """The `overdue` timer's update: on while an answer is open or waiting."""
+        if self.busy == self.timer_on:
+            return gr.skip()
+        self.timer_on = self.busy
+        return gr.Timer(TICK, active=self.timer_on)
+
+
+async def hear(ctx: Context, chunk, hearing, quiet, stored, key, uploaded, pending, auto,
+               prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """One piece of the streamed microphone. Returns the tab's `Hearing`, the screen (skipped
+    when there is nothing to show) and the timer's update.
+
+    While "Listen" plays the word (until `quiet`, a time), the microphone would hear the
+    speakers: what it hears then is dropped.
+    """
+    hearing = hearing if isinstance(hearing, Hearing) else Hearing()
+    ctx.pieces.heard(chunk)
+    answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
+    async with hearing.lock:
+        hearing.last_piece = time.monotonic()
+        if quiet and time.time() < quiet:
+            hearing.endpointer.reset()
+            return (hearing, *SKIP_SCREEN, hearing.timer())
+        for utterance in await anyio.to_thread.run_sync(hearing.feed, chunk):
+            hearing.waiting.append(_recognition(ctx, utterance))
+        screen = await _deliver(ctx, hearing, answer)
+    return (hearing, *screen, hearing.timer())
+
+
+async def overdue(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
+                  student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """The timer's call: end an answer whose pieces stopped coming, show verdicts that are
+    ready. Returns the screen and the timer's update."""
+    if not isinstance(hearing, Hearing) or hearing.lock.locked():  # a piece is being handled
+        return (*SKIP_SCREEN, gr.skip())
+    answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
+    async with hearing.lock:
+        if hearing.stalled():
+            utterance = hearing.endpointer.flush()
+            log.info("an answer ended by time: no piece for %.1f s", STALL)
+            if utterance is not None:
+                hearing.waiting.append(_recognition(ctx, utterance))
+        screen = await _deliver(ctx, hearing, answer)
+    return (*screen, hearing.timer())
+
+
+def _recognition(ctx: Context, utterance: asr.Utterance) -> Waiting:
+    """Start recognising a finished answer; a cut stretch of talk becomes a notice instead."""
+    if utterance.cut:
+        seconds = f"{utterance.speech_end - utterance.start:.0f}"
+        return Waiting(None, message="talk_too_long", params={"seconds": seconds})
+    recogniser = ctx.model.get()
+    if recogniser is None:
+        return Waiting(None, message="model_loading" if ctx.model.loading else "no_speech_model")
+    return Waiting(asyncio.wrap_future(_submit(recogniser, utterance.audio)))
+
+
+def _submit(recogniser: object, audio: object) -> Future:
+    """The transcript as a future: from the model's own queue (`asr.Transcriber.submit`), else
+    (a recogniser without one; ZeroGPU's wrapped call) on a thread of ours."""
+    global _threads
+    submit = getattr(recogniser, "submit", None)
+    if submit is not None and play.recognise is play.recognise_here:
+        try:
+            return submit(audio)
+        except Exception as e:  # a recording that cannot be used: its own message
+            failed: Future = Future()
+            failed.set_exception(e)
+            return failed
+    if _threads is None:
+        _threads = ThreadPoolExecutor(8, thread_name_prefix="handsfree")
+    return _threads.submit(play.recognise, recogniser, audio)
+
+
+async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
+    """Judge the waiting answers in order, as far as their transcripts are ready; the screen
+    after the last verdict, a "queued" note, or nothing to change."""
+    answer = answer._replace(stored=hearing.fresh(answer.stored))
+    screen: tuple | None = None
+    while hearing.waiting:
+        head = hearing.waiting[0]
+        if head.transcript is not None and not head.transcript.done():
+            if screen is not None:
+                break  # one verdict now; the next with the next piece or tick
+            await asyncio.wait({head.transcript}, timeout=_inline_wait(ctx))
+            if not head.transcript.done():
+                return _queued(ctx, head, answer)
+        hearing.waiting.popleft()
+        screen = await anyio.to_thread.run_sync(_verdict, ctx, head, answer)
+        hearing.gave(answer.stored, screen[0])
+        answer = answer._replace(stored=screen[0], pending=screen[11])  # Layout.screen order
+    return screen if screen is not None else SKIP_SCREEN
+
+
+def _inline_wait(ctx: Context) -> float:
+    """How long a piece's event waits for a verdict before telling the learner it is queued:
+    as long as the model's backlog says, when that is short; else not at all."""
+    backlog = getattr(ctx.model.get(), "backlog", None)
+    if backlog is None:
+        return INLINE_WAIT
+    _, seconds = backlog()
+    return seconds + 1.0 if seconds <= INLINE_WAIT else 0.0
+
+
+def _queued(ctx: Context, head: Waiting, answer: Answering) -> tuple:
+    """Tell the learner their answer is queued, and about how long (once per answer)."""
+    if head.told:
+        return SKIP_SCREEN
+    head.told = True
+    backlog = getattr(ctx.model.get(), "backlog", None)
+    ahead, seconds = backlog() if backlog is not None else (0, 0.0)
+    if ahead > 1 and seconds >= 1:
+        params = {"ahead": ahead - 1, "seconds": f"{seconds:.0f}"}
+        return _told(ctx, "checking_queued", answer, **params)
+    return _told(ctx, "checking", answer)
+
+
+def _verdict(ctx: Context, head: Waiting, answer: Answering) -> tuple:
+    """The screen after one heard answer (on a worker thread: judging and drawing)."""
+    lang = play.lang_of(answer.prefs, answer.request)
+    if head.transcript is None:
+        return _told(ctx, head.message, answer, **head.params)
+    error = head.transcript.exception()
+    result = play.failure_message(error, lang) if error else head.transcript.result()
+    a = answer
+    return play.judge_heard(ctx, result, a.stored, a.key, a.uploaded, a.pending, a.auto,
+                            a.prefs, a.student, a.request)  # fmt: skip
+
+
+def _told(ctx: Context, key: str, answer: Answering, **params: object) -> tuple:
+    a = answer
+    return play.told(ctx, key, a.stored, a.key, a.uploaded, a.pending, a.prefs, a.request,
+                     **params)  # fmt: skip
