@@ -11,7 +11,9 @@ The transcriber still runs its local no-speech gate (`asr.audio.prepare`) before
 empty answer and keeps Whisper from hallucinating text ("Tack för att du tittade") on silence.
 
 Failures become `EngineUnavailable`, whose message a learner can read: the game falls back to a
-typed answer rather than showing a traceback.
+typed answer rather than showing a traceback. A learner waits for one word, so each answer has one
+deadline (`deadline`, 10 s by default) that every try, every wait between tries and each try's
+timeout fit in; a read timeout is not retried, since the engine has the clip and is stalled.
 """
 
 from __future__ import annotations
@@ -36,8 +38,14 @@ SAMPLE_RATE = 16_000
 CONNECT_TIMEOUT = 5.0  # a host that does not accept a connection in 5 s is not coming back soon
 MAX_RETRY_AFTER = 5.0  # a learner waits for one word; a longer Retry-After is not worth honouring
 MAX_WORKERS = 8  # clips of one batch in flight at once; the engine batches across requests
+DEADLINE = 10.0  # seconds for one answer, retries included; past that, typing is quicker
+MIN_TRY = 0.2  # seconds: a retry with less time left than this cannot get an answer back
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _PLEASE = "type your answer, or try again in a moment."
+# Timeouts of a try that reached the engine: on a read timeout it has the clip and is stalled, on
+# a write timeout it stopped taking it, on a pool timeout such tries hold every connection.
+# Another try only doubles the learner's wait; a connect timeout is retried.
+_STALLED = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)
 
 
 def normalise_url(url: str) -> str:
@@ -87,19 +95,26 @@ class RemoteBackend:
         timeout: float = 30.0,
         retries: int = 3,
         backoff: float = 0.5,
+        deadline: float = DEADLINE,
     ) -> None:
         """`retries`: extra tries after a failed one (so `retries + 1` at most), waiting
-        `backoff`, then twice that, and so on; `timeout`: seconds to wait for each answer."""
-        if retries < 0 or backoff < 0 or timeout <= 0:
-            raise ValueError("retries and backoff must be >= 0 and timeout > 0")
+        `backoff`, then twice that, and so on; `timeout`: seconds to wait for each answer;
+        `deadline`: seconds for one clip from start to give-up, every try and wait included."""
+        if retries < 0 or backoff < 0 or timeout <= 0 or deadline <= 0:
+            raise ValueError(
+                f"retries and backoff must be >= 0, timeout and deadline > 0 (got retries="
+                f"{retries}, backoff={backoff}, timeout={timeout}, deadline={deadline})"
+            )
         self.url = normalise_url(url)
         self.endpoint = f"{self.url}/v1/audio/transcriptions"
         self.device = urlsplit(self.url).netloc
         self.model = model
         self.retries = retries
         self.backoff = backoff
+        self.timeout = timeout
+        self.deadline = deadline
         self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            timeout=_timeout(timeout),
             limits=httpx.Limits(max_connections=4 * MAX_WORKERS, max_keepalive_connections=8),
             trust_env=False,  # a proxy from the environment must not sit between app and engine
         )
@@ -135,7 +150,8 @@ class RemoteBackend:
             return self._pool
 
     def _transcribe(self, samples: np.ndarray) -> Decoded:
-        response = self._post(encode_wav(samples))
+        give_up_at = time.monotonic() + self.deadline
+        response = self._post(encode_wav(samples), give_up_at)
         try:
             text = response.json()["text"]
         except (ValueError, KeyError, TypeError) as e:
@@ -145,7 +161,8 @@ class RemoteBackend:
             raise self._unavailable("gave an answer that was not understood")
         return Decoded(text.strip(), tokens=0, hit_limit=False)  # the API does not say tokens
 
-    def _post(self, wav: bytes) -> httpx.Response:
+    def _post(self, wav: bytes, give_up_at: float) -> httpx.Response:
+        """The engine's successful answer, tried until `give_up_at` (`time.monotonic()`)."""
         data = {
             "model": self.model,
             "language": LANGUAGE,  # one-word clips make Whisper guess the language wrongly
@@ -155,9 +172,21 @@ class RemoteBackend:
         files = {"file": ("answer.wav", wav, "audio/wav")}
         for attempt in range(self.retries + 1):
             wait = self.backoff * 2**attempt
+            left = max(give_up_at - time.monotonic(), 0.0)
+            timeout = _timeout(min(self.timeout, left))
             try:
-                response = self.client.post(self.endpoint, data=data, files=files)
-            except httpx.RequestError as e:  # refused, reset, timed out, a broken answer
+                response = self.client.post(self.endpoint, data=data, files=files, timeout=timeout)
+            except _STALLED as e:
+                log.warning(
+                    "speech engine %s: %s after %.1f s on try %d; not retried (deadline %.1f s)",
+                    self.url,
+                    type(e).__name__,
+                    timeout.read,
+                    attempt + 1,
+                    self.deadline,
+                )
+                raise self._unavailable("did not answer in time") from e
+            except httpx.RequestError as e:  # refused, reset, connect timeout, a broken answer
                 reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
                 cause: Exception = e
             else:
@@ -173,6 +202,17 @@ class RemoteBackend:
             if attempt == self.retries:
                 log.warning("speech engine %s: %s; giving up", self.url, reason)
                 raise self._unavailable() from cause
+            if time.monotonic() + wait + MIN_TRY > give_up_at:
+                log.warning(
+                    "speech engine %s: %s; giving up after %d tries: a retry in %.1f s would "
+                    "pass the %.1f s deadline",
+                    self.url,
+                    reason,
+                    attempt + 1,
+                    wait,
+                    self.deadline,
+                )
+                raise self._unavailable("did not answer in time") from cause
             log.warning(
                 "speech engine %s: %s; retry %d of %d in %.1f s",
                 self.url,
@@ -188,6 +228,11 @@ class RemoteBackend:
         # Learners read this: the engine's address is for the log and `e.url`, not for them.
         text = f"The speech engine {what or 'is not answering'}: {_PLEASE}"
         return EngineUnavailable(text, url=self.url)
+
+
+def _timeout(seconds: float) -> httpx.Timeout:
+    """Wait `seconds` for each step of a try, but at most `CONNECT_TIMEOUT` for the connection."""
+    return httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT, seconds))
 
 
 def _error_message(response: httpx.Response) -> str:

@@ -58,6 +58,7 @@ class TranscriberOptions:
     max_batch_size: int = 0  # clips of concurrent callers per model call; 0: default_batch_size
     batch_wait: float = 0.01  # seconds a clip waits for others to share its model call
     url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
+    remote_deadline: float = 10.0  # seconds the engine gets per answer, retries included
 
 
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
@@ -353,7 +354,7 @@ def _make_backend(options: TranscriberOptions) -> Backend:
     if options.backend == "remote":
         from asr.remote import RemoteBackend
 
-        return RemoteBackend(options.url, options.model)
+        return RemoteBackend(options.url, options.model, deadline=options.remote_deadline)
     cls = CTranslate2Backend if options.backend == "ctranslate2" else TransformersBackend
     try:
         return cls(options.model, options.device, options.precision, options.max_new_tokens)

@@ -371,19 +371,102 @@ def test_an_answer_without_text_is_not_understood(stub, payload):
     assert len(server.posts) == 1
 
 
-def test_a_hung_engine_times_out(stub):
+# One deadline per answer ----------------------------------------------------------------------
+
+IN_TIME = "The speech engine did not answer in time: type your answer, or try again in a moment."
+
+
+def stall(seconds: float) -> Script:
+    """A script that takes the clip and answers only after `seconds`: a stalled engine."""
+
     def hang(handler, body: bytes) -> Answer:
-        time.sleep(1.0)
+        time.sleep(seconds)
         return ok("too late")
 
-    server = stub(hang)
+    return hang
+
+
+@pytest.mark.parametrize(
+    ("timeout", "deadline", "gives_up_after"),
+    [
+        (30.0, 0.8, 0.8),  # the deadline cuts the try's own 30 s short
+        (0.3, 5.0, 0.3),  # the try times out first, and is not retried though time is left
+    ],
+)
+def test_a_stalled_engine_gets_one_try_within_the_deadline(
+    stub, caplog, timeout, deadline, gives_up_after
+):
+    server = stub(stall(gives_up_after + 2.0))
     started = time.perf_counter()
     with (
-        RemoteBackend(server.url, "m", timeout=0.2, retries=0) as backend,
-        pytest.raises(EngineUnavailable, match="not answering"),
+        RemoteBackend(
+            server.url, "m", timeout=timeout, retries=3, backoff=0.01, deadline=deadline
+        ) as backend,
+        pytest.raises(EngineUnavailable) as caught,
+    ):
+        sent = counted(backend)
+        backend.decode([voiced()])
+    assert time.perf_counter() - started < gives_up_after + 1.0
+    assert len(sent) == 1 and len(server.posts) == 1
+    assert str(caught.value) == IN_TIME and caught.value.url == server.url
+    (record,) = [r for r in caplog.records if r.name == "asr.remote"]
+    assert "ReadTimeout" in record.message and "try 1" in record.message
+    assert f"deadline {deadline:.1f} s" in record.message
+
+
+@pytest.mark.parametrize("engine", ["busy", "down"])
+def test_retries_stop_before_the_deadline(stub, caplog, engine):
+    # Tries at about 0, 0.1, 0.3 and 0.7 s; the next would start at 1.5 s, past the deadline.
+    if engine == "busy":
+        url = stub(answers((503, b"", {}))).url
+    else:
+        url = f"http://127.0.0.1:{free_port()}"
+    started = time.perf_counter()
+    with (
+        RemoteBackend(url, "m", retries=10, backoff=0.1, deadline=1.5) as backend,
+        pytest.raises(EngineUnavailable) as caught,
+    ):
+        sent = counted(backend)
+        backend.decode([voiced()])
+    assert time.perf_counter() - started < 1.5 + 1.0
+    assert len(sent) == 4
+    assert str(caught.value) == IN_TIME
+    last = [r.message for r in caplog.records if r.name == "asr.remote"][-1]
+    assert "giving up after 4 tries" in last and "1.5 s deadline" in last
+
+
+@pytest.mark.parametrize(("retry_after", "deadline"), [("3", 2.0), ("1", 0.8)])
+def test_a_retry_after_past_the_deadline_is_not_waited_for(stub, retry_after, deadline):
+    server = stub(answers((429, b"{}", {"Retry-After": retry_after}), ok("katt")))
+    started = time.perf_counter()
+    with (
+        RemoteBackend(server.url, "m", retries=3, backoff=0.0, deadline=deadline) as backend,
+        pytest.raises(EngineUnavailable, match="did not answer in time"),
     ):
         backend.decode([voiced()])
-    assert time.perf_counter() - started < 0.9
+    assert time.perf_counter() - started < deadline / 2  # gave up at once, did not sleep
+    assert len(server.posts) == 1
+
+
+@pytest.mark.parametrize("deadline", [0.0, -1.0])
+def test_a_deadline_must_be_positive(deadline):
+    with pytest.raises(ValueError, match=f"deadline={deadline}"):
+        RemoteBackend("http://127.0.0.1:1", "m", deadline=deadline)
+
+
+def test_the_transcriber_passes_its_deadline_to_the_engine():
+    from asr import remote
+
+    assert asr.TranscriberOptions().remote_deadline == remote.DEADLINE  # one default
+    asr.clear_cache()
+    transcriber = asr.load_transcriber(
+        "m", "remote", url="http://127.0.0.1:1", remote_deadline=0.7, warm_up=False
+    )
+    try:
+        assert transcriber.backend.deadline == 0.7
+    finally:
+        transcriber.backend.close()
+        asr.clear_cache()
 
 
 # URLs ----------------------------------------------------------------------------------------
