@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 BACKENDS = ("auto", "transformers", "ctranslate2", "remote")
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8", "remote")
 MAX_NEW_TOKENS = 24  # a word or a short phrase; a loop stops here
+REMOTE_WORKERS = 16  # recordings of `submit` in flight at once to a remote engine
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ class Transcriber:
         self.backend = backend
         self._lock = threading.Lock()
         self._concurrent = bool(getattr(backend, "concurrent", False))
+        self._pool: ThreadPoolExecutor | None = None  # `submit`'s threads for a remote engine
         size = options.max_batch_size or default_batch_size(
             backend.name, backend.device, backend.window_seconds, getattr(backend, "precision", "")
         )
@@ -219,6 +221,50 @@ class Transcriber:
             decoded = self.batcher.submit(clip.samples)
         model_seconds = time.perf_counter() - model_start  # waiting for the batch included
         return self._cleaned(decoded, start, model_seconds)
+
+    def submit(self, audio: object, sample_rate: int | None = None) -> Future[Transcript]:
+        """`transcribe` without blocking: the recording's `Transcript` as a `Future`.
+
+        The audio is checked at once on the caller's thread (raises `AudioError` as
+        `transcribe` does); the model runs in turn on the batcher's thread, so a caller that
+        awaits the future (`asyncio.wrap_future`) holds no thread while its answer queues.
+        """
+        start = time.perf_counter()
+        clip = self._prepare(audio, sample_rate)
+        result: Future[Transcript] = Future()
+        if not clip.speech:
+            result.set_result(self._result("", time.perf_counter() - start, 0.0, clip.reason))
+            return result
+        model_start = time.perf_counter()
+        if self._concurrent:  # a remote engine: its own threads, it batches across requests
+            decoded = self._remote_pool().submit(self.backend.decode, [clip.samples])
+            inner: Future = decoded
+        else:
+            inner = self.batcher.enqueue(clip.samples)
+
+        def finish(done: Future) -> None:
+            try:
+                output = done.result()
+                if self._concurrent:
+                    output = output[0]
+                cleaned = self._cleaned(output, start, time.perf_counter() - model_start)
+            except BaseException as e:  # handed to the caller, who reports it
+                result.set_exception(e)
+            else:
+                result.set_result(cleaned)
+
+        inner.add_done_callback(finish)
+        return result
+
+    def backlog(self) -> tuple[int, float]:
+        """Recordings waiting for the model or in it, and about how long they take (seconds)."""
+        return self.batcher.backlog()
+
+    def _remote_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(REMOTE_WORKERS, thread_name_prefix="asr-submit")
+            return self._pool
 
     def transcribe_batch(
         self, batch: list[object], sample_rate: int | None = None

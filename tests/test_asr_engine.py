@@ -283,3 +283,33 @@ def test_a_conversion_killed_halfway_is_cleaned_up_later(tmp_path):
     os.utime(old, (hours_ago, hours_ago))
     assert remove_stale_conversions(tmp_path) == 1
     assert not old.exists() and fresh.exists()  # one still running is left alone
+
+
+def test_submit_returns_at_once_and_its_future_holds_the_transcript(whisper_root):
+    transcriber = load_transcriber(cached_model(whisper_root, hears="hund"), "ctranslate2", "cpu")
+    futures = [transcriber.submit(BROWSER) for _ in range(3)]  # no thread held while queued
+    assert [f.result(timeout=60).text for f in futures] == ["hund"] * 3
+    quiet = transcriber.submit((16_000, np.zeros(16_000, np.int16)))
+    assert quiet.done() and quiet.result().no_speech  # silence never waits for the model
+    with pytest.raises(asr.AudioError):
+        transcriber.submit(("not", "audio"))  # a broken recording fails at once, its caller's
+    pending, seconds = transcriber.backlog()
+    assert pending == 0 and seconds == 0.0
+
+
+def test_backlog_counts_what_waits_and_how_long_it_takes():
+    gate = threading.Event()
+
+    class Slow(FakeBackend):
+        def decode(self, batch):
+            gate.wait(5)
+            return super().decode(batch)
+
+    transcriber = Transcriber(TranscriberOptions(model="fake"), Slow("hund"))
+    futures = [transcriber.submit(BROWSER) for _ in range(3)]
+    assert transcriber.backlog()[0] == 3
+    gate.set()
+    assert [f.result(timeout=10).text for f in futures] == ["hund"] * 3
+    pending, _ = transcriber.backlog()
+    assert pending == 0 and transcriber.batcher.backlog()[1] == 0.0  # nothing left to wait for
+    assert transcriber.batcher._call_seconds > 0  # the mean call time that estimates waits
