@@ -34,6 +34,8 @@ __all__ = [
 log = logging.getLogger("sag-det")
 
 HERE = Path(__file__).resolve().parent
+MAX_MICROPHONES = 200  # hands-free microphones open at once; more wait in Gradio's queue
+OTHER_EVENTS = 40  # events beside them (Gradio's own default for all events together)
 DEFAULT_DECKS = HERE / "assets" / "decks"
 
 
@@ -58,19 +60,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="send recordings to this OpenAI-style transcription engine (vLLM, whisper.cpp "
         "server) instead of loading a model; --model names the engine's model",
     )
-    parser.add_argument(
-        "--max-batch-size",
-        type=int,
-        default=int(env("SAGDET_MAX_BATCH_SIZE", "0")),
-        help="recordings of players speaking at once decoded in one model call "
-        "(0: the measured default, 1 on a CPU, 8 on a GPU)",
-    )
-    parser.add_argument(
-        "--batch-wait-ms",
-        type=float,
-        default=float(env("SAGDET_BATCH_WAIT_MS", "10")),
-        help="how long a recording waits for others to share its model call",
-    )
     parser.add_argument("--device", default=env("SAGDET_DEVICE", "auto"), help="cpu, cuda or auto")
     parser.add_argument(
         "--precision",
@@ -78,6 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["auto", "fp32", "fp16", "bf16", "int8"],
         help="auto: the path measured fastest on this CPU (see the README)",
     )
+    _add_serving(parser)
     parser.add_argument("--no-model", action="store_true", help="typed answers only")
     parser.add_argument(
         "--db",
@@ -92,6 +82,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="let uploaded decks be saved into --decks for everyone",
     )
     return parser.parse_args(argv)
+
+
+def _add_serving(parser: argparse.ArgumentParser) -> None:
+    """The options of serving many players at once."""
+    env = os.environ.get
+    parser.add_argument(
+        "--max-batch-size",
+        type=int,
+        default=int(env("SAGDET_MAX_BATCH_SIZE", "0")),
+        help="recordings of players speaking at once decoded in one model call "
+        "(0: the measured default, 1 on a CPU, 8 on a GPU)",
+    )
+    parser.add_argument(
+        "--batch-wait-ms",
+        type=float,
+        default=float(env("SAGDET_BATCH_WAIT_MS", "10")),
+        help="how long a recording waits for others to share its model call",
+    )
+    parser.add_argument(
+        "--max-microphones",
+        type=int,
+        default=int(env("SAGDET_MAX_MICROPHONES", str(MAX_MICROPHONES))),
+        help="hands-free microphones open at once (each is a streaming event); more wait",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -118,12 +132,18 @@ def main(argv: list[str] | None = None) -> None:
         teacher_key=os.environ.get("SAGDET_TEACHER_KEY", ""),
     )
     demo = build_demo(load_decks(*roots), model, options)
-    launch(demo)
+    launch(demo, microphones=max(1, args.max_microphones))
 
 
-def launch(demo: gr.Blocks, **extra: Any) -> tuple:
-    """Queue and launch `demo` as it is served (tests pass `prevent_thread_lock` and the like)."""
+def launch(demo: gr.Blocks, microphones: int = MAX_MICROPHONES, **extra: Any) -> tuple:
+    """Queue and launch `demo` as it is served (tests pass `prevent_thread_lock` and the like).
+
+    Gradio runs at most `max_threads` events at once, whatever their groups, and an open
+    hands-free microphone is an event for as long as it streams: room for `microphones` of
+    them, and `OTHER_EVENTS` more for everything else.
+    """
     return demo.queue(default_concurrency_limit=8).launch(
+        max_threads=microphones + OTHER_EVENTS,
         css=CSS,
         i18n=I18N,
         max_file_size="100mb",  # a deck zip; recordings are far smaller

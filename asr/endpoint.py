@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import queue
 import struct
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -247,48 +248,104 @@ class Vad:
         # torch.set_num_threads is per thread (OpenMP) but also sets the default of threads
         # started later: set it back from this thread once the VAD's own thread has its one.
         self._pool = ThreadPoolExecutor(1, "vad", initializer=torch.set_num_threads, initargs=(1,))
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._pool.submit(self._self_check).result()
         torch.set_num_threads(wanted)
 
     def run(self, frames: np.ndarray, state: np.ndarray, context: np.ndarray) -> _Run:
         """Speech probabilities of `frames` (n, 512) and the state and context after them.
 
-        Long runs go in blocks, so one player's long chunk does not hold up everyone's.
+        Long runs go in blocks, so one player's long chunk does not hold up everyone's; the
+        blocks of players whose pieces arrive together run as one batch.
         """
         probs = []
         for block in range(0, len(frames), _BLOCK):
-            job = self._pool.submit(self._run, frames[block : block + _BLOCK], state, context)
-            done, state, context = job.result()
+            job = _Job(frames[block : block + _BLOCK], state, context)
+            self._jobs.put(job)
+            self._pool.submit(self._serve)
+            done, state, context = job.done.result()
             probs.append(done)
         return np.concatenate(probs), state, context
 
-    def _run(self, frames: np.ndarray, state: np.ndarray, context: np.ndarray) -> _Run:
-        torch = self._torch
-        probs = np.empty(len(frames), np.float32)
+    def _serve(self) -> None:
+        """On the VAD's thread: every job waiting, as one batch (an earlier call may have taken
+        them all already)."""
+        jobs = []
+        while True:
+            try:
+                jobs.append(self._jobs.get_nowait())
+            except queue.Empty:
+                break
+        if not jobs:
+            return
+        try:
+            results = self._run(jobs)
+        except Exception as e:  # the model failed: every caller hears it
+            for job in jobs:
+                job.done.set_exception(e)
+            return
+        for job, result in zip(jobs, results, strict=True):
+            job.done.set_result(result)
+
+    def _run(self, jobs: list[_Job]) -> list[_Run]:
+        """The jobs' frames, one step of every stream at a time: the streams are the batch (the
+        network keeps no state of its own, so rows never mix)."""
+        torch, size = self._torch, self._context_size
+        steps = max(len(job.frames) for job in jobs)
+        probs = np.zeros((len(jobs), steps), np.float32)
         with torch.inference_mode():
-            st = torch.from_numpy(np.array(state, np.float32))
-            x = torch.from_numpy(np.array(frames, np.float32))
-            ctx = torch.from_numpy(np.array(context, np.float32))
-            if ctx.shape[1] != self._context_size:  # a new stream: silence before it
-                ctx = torch.zeros(1, self._context_size)
-            for i in range(len(frames)):
-                window = torch.cat([ctx, x[i : i + 1]], dim=1)
-                out, st = self._model(window, st)
-                probs[i] = float(out)
-                ctx = window[:, -self._context_size :]
-        return probs, st.numpy().copy(), ctx.numpy().copy()
+            st = torch.from_numpy(np.concatenate([job.state for job in jobs], axis=1))
+            ctx = torch.from_numpy(np.concatenate([_context(job.context, size) for job in jobs]))
+            for i in range(steps):
+                live = [b for b, job in enumerate(jobs) if i < len(job.frames)]
+                x = torch.from_numpy(np.stack([jobs[b].frames[i] for b in live]))
+                if len(live) == len(jobs):  # every stream has a frame at this step
+                    window = torch.cat([ctx, x], dim=1)
+                    out, st = self._model(window, st)
+                    ctx = window[:, -size:]
+                else:
+                    rows = torch.tensor(live)
+                    window = torch.cat([ctx[rows], x], dim=1)
+                    out, st[:, rows] = self._model(window, st[:, rows])
+                    ctx[rows] = window[:, -size:]
+                probs[live, i] = out[:, 0].numpy()
+        return [
+            (probs[b, : len(job.frames)], st[:, b : b + 1].numpy().copy(),
+             ctx[b : b + 1].numpy().copy())
+            for b, job in enumerate(jobs)
+        ]  # fmt: skip
 
     def _self_check(self) -> None:
-        """The stateless call must match silero's own: else its layout changed under us."""
+        """The stateless call must match silero's own, alone and batched with another stream:
+        else its layout changed under us."""
         rng = np.random.default_rng(0)
         tone = np.sin(np.arange(8 * FRAME) * 0.07) * np.linspace(0, 0.5, 8 * FRAME)
         frames = (tone + rng.normal(0, 0.01, tone.size)).astype(np.float32).reshape(8, FRAME)
         with self._torch.inference_mode():
             self._jit.reset_states()
             own = [float(self._jit(self._torch.from_numpy(f[None]), SAMPLE_RATE)) for f in frames]
-        ours, _, _ = self._run(frames, np.zeros(_STATE_SHAPE, np.float32), np.zeros((1, 0)))
-        if not np.allclose(own, ours, atol=1e-5):
+        fresh = np.zeros(_STATE_SHAPE, np.float32), np.zeros((1, 0), np.float32)
+        alone = self._run([_Job(frames, *fresh)])[0][0]
+        noise = rng.normal(0, 0.05, (5, FRAME)).astype(np.float32)
+        together = self._run([_Job(noise, *fresh), _Job(frames, *fresh)])[1][0]
+        if not (np.allclose(own, alone, atol=1e-5) and np.allclose(own, together, atol=1e-5)):
             raise ModelLoadError("silero-vad's model changed its layout; asr.endpoint needs 6.x.")
+
+
+@dataclass
+class _Job:
+    """One stream's frames for the VAD's thread, and where its result goes."""
+
+    frames: np.ndarray
+    state: np.ndarray
+    context: np.ndarray
+    done: Future = field(default_factory=Future)
+
+
+def _context(context: np.ndarray, size: int) -> np.ndarray:
+    """The previous frame's tail, or silence before a new stream."""
+    context = np.asarray(context, np.float32)
+    return context if context.shape == (1, size) else np.zeros((1, size), np.float32)
 
 
 _vad: Vad | None = None

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 BENCHMARKS: dict[str, tuple[str, str]] = {
+    "class": ("bench.microphones", "a class of hands-free learners, every microphone open"),
     "handsfree": ("bench.handsfree", "hands-free answering: end of speech to verdict, VAD + asr"),
     "load": ("bench.load", "concurrent spoken players against the app; checks states stay apart"),
     "speed": ("bench.speed", "latency, memory and batching of each asr path, random-weight models"),

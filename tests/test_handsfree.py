@@ -103,6 +103,7 @@ class Tab:
         self.hearing: handsfree.Hearing | None = None
         self.shown: list[str] = []
         self.timer: list[object] = []
+        self.signals: list[int] = []  # the values `ready` took
 
     def take(self, screen: tuple) -> None:
         if isinstance(screen[STORED], dict) and screen[STORED].get("__type__") != "update":
@@ -111,15 +112,17 @@ class Tab:
             self.shown.append(screen[FEEDBACK])
 
     async def piece(self, chunk, quiet: float = 0.0) -> None:
-        out = await handsfree.hear(self.ctx, chunk, self.hearing, quiet, self.stored, "Djur", {},
-                                   self.pending, True)  # fmt: skip
-        self.hearing = out[0]
-        self.take(out[1:-1])
-        self.timer.append(out[-1])
+        """Stream a piece; when `ready` changes, show what there is, as the browser does."""
+        self.hearing, ready = await handsfree.hear(self.ctx, chunk, self.hearing, quiet)
+        if isinstance(ready, int):
+            self.signals.append(ready)
+            await self._show(handsfree.show)
 
     async def tick(self) -> None:
-        out = await handsfree.overdue(self.ctx, self.hearing, self.stored, "Djur", {},
-                                      self.pending, True)  # fmt: skip
+        await self._show(handsfree.tick)
+
+    async def _show(self, handler) -> None:
+        out = await handler(self.ctx, self.hearing, self.stored, "Djur", {}, self.pending, True)
         self.take(out[:-1])
         self.timer.append(out[-1])
 
@@ -236,6 +239,7 @@ def test_a_busy_model_is_told_as_queued_and_the_verdict_comes_later(tmp_path, mo
         await tab.piece(cut(said(0.5))[0])
         assert len(tab.shown) == 1  # told once, not on every piece
         recogniser.release("hund")
+        await asyncio.sleep(0.01)  # the model's thread hands the transcript to the event loop
         await tab.tick()
 
     run(play())

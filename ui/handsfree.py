@@ -5,14 +5,19 @@ own with no concurrency limit (Gradio holds a slot of an event's group for as lo
 open, so a limit there is a limit on open microphones), and its handler is a coroutine that holds
 no thread while it waits. Reading a piece and the voice-activity detector run on worker threads;
 a finished answer goes to `asr`'s batcher (`Transcriber.submit`), in turn with press-to-record
-answers, and the handler awaits it without a thread.
+answers.
+
+A piece's event returns only the tab's `Hearing` and, when there is something to show, a new
+value of a `gr.State` (`ready`) whose change calls `show`: the screen is drawn there, not on
+every piece (Gradio builds a component for every output of every reply, even a skipped one,
+which at two pieces a second per microphone was a large share of the server's time).
 
 Every answer heard is judged, in order: a piece that ends two answers judges both. A verdict that
-will take long (the model is busy) is told as queued, with about how long, and comes with a later
-piece. An answer in progress whose pieces stop coming (a browser fed exact digital silence stops
-sending) is ended by time: a `gr.Timer`, on only while an answer is open or waiting, calls
-`overdue`. Talk that runs past `EndpointOptions.max_utterance` without a pause is no answer: the
-learner is told to say one word, and no try is used.
+will take long (the model is busy) is told as queued, with about how long, and comes later. An
+answer in progress whose pieces stop coming (a browser fed exact digital silence stops sending)
+is ended by time: a `gr.Timer`, on only while an answer is open or waiting, calls `tick`. Talk
+that runs past `EndpointOptions.max_utterance` without a pause is no answer: the learner is told
+to say one word, and no try is used.
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ from ui.screen import SCREEN_SIZE
 
 log = logging.getLogger(__name__)
 
-STALL = 1.0  # seconds without a piece, beyond the hang-over, that end an answer in progress
+STALL = 1.5  # seconds without a piece, beyond the hang-over, that end an answer in progress
 INLINE_WAIT = 2.0  # a verdict expected within this is awaited in the piece's own event
-TICK = 1.0  # seconds between `overdue` calls while an answer is open or waiting
+TICK = 1.0  # seconds between `tick` calls while an answer is open or waiting
 SKIP_SCREEN = (gr.skip(),) * SCREEN_SIZE
 _CHAIN = 4  # verdicts remembered to bring a stale state up to date
 
@@ -77,6 +82,8 @@ class Hearing:
         self.waiting: deque[Waiting] = deque()
         self.last_piece = time.monotonic()
         self.timer_on = False
+        self.signals = 0  # the last value given to the tab's `ready` state
+        self.signalled = False  # `ready` changed and `show` has not run since
         self._verdicts: deque[tuple[Any, Any]] = deque(maxlen=_CHAIN)  # (state in, state out)
 
     def __deepcopy__(self, memo: dict) -> Hearing:
@@ -98,7 +105,8 @@ class Hearing:
         return bool(self.waiting) or self.endpointer.in_speech
 
     def stalled(self) -> bool:
-        """An answer is open and its pieces stopped coming."""
+        """An answer is open and its pieces stopped coming: none came (or was answered) for
+        the hang-over and `STALL` more."""
         quiet = time.monotonic() - self.last_piece
         return self.endpointer.in_speech and quiet > self.endpointer.options.hangover + STALL
 
@@ -114,50 +122,81 @@ class Hearing:
         self._verdicts.append((before, after))
 
     def timer(self) -> object:
-        """The `overdue` timer's update: on while an answer is open or waiting."""
+        """The `tick` timer's update: on while an answer is open or waiting."""
         if self.busy == self.timer_on:
             return gr.skip()
         self.timer_on = self.busy
         return gr.Timer(TICK, active=self.timer_on)
 
+    def ready(self) -> object:
+        """A new value for the tab's `ready` state when `show` has something to do: a verdict
+        or a notice to show, a queued answer to tell of, the timer to switch; else no change."""
+        head = self.waiting[0] if self.waiting else None
+        due = head is not None and (head.transcript is None or head.transcript.done()
+                                    or not head.told)  # fmt: skip
+        if self.signalled or not (due or self.busy != self.timer_on):
+            return gr.skip()
+        self.signalled, self.signals = True, self.signals + 1
+        return self.signals
 
-async def hear(ctx: Context, chunk, hearing, quiet, stored, key, uploaded, pending, auto,
-               prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
-    """One piece of the streamed microphone. Returns the tab's `Hearing`, the screen (skipped
-    when there is nothing to show) and the timer's update.
+    async def settle(self, seconds: float) -> None:
+        """Wait (up to `seconds`) for the first answer's transcript, so that `show` finds it."""
+        head = self.waiting[0] if self.waiting else None
+        if head is not None and head.transcript is not None and seconds > 0:
+            await asyncio.wait({head.transcript}, timeout=seconds)
+
+
+async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
+    """One piece of the streamed microphone: returns the tab's `Hearing` and its `ready`
+    signal (see the module's docstring).
 
     While "Listen" plays the word (until `quiet`, a time), the microphone would hear the
     speakers: what it hears then is dropped.
     """
     hearing = hearing if isinstance(hearing, Hearing) else Hearing()
     ctx.pieces.heard(chunk)
-    answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
-    async with hearing.lock:
+    hearing.last_piece = time.monotonic()  # it came, though it may wait for the lock
+    try:
+        async with hearing.lock:
+            if quiet and time.time() < quiet:
+                hearing.endpointer.reset()
+                return hearing, hearing.ready()
+            for utterance in await anyio.to_thread.run_sync(hearing.feed, chunk):
+                hearing.waiting.append(_recognition(ctx, utterance))
+            await hearing.settle(_inline_wait(ctx))
+            return hearing, hearing.ready()
+    finally:
+        # A busy server answers late, and the browser holds its next pieces until it has;
+        # so the wait for the next piece counts from this reply, not from the last arrival.
         hearing.last_piece = time.monotonic()
-        if quiet and time.time() < quiet:
-            hearing.endpointer.reset()
-            return (hearing, *SKIP_SCREEN, hearing.timer())
-        for utterance in await anyio.to_thread.run_sync(hearing.feed, chunk):
-            hearing.waiting.append(_recognition(ctx, utterance))
-        screen = await _deliver(ctx, hearing, answer)
-    return (hearing, *screen, hearing.timer())
 
 
-async def overdue(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
-                  student=None, request: gr.Request = None) -> tuple:  # fmt: skip
-    """The timer's call: end an answer whose pieces stopped coming, show verdicts that are
-    ready. Returns the screen and the timer's update."""
-    if not isinstance(hearing, Hearing) or hearing.lock.locked():  # a piece is being handled
+async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
+               student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """What the tab's listener has to show: the verdicts that are ready, in order, or a note
+    that the answer is queued. Returns the screen and the timer's update."""
+    if not isinstance(hearing, Hearing):
         return (*SKIP_SCREEN, gr.skip())
     answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
     async with hearing.lock:
-        if hearing.stalled():
+        hearing.signalled = False
+        if hearing.stalled():  # the pieces stopped coming: the answer ends by time
             utterance = hearing.endpointer.flush()
             log.info("an answer ended by time: no piece for %.1f s", STALL)
             if utterance is not None:
                 hearing.waiting.append(_recognition(ctx, utterance))
+                await hearing.settle(_inline_wait(ctx))
         screen = await _deliver(ctx, hearing, answer)
-    return (*screen, hearing.timer())
+        return (*screen, hearing.timer())
+
+
+async def tick(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
+               student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+    """The timer's call: `show`, unless a piece is being heard (that piece's event will)."""
+    if isinstance(hearing, Hearing) and hearing.lock.locked():
+        return (*SKIP_SCREEN, gr.skip())
+    return await show(ctx, hearing, stored, key, uploaded, pending, auto, prefs, student,
+                      request)  # fmt: skip
 
 
 def _recognition(ctx: Context, utterance: asr.Utterance) -> Waiting:
@@ -196,11 +235,9 @@ async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
     while hearing.waiting:
         head = hearing.waiting[0]
         if head.transcript is not None and not head.transcript.done():
-            if screen is not None:
-                break  # one verdict now; the next with the next piece or tick
-            await asyncio.wait({head.transcript}, timeout=_inline_wait(ctx))
-            if not head.transcript.done():
-                return _queued(ctx, head, answer)
+            if screen is None:
+                screen = _queued(ctx, head, answer)
+            break  # the rest when its transcript is ready (a piece or a tick signals it)
         hearing.waiting.popleft()
         screen = await anyio.to_thread.run_sync(_verdict, ctx, head, answer)
         hearing.gave(answer.stored, screen[0])

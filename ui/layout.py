@@ -39,7 +39,8 @@ class Layout:
     live: gr.Audio  # hands-free: streamed, the answer ends when the learner stops talking
     listener: gr.State  # the hands-free listener of this tab (ui.handsfree.Hearing)
     quiet: gr.State  # until when the listener is deaf: "Listen" is playing the word
-    listen_timer: gr.Timer  # ends an answer whose pieces stopped coming (ui.handsfree.overdue)
+    listen_timer: gr.Timer  # ends an answer whose pieces stopped coming (ui.handsfree.tick)
+    ready: gr.State  # changes when the listener has something to show (ui.handsfree.show)
     mode: gr.Radio
     feedback: gr.HTML
     controls: gr.Column
@@ -112,6 +113,7 @@ def build_layout(ctx: Context) -> Layout:
     for name in ("pending", "answered", "student", "listener"):
         parts[name] = gr.State(None)
     parts["quiet"] = gr.State(0.0)
+    parts["ready"] = gr.State(0)
     parts["link_code"] = gr.Textbox(visible=False)  # ?class=CODE of a join link
     gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
     with gr.Tabs() as tabs:

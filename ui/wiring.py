@@ -88,14 +88,16 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
     listening = {"concurrency_limit": None, "concurrency_id": "listen", "api_name": False}
     ui.live.stream(
         bind(handsfree.hear, ctx),
-        [ui.live, ui.listener, ui.quiet, *answers],
-        [ui.listener, *ui.screen, ui.listen_timer],
+        [ui.live, ui.listener, ui.quiet],
+        [ui.listener, ui.ready],  # the screen is drawn by `show`, not on every piece
         stream_every=0.5,  # seconds per piece: the browser's latency floor for a verdict
         time_limit=None,  # the learner keeps talking card after card
         **listening,
     )
-    ui.listen_timer.tick(bind(handsfree.overdue, ctx), [ui.listener, *answers],
-                         [*ui.screen, ui.listen_timer], **listening)  # fmt: skip
+    shown = [ui.listener, *answers]
+    ui.ready.change(bind(handsfree.show, ctx), shown, [*ui.screen, ui.listen_timer], **listening)
+    ui.listen_timer.tick(bind(handsfree.tick, ctx), shown, [*ui.screen, ui.listen_timer],
+                         **listening)  # fmt: skip
     ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
                   api_name=False)  # fmt: skip
     ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")
