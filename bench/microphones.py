@@ -59,7 +59,6 @@ class Learner:
     problems: list[str] = field(default_factory=list)
     first_verdict: float | None = None  # seconds after the end of the first word
     queued_notes: int = 0  # "checking your answer" notes seen
-    seen: list[str] = field(default_factory=list)
     error: str = ""
 
 
@@ -199,7 +198,6 @@ class Tab:
         if "feedback note" in feedback and not any(m in feedback.lower() for m in NOT_JUDGED):
             learner.queued_notes += 1  # "I heard you: checking…"; the verdict comes later
             return
-        learner.seen.append(feedback[:160])
         word = len(learner.waits)
         wait = time.monotonic() - started - ends[min(word, len(ends) - 1)]
         learner.waits.append(wait)

@@ -219,6 +219,29 @@ def test_a_hands_free_answer_needs_no_stop(new_page):
     assert waited < SPEECH_STARTS + WORD_SECONDS["hund"] + 6.0
 
 
+def test_a_hands_free_answer_followed_by_digital_silence_is_judged(browser, server, tmp_path):
+    """A microphone that gives exact zeros after the word (strong noise suppression): the
+    browser may stop sending pieces, and the answer must still end, by time."""
+    from playwright.sync_api import expect
+
+    wav = write_answer_wav(tmp_path / "hund.wav")
+    samples, rate = soundfile.read(wav, dtype="int16")
+    soundfile.write(wav, np.concatenate([samples, np.zeros(rate * 12, np.int16)]), rate)
+    silent = browser.browser_type.launch(
+        executable_path=str(CHROMIUM), headless=True, args=chromium_args(wav)
+    )
+    try:
+        page = open_game(silent, server, PHONE)
+        started = time.monotonic()
+        page.get_by_role("button", name="Record", exact=True).click()
+        expect(page.locator(".feedback")).to_contain_text("I heard", timeout=TIMEOUT_MS)
+        waited = time.monotonic() - started
+    finally:
+        silent.close()
+    log.warning("hands-free into digital silence: %.2f s from the tap to the verdict", waited)
+    assert waited < SPEECH_STARTS + WORD_SECONDS["hund"] + 8.0
+
+
 def test_a_spoken_answer_pressing_record_and_stop(new_page):
     from playwright.sync_api import expect
 

@@ -75,6 +75,8 @@ class AppOptions:
     round_size: int = game.session.ROUND_SIZE
     answer_concurrency: int = 16  # recordings (press to record) handled at once; the rest queue
     # in Gradio. Hands-free microphones are not counted: listening has no limit (ui.handsfree)
+    listen_limit: int | None = None  # open microphones heard at once; None: all (a limit makes
+    # the others wait for one to close: for tests that must see a learner served late)
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
     work_dir: Path = field(default_factory=lambda: new_work_dir())
     db_url: str | None = None  # class mode's database (classroom.default_database_url if None)

@@ -85,7 +85,9 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
     ).then(lambda: None, None, ui.mic, api_name=False)  # ready to record the next answer
     # Listening has no limit: an open stream keeps its group's slot for as long as it is
     # open, so a limit here would be a limit on open microphones (ui.handsfree).
-    listening = {"concurrency_limit": None, "concurrency_id": "listen", "api_name": False}
+    limit = ctx.options.listen_limit
+    listening = {"concurrency_limit": limit, "concurrency_id": "listen", "api_name": False}
+    showing = {"concurrency_limit": None, "concurrency_id": "show", "api_name": False}
     ui.live.stream(
         bind(handsfree.hear, ctx),
         [ui.live, ui.listener, ui.quiet],
@@ -95,9 +97,9 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
         **listening,
     )
     shown = [ui.listener, *answers]
-    ui.ready.change(bind(handsfree.show, ctx), shown, [*ui.screen, ui.listen_timer], **listening)
+    ui.ready.change(bind(handsfree.show, ctx), shown, [*ui.screen, ui.listen_timer], **showing)
     ui.listen_timer.tick(bind(handsfree.tick, ctx), shown, [*ui.screen, ui.listen_timer],
-                         **listening)  # fmt: skip
+                         **showing)  # fmt: skip
     ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
                   api_name=False)  # fmt: skip
     ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")

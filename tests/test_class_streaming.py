@@ -1,0 +1,68 @@
+"""A class answering hands-free at once, through Gradio's own streaming protocol.
+
+Every learner is a browser tab streaming its microphone (`bench.streaming`, `bench.microphones`):
+espeak-ng words between quiet, pieces of 0.5 s, held back while the server is busy as Gradio's
+recorder does. The app runs as it is deployed (`app.py` in its own process) on the tests' tiny
+Whisper, which hears "hund" in anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from whisper_tiny import cached_model
+
+import app
+from bench.load import LoadOptions, first_deck
+from bench.microphones import ClassOptions, run_class, spoken_words
+from bench.server import AppServer
+from tests.test_handsfree import Heard
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+LEARNERS = 60  # above the 16 that one shared slot group allowed, and above Gradio's 40 workers
+
+
+@pytest.fixture(scope="module")
+def words(tmp_path_factory):
+    deck = first_deck(LoadOptions())
+    folder = tmp_path_factory.mktemp("words")
+    return deck, spoken_words(deck, folder), (folder / "0.wav").read_bytes()
+
+
+def test_a_class_of_sixty_answers_hands_free_on_one_process(whisper_root, words):
+    deck, said, press = words
+    model = cached_model(whisper_root, hears="hund")
+    options = ClassOptions(answers=2, period=6.0, late_after=8.0)
+    with AppServer(["--model", str(model), "--backend", "ctranslate2"]) as server:
+        server.wait_ready(300, model=True)
+        run = asyncio.run(run_class(server.url, LEARNERS, deck.name, said, press, options))
+
+    assert run.errors == []
+    assert run.verdicts == LEARNERS * options.answers and run.lost == 0  # none dropped
+    assert run.crossed == 0  # every verdict on the learner's own round and card
+    firsts = sorted(learner.first_verdict for learner in run.learners)
+    assert run.late == 0, f"first verdicts, seconds after the first word: {firsts}"
+    assert run.press_s is not None and run.press_s < 5.0  # press to record is not held up
+    assert not run.failed
+
+
+def test_the_class_benchmark_catches_a_learner_served_late(tmp_path, words):
+    """With microphones limited to two at a time (the old shared-slot design, made small), the
+    learners beyond two wait for a stream to close: the run must fail on them."""
+    deck, said, press = words
+    decks = {deck.name: deck}
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work", listen_limit=2)
+    demo = app.build_demo(decks, app.Model(ready=Heard("hund"), name="fake"), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False)  # fmt: skip
+    try:
+        late = ClassOptions(answers=2, period=4.0, late_after=4.0)
+        run = asyncio.run(run_class(url, 4, deck.name, said, press, late))
+    finally:
+        demo.close()
+    assert run.late >= 2 and run.failed
+    served = [learner for learner in run.learners if learner.first_verdict is not None]
+    assert min(learner.first_verdict for learner in served) < 4.0  # the first two were on time
