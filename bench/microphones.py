@@ -48,6 +48,7 @@ class ClassOptions:
     period: float = 8.0  # seconds from one word to the next
     late_after: float = 10.0  # a first verdict later than this after the first word is late
     tail: float = 6.0  # seconds of quiet streamed after the last word, for its verdict
+    drain: float = 60.0  # seconds more the microphone stays open for verdicts still queued
 
 
 @dataclass
@@ -130,8 +131,9 @@ def wav_header(samples: int) -> bytes:
 class Tab:
     """One learner's tab: a session, its round, and its stream."""
 
-    def __init__(self, http: httpx.AsyncClient, app: App, deck: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, app: App, deck: str, drain: float) -> None:
         self.session = Session(http, app)
+        self.drain = drain
         self.app, self.deck = app, deck
         self.live = app.component("live")
         self.stream = app.event(trigger=(self.live, "stream"))
@@ -155,14 +157,17 @@ class Tab:
         step = int(PIECE * RATE)
         header = wav_header(step)
         pieces = [signal[i : i + step] for i in range(0, len(signal), step)]
+        quiet = signal[-step:]  # after the signal, the room goes on as it ended
+        last = len(pieces) + int(self.drain / PIECE)
         started, sent, event_id = time.monotonic(), 0, None
         try:
-            while sent < len(pieces) and len(learner.waits) < len(ends) and not learner.error:
-                ready = min(len(pieces), int((time.monotonic() - started) / PIECE))
+            while sent < last and len(learner.waits) < len(ends) and not learner.error:
+                ready = min(last, int((time.monotonic() - started) / PIECE))
                 if ready <= sent:
                     await asyncio.sleep(started + (sent + 1) * PIECE - time.monotonic())
                     continue
-                body = header + b"".join(p.tobytes() for p in pieces[sent:ready])
+                said = [pieces[i] if i < len(pieces) else quiet for i in range(sent, ready)]
+                body = header + b"".join(p.tobytes() for p in said)
                 sent = ready
                 values = {self.live: await self.session.upload(body)}
                 if event_id is None:
@@ -234,7 +239,7 @@ async def run_class(url: str, size: int, deck: str, words: list[np.ndarray], pre
     limits = httpx.Limits(max_connections=4 * size + 8, max_keepalive_connections=2 * size + 8)
     async with httpx.AsyncClient(timeout=60, limits=limits, trust_env=False) as http:
         app = await App.read(http, url)
-        tabs = [Tab(http, app, deck) for _ in range(size)]
+        tabs = [Tab(http, app, deck, options.drain) for _ in range(size)]
         await asyncio.gather(*(tab.begin() for tab in tabs))
         learners = [Learner() for _ in range(size)]
         started = time.monotonic()
@@ -275,9 +280,9 @@ def table(runs: list[ClassRun]) -> str:
     from bench.load import _percentile
 
     lines = [
-        "| learners | answers | verdicts | p50 s | p95 s | max s | answers/s | late | lost "
-        "| crossed | errors | press-to-record s | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| learners | answers | verdicts | p50 s | p95 s | max s | answers/s | told queued "
+        "| late | lost | crossed | errors | press-to-record s | peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         waits = run.waits
@@ -286,7 +291,7 @@ def table(runs: list[ClassRun]) -> str:
             f"| {run.size} | {run.size * run.answers} | {run.verdicts} "
             f"| {_percentile(waits, 50):.2f} | {_percentile(waits, 95):.2f} "
             f"| {max(waits, default=float('nan')):.2f} | {run.verdicts / run.wall_s:.2f} "
-            f"| {run.late} | {run.lost} | {run.crossed} | {len(run.errors)} | {press} "
+            f"| {sum(one.queued_notes for one in run.learners)} | {run.late} | {run.lost} | {run.crossed} | {len(run.errors)} | {press} "
             f"| {run.peak_mb:.0f} |"
         )
     return "\n".join(lines) + "\n"
