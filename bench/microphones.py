@@ -287,11 +287,12 @@ def table(runs: list[ClassRun]) -> str:
     for run in runs:
         waits = run.waits
         press = f"{run.press_s:.2f}" if run.press_s is not None else "failed"
+        told = sum(one.queued_notes for one in run.learners)
         lines.append(
             f"| {run.size} | {run.size * run.answers} | {run.verdicts} "
             f"| {_percentile(waits, 50):.2f} | {_percentile(waits, 95):.2f} "
             f"| {max(waits, default=float('nan')):.2f} | {run.verdicts / run.wall_s:.2f} "
-            f"| {sum(one.queued_notes for one in run.learners)} | {run.late} | {run.lost} | {run.crossed} | {len(run.errors)} | {press} "
+            f"| {told} | {run.late} | {run.lost} | {run.crossed} | {len(run.errors)} | {press} "
             f"| {run.peak_mb:.0f} |"
         )
     return "\n".join(lines) + "\n"
