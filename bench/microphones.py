@@ -306,6 +306,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--period", type=float, default=d.period, help="seconds between a learner's words (8)")
     add("--late-after", type=float, default=d.late_after, metavar="S",
         help="a first verdict later than this after the first word fails the run (10)")  # fmt: skip
+    add("--drain", type=float, default=d.drain, metavar="S",
+        help="seconds a microphone stays open after its last word for queued verdicts (60)")  # fmt: skip
     add("--model", metavar="DIR", help="a real checkpoint instead of random weights")
     add("--model-size", choices=["tiny", "base", "small"], default="tiny")
     add("--window", type=int, choices=[30, 5], default=30, help="encoder window, seconds")
@@ -330,7 +332,7 @@ def main(args: argparse.Namespace) -> int:
     except ValueError:
         print("error: --learners like 1,10,30; --answers >= 1; --period >= 3 s", file=sys.stderr)
         return 2
-    options = ClassOptions(sizes, args.answers, args.period, args.late_after)
+    options = ClassOptions(sizes, args.answers, args.period, args.late_after, drain=args.drain)
     load = LoadOptions(model=args.model, model_size=args.model_size, window=args.window,
                        backend=args.backend, cache=args.cache)  # fmt: skip
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

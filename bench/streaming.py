@@ -104,7 +104,7 @@ class Session:
 
     async def upload(self, data: bytes, name: str = "audio.wav") -> dict:
         files = {"files": (name, data, "audio/wav")}
-        response = await self.http.post(f"{self.app.url}{API}/upload", files=files)
+        response = await self._post(f"{self.app.url}{API}/upload", files=files)
         response.raise_for_status()
         path = response.json()[0]
         return {"path": path, "orig_name": name, "size": len(data), "mime_type": "audio/wav",
@@ -116,7 +116,7 @@ class Session:
 
     async def send(self, event: Event, event_id: str, values: dict[int, Any]) -> None:
         body = self._body(event, values)
-        response = await self.http.post(f"{self.app.url}{API}/stream/{event_id}", json=body)
+        response = await self._post(f"{self.app.url}{API}/stream/{event_id}", json=body)
         if response.status_code == 404:
             raise StreamClosed(f"the server has no stream {event_id} any more")
         response.raise_for_status()
@@ -140,6 +140,14 @@ class Session:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
+
+    async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """POST, once more on a connection that the server closed as it was reused (a kept-alive
+        connection's time-out racing the request): a browser retries that too."""
+        try:
+            return await self.http.post(url, **kwargs)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            return await self.http.post(url, **kwargs)
 
     def _body(self, event: Event, values: dict[int, Any]) -> dict:
         data = [None if self.app.is_state(c) else values.get(c) for c in event.inputs]
