@@ -307,7 +307,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--late-after", type=float, default=d.late_after, metavar="S",
         help="a first verdict later than this after the first word fails the run (10)")  # fmt: skip
     add("--drain", type=float, default=d.drain, metavar="S",
-        help="seconds a microphone stays open after its last word for queued verdicts (60)")  # fmt: skip
+        help="seconds a microphone stays open after its last word for queued verdicts")  # fmt: skip
     add("--model", metavar="DIR", help="a real checkpoint instead of random weights")
     add("--model-size", choices=["tiny", "base", "small"], default="tiny")
     add("--window", type=int, choices=[30, 5], default=30, help="encoder window, seconds")
