@@ -337,6 +337,7 @@ def main(args: argparse.Namespace) -> int:
                        backend=args.backend, cache=args.cache)  # fmt: skip
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     runs: list[ClassRun] = []
+    path_line = ""
     try:
         deck = first_deck(load)
         model, description = model_for(load)
@@ -347,6 +348,8 @@ def main(args: argparse.Namespace) -> int:
             with AppServer(app_args, args.log) as server:
                 say(f"starting app.py {' '.join(app_args)} on {server.url}")
                 server.wait_ready(600, model=True)
+                chosen = [line for line in server.tail if "on this CPU" in line]
+                path_line = chosen[-1].split(": ", 1)[-1].strip(" |") if chosen else ""
                 for size in sizes:
                     server.reset_peak()
                     say(f"{size} learners, {options.answers} words each, every microphone open")
@@ -360,6 +363,8 @@ def main(args: argparse.Namespace) -> int:
     print(table(runs), end="")
     print(f"\n{machine(description)} {options.answers} words per learner, one every "
           f"{options.period:.0f} s; pieces of {PIECE} s at {RATE} Hz.")  # fmt: skip
+    if path_line:
+        print(f"The app's path: {path_line}")
     return 1 if any(run.failed for run in runs) else 0
 
 

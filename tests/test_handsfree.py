@@ -316,3 +316,47 @@ def test_a_piece_is_not_deleted_as_soon_as_it_is_heard(tmp_path):
 
     run(tab.piece(str(piece)))
     assert piece.exists() and len(ctx.pieces) == 1  # another session may hold the same file
+
+
+def test_a_stream_of_loud_noise_costs_no_try(tmp_path):
+    from asr.backends import Decoded
+
+    class Backend:  # the model would write a word, but the no-speech gate comes first
+        name, device, precision, window_seconds = "fake", "cpu", "fp32", 30.0
+
+        def decode(self, batch):
+            return [Decoded("hund", 2, False) for _ in batch]
+
+    transcriber = asr.Transcriber(asr.TranscriberOptions(model="fake"), Backend())
+    ctx = context(tmp_path, transcriber)
+    tab = Tab(ctx)
+    noise = np.random.default_rng(0).normal(0, 8000, RATE * 10).clip(-32767, 32767)
+
+    async def play():
+        for chunk in cut(noise.astype(np.int16)):
+            await tab.piece(chunk)
+
+    run(play())
+    assert tab.answers == 0
+    assert all("I heard" not in shown for shown in tab.shown)
+
+
+def test_a_piece_that_fails_to_be_heard_does_not_end_the_stream(tmp_path, monkeypatch):
+    ctx = context(tmp_path, Heard("hund"))
+    tab = Tab(ctx)
+    broken = {"first": True}
+    feed = handsfree.Hearing.feed
+
+    def flaky(self, piece):
+        if broken.pop("first", False):
+            raise RuntimeError("the VAD fell over")
+        return feed(self, piece)
+
+    monkeypatch.setattr(handsfree.Hearing, "feed", flaky)
+
+    async def play():
+        for chunk in cut(said("hund", 1.2)):
+            await tab.piece(chunk)  # the first raises inside; the handler must not
+
+    run(play())
+    assert len(tab.shown) == 1 and "I heard" in tab.shown[0]

@@ -165,6 +165,9 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
                 hearing.waiting.append(_recognition(ctx, utterance))
             await hearing.settle(_inline_wait(ctx))
             return hearing, hearing.ready()
+    except Exception:  # an error here would end the stream: Gradio refuses its later pieces
+        log.exception("a streamed piece could not be heard")
+        return hearing, gr.skip()
     finally:
         # A busy server answers late, and the browser holds its next pieces until it has;
         # so the wait for the next piece counts from this reply, not from the last arrival.
