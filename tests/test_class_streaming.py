@@ -18,7 +18,7 @@ import app
 from bench.load import LoadOptions, first_deck
 from bench.microphones import ClassOptions, run_class, spoken_words
 from bench.server import AppServer
-from tests.test_handsfree import Heard
+from tests.test_ui_handlers import Heard
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

@@ -22,8 +22,8 @@ import soxr
 
 import asr
 import game
-from tests.conftest import png_bytes
-from ui import AppOptions, Context, Model, handsfree
+from tests.test_ui_handlers import Heard, two_cards
+from ui import Context, handsfree
 from ui import play as handlers
 from ui.pieces import StreamPieces
 
@@ -31,18 +31,6 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs
 
 RATE = 44_100
 FEEDBACK, STORED, PENDING = 4, 0, 11  # places in Layout.screen
-
-
-class Heard:
-    """A recogniser that hears one word, whatever is said (no queue of its own)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.calls = 0
-
-    def transcribe(self, audio, sample_rate=None) -> asr.Transcript:
-        self.calls += 1
-        return asr.Transcript(self.text, 0.1, 0.1, False)
 
 
 class Queued:
@@ -64,14 +52,7 @@ class Queued:
 
 
 def context(tmp_path: Path, recogniser: object) -> Context:
-    cards = []
-    for word, colour in (("hund", "orange"), ("katt", "blue")):
-        image = tmp_path / f"{word}.png"
-        image.write_bytes(png_bytes(color=colour))
-        cards.append(game.Card(word, "en", image=image))
-    deck = game.Deck("Djur", tuple(cards))
-    options = AppOptions(secret="s" * 32, work_dir=tmp_path / "work", round_size=2)
-    return Context.create({deck.name: deck}, Model(ready=recogniser), options)
+    return two_cards(tmp_path, recogniser, round_size=2)
 
 
 def said(*parts: str | float) -> np.ndarray:

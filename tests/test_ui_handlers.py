@@ -26,25 +26,32 @@ SCREEN = {name: i for i, name in enumerate(
 
 
 class Heard:
-    """A recogniser that hears one word, whatever is said."""
+    """A recogniser that hears one word, whatever is said (and counts its calls)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.calls = 0
 
     def transcribe(self, audio, sample_rate=None) -> asr.Transcript:
+        self.calls += 1
         return asr.Transcript(self.text, 0.1, 0.1, False)
 
 
-@pytest.fixture
-def ctx(tmp_path) -> Context:
+def two_cards(tmp_path: Path, recogniser: object, **options: object) -> Context:
+    """The app's context on a deck "Djur" of hund and katt, with `recogniser` as the model."""
     cards = []
     for word, colour in (("hund", "orange"), ("katt", "blue")):
         image = tmp_path / f"{word}.png"
         image.write_bytes(png_bytes(color=colour))
         cards.append(game.Card(word, "en", image=image))
     deck = game.Deck("Djur", tuple(cards))
-    options = AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
-    return Context.create({deck.name: deck}, Model(ready=Heard("hund")), options)
+    settings = AppOptions(secret="s" * 32, work_dir=tmp_path / "work", **options)  # type: ignore[arg-type]
+    return Context.create({deck.name: deck}, Model(ready=recogniser), settings)
+
+
+@pytest.fixture
+def ctx(tmp_path) -> Context:
+    return two_cards(tmp_path, Heard("hund"))
 
 
 def part(screen: tuple, name: str):
