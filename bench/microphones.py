@@ -49,6 +49,7 @@ class ClassOptions:
     late_after: float = 10.0  # a first verdict later than this after the first word is late
     tail: float = 6.0  # seconds of quiet streamed after the last word, for its verdict
     drain: float = 60.0  # seconds more the microphone stays open for verdicts still queued
+    same_bytes: bool = False  # every learner streams the very same bytes (two muted microphones)
 
 
 @dataclass
@@ -247,7 +248,9 @@ async def run_class(url: str, size: int, deck: str, words: list[np.ndarray], pre
         for i, (tab, learner) in enumerate(zip(tabs, learners, strict=True)):
             said = [words[(i + k) % len(words)] for k in range(options.answers)]
             lead = 0.5 + (i % 8) * 0.25  # the class does not start on one beat
-            signal, ends = stream_signal(said, lead, options, seed=i)
+            if options.same_bytes:
+                said, lead = [words[k % len(words)] for k in range(options.answers)], 0.5
+            signal, ends = stream_signal(said, lead, options, seed=0 if options.same_bytes else i)
             streams.append(tab.speak(signal, ends, learner))
 
         async def pressed() -> float | None:

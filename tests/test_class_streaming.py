@@ -66,3 +66,19 @@ def test_the_class_benchmark_catches_a_learner_served_late(tmp_path, words):
     assert run.late >= 2 and run.failed
     served = [learner for learner in run.learners if learner.first_verdict is not None]
     assert min(learner.first_verdict for learner in served) < 4.0  # the first two were on time
+
+
+def test_learners_whose_microphones_send_the_same_bytes_each_get_their_verdicts(tmp_path, words):
+    """Gradio keeps one file for identical uploads: one learner's clean-up must not take the
+    other's piece (that ended the other's stream)."""
+    deck, said, press = words
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(ready=Heard("hund"), name="fake"), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False)  # fmt: skip
+    try:
+        same = ClassOptions(answers=2, period=4.0, late_after=6.0, same_bytes=True)
+        run = asyncio.run(run_class(url, 3, deck.name, said, press, same))
+    finally:
+        demo.close()
+    assert run.errors == [] and run.lost == 0 and run.crossed == 0 and not run.failed

@@ -19,6 +19,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,11 +32,13 @@ from whisper_tiny import cached_ct2
 from deploy.nginx import COOKIE, REPLICA_HEADER
 from deploy.school import School, SchoolOptions, free_port, missing
 from tests.conftest import png_bytes, voiced
+from tests.test_browser import PHONE, PROGRESS, TIMEOUT_MS, browser  # noqa: F401 (a fixture)
 
 DECK = "Skolans djur"
 WORDS = {"hund": "en", "katt": "en"}  # the tiny model hears "hund" in any voice
 TEACHER_KEY = "the-test-teachers-key"
 STUDENTS = ("Anna", "Omar", "Lea", "Nils")
+OPENED: list = []  # every gradio_client Client of this module, closed at the end
 
 
 @dataclass
@@ -76,13 +79,17 @@ def school(whisper_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         pytest.skip("; ".join(lacks))
     with School(options) as started:
         yield started
+        with ThreadPoolExecutor(8) as pool:  # each close waits up to 1 s for its heartbeat
+            list(pool.map(lambda c: c.close(), OPENED))
 
 
 def client(url: str, route: str = ""):
+    """A new browser session; with `route`, one that carries that cookie already (a reload)."""
     from gradio_client import Client
 
     cookies = {COOKIE: route} if route else {}
-    return Client(url, verbose=False, httpx_kwargs={"cookies": cookies})
+    OPENED.append(Client(url, verbose=False, httpx_kwargs={"cookies": cookies}))
+    return OPENED[-1]
 
 
 def served_by(url: str, route: str) -> tuple[str, str]:
@@ -116,25 +123,21 @@ def answers_on_dashboard(url: str, code: str, expected: int, route: str = "") ->
     """Answers per student on the dashboard, once `expected` are recorded (they are written in
     the background, just after the verdict)."""
     teacher = client(url, route)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            _, table, *_ = teacher.predict(code, TEACHER_KEY, api_name="/class_results")
-            counts = {row[0]: row[2] for row in table["data"]}
-            if sum(counts.values()) >= expected or time.monotonic() > deadline:
-                return counts
-            time.sleep(0.2)
-    finally:
-        teacher.close()
+    deadline = time.monotonic() + 10
+    while True:
+        _, table, *_ = teacher.predict(code, TEACHER_KEY, api_name="/class_results")
+        counts = {row[0]: row[2] for row in table["data"]}
+        if sum(counts.values()) >= expected or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
-def played(school: School, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+def played(school: School, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[Student]]:
     """A class made through the proxy; four students join and answer both cards, one by voice."""
     url = school.url
     teacher = client(url)
     made = teacher.predict("7B", [DECK], api_name="/create_class")
-    teacher.close()
     code = re.search(r"Join code: \*\*(\w+)\*\*", made).group(1)
     assert f"{url}?class={code}" in made  # the link names the proxy, not a replica
     wav = tmp_path_factory.mktemp("said") / "hund.wav"
@@ -151,9 +154,7 @@ def played(school: School, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         for _ in WORDS:
             spoken = student is speaker and up_now(student.result) == "hund"
             answer(student, wav if spoken else None)
-    yield code, students
-    for student in students:
-        student.client.close()
+    return code, students
 
 
 def test_the_proxy_serves_the_page_and_gradio_events(school: School) -> None:
@@ -182,7 +183,6 @@ def test_students_on_both_replicas_and_the_dashboard_shows_every_answer(school, 
     assert counts == {name: len(WORDS) for name in STUDENTS}
     export = client(school.url)
     path = export.predict(code, TEACHER_KEY, api_name="/export_class")
-    export.close()
     rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"))))
     assert len(rows) == len(STUDENTS) * len(WORDS)
     spoken = [r for r in rows if r["typed"] == "no"]
@@ -204,7 +204,6 @@ def test_a_killed_replica_loses_no_record_and_its_students_go_on(school, played)
     moved = [s for s in students if s.route == killed]
     for student in moved:  # a reload: the old cookie, answered by the survivor, a new cookie
         assert served_by(school.url, killed) == (survivor, survivor)
-        student.client.close()
         student.client, student.route = client(school.url, survivor), survivor
         student.result = student.client.predict(
             code, student.name, "", DECK, student.seat, api_name="/join_class"
@@ -222,3 +221,58 @@ def test_a_killed_replica_loses_no_record_and_its_students_go_on(school, played)
     assert child.restarts == 1 and child.pid != old_pid
     assert served_by(school.url, survivor)[0] == survivor
     assert answers_on_dashboard(school.url, code, before + len(moved), killed) == counts
+
+
+def shown_word(page, decks: Path) -> str:
+    """The word of the picture on screen (its served name is its content's hash)."""
+    from ui.files import digest
+
+    src = page.locator("#picture img").get_attribute("src")
+    return next(w for w in WORDS if digest(decks / "skolans-djur" / f"{w}.png") in src)
+
+
+def type_answer(page, decks: Path) -> None:
+    from playwright.sync_api import expect
+
+    word = shown_word(page, decks)
+    box = page.get_by_label("No microphone? Type it")
+    box.fill(f"{WORDS[word]} {word}")
+    box.press("Enter")
+    expect(page.locator("#feedback .feedback")).to_contain_text("Right")
+
+
+def route_of(context) -> str:
+    return next(c["value"] for c in context.cookies() if c["name"] == COOKIE)
+
+
+def test_a_browser_on_a_dying_replica_reloads_onto_the_other_and_goes_on(
+    school,
+    played,
+    browser,  # noqa: F811
+) -> None:
+    from playwright.sync_api import expect
+
+    code, _ = played
+    decks = school.options.decks
+    before = sum(answers_on_dashboard(school.url, code, 0).values())
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{school.url}?class={code}")
+    page.get_by_label("Your name").fill("Maja")
+    page.get_by_role("button", name="Join the class").click()
+    page.locator("#picture img").wait_for()
+    type_answer(page, decks)
+    on_screen = page.get_by_text(PROGRESS).inner_text()
+    killed = route_of(context)
+    child = school.replicas[int(killed[1:]) - 1]
+    os.kill(child.pid, signal.SIGKILL)
+    child.process.wait(timeout=5)
+    page.reload()  # the session on the dead replica is gone; the browser's storage is not
+    expect(page.get_by_text(re.compile(r"Welcome back: \d+ points so far"))).to_be_visible()
+    assert route_of(context) != killed
+    expect(page.get_by_text(PROGRESS)).to_have_text(on_screen)  # the round where it was
+    type_answer(page, decks)
+    counts = answers_on_dashboard(school.url, code, before + 2)
+    assert counts["Maja"] == 2 and sum(counts.values()) == before + 2
+    context.close()
