@@ -85,10 +85,12 @@ class Child:
             self.process.wait(timeout=timeout)
 
     def log_tail(self, chars: int = 1500) -> str:
+        """The end of its log, each line indented, to follow a report."""
         try:
-            return self.log_path.read_text(errors="replace")[-chars:].strip()
+            text = self.log_path.read_text(errors="replace")[-chars:].strip()
         except OSError:
-            return "(no log)"
+            text = "(no log)"
+        return "\n".join(f"    | {line}" for line in text.splitlines())
 
 
 def describe_exit(code: int) -> str:
@@ -131,7 +133,7 @@ class Supervisor:
     def __init__(self, children: Sequence[Child], restart_delay: float = 1.0) -> None:
         self.children = list(children)
         self.restart_delay = restart_delay
-        self._due: dict[str, tuple[float, float]] = {}  # name: (when, the delay it waited)
+        self._due: dict[str, float] = {}  # name: when it is started again
         self._delays: dict[str, float] = {}
         self._reported: set[tuple[str, int]] = set()  # (name, pid) already reported
         self._closing = threading.Event()
@@ -157,13 +159,19 @@ class Supervisor:
             self._reported.add((child.name, child.pid or 0))
             self._report(child, code)
         due = self._due.get(child.name)
-        if due and time.monotonic() >= due[0]:
+        if due is not None and time.monotonic() >= due:
             del self._due[child.name]
             child.restarts += 1
             try:
                 child.start()
             except OSError as e:
-                log.error("%s could not be restarted: %s", child.name, e)
+                log.error(
+                    "%s could not be restarted: %s; trying again in %.0f s",
+                    child.name,
+                    e,
+                    MAX_DELAY,
+                )
+                self._due[child.name] = time.monotonic() + MAX_DELAY
 
     def _report(self, child: Child, code: int) -> None:
         ran = time.monotonic() - child.started_at
@@ -179,7 +187,7 @@ class Supervisor:
         previous = self._delays.get(child.name, self.restart_delay / 2)
         delay = min(MAX_DELAY, previous * 2) if ran < YOUNG else self.restart_delay
         self._delays[child.name] = delay
-        self._due[child.name] = (time.monotonic() + delay, delay)
+        self._due[child.name] = time.monotonic() + delay
         log.error(
             "%s %s after %.0f s: restarting it in %.1f s; its log ends:\n%s",
             child.name,
