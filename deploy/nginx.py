@@ -41,6 +41,12 @@ class ProxyPlan:
     port: int
     replicas: tuple[int, ...]  # each app replica's port on 127.0.0.1, in order
     prefix: Path  # nginx's folder: configuration, pid file, logs and temporary files
+    certificate: Path | None = None  # with `key`: serve HTTPS (browsers give a page the
+    key: Path | None = None  # microphone only over HTTPS, or from localhost)
+
+    @property
+    def tls(self) -> bool:
+        return self.certificate is not None and self.key is not None
 
     @property
     def config_path(self) -> Path:
@@ -75,6 +81,7 @@ def _upstreams(plan: ProxyPlan) -> str:
 
 def _maps(plan: ProxyPlan) -> str:
     names = [replica_name(i) for i in range(len(plan.replicas))]
+    secure = "; Secure" if plan.tls else ""
     pools = "".join(f"        {name} {name};\n" for name in names)
     # $upstream_addr lists every server tried ("A, B" after a failover): the last one answered.
     served = "".join(
@@ -86,7 +93,7 @@ def _maps(plan: ProxyPlan) -> str:
         f'    map $upstream_addr $replica {{\n        default "";\n{served}    }}\n'
         "    map $replica $route_cookie {\n"
         '        "" "";  # nginx answered itself: no replica to name, and no cookie\n'
-        f'        default "{COOKIE}=$replica; Path=/; HttpOnly; SameSite=Lax";\n    }}\n'
+        f'        default "{COOKIE}=$replica; Path=/; HttpOnly; SameSite=Lax{secure}";\n    }}\n'
         "    map $http_upgrade $connection_upgrade {\n"
         '        default upgrade;\n        "" close;\n    }\n'
     )
@@ -94,7 +101,7 @@ def _maps(plan: ProxyPlan) -> str:
 
 _SERVER = """    server {{
         listen {listen};
-        client_max_body_size {max_body};
+{tls}        client_max_body_size {max_body};
 
         location / {{
             proxy_pass http://$pool;
@@ -124,12 +131,18 @@ def render_config(plan: ProxyPlan) -> str:
     if not plan.replicas:
         raise ValueError("the proxy needs at least one replica port")
     p = plan.prefix
+    host = f"[{plan.host}]" if ":" in plan.host else plan.host  # an IPv6 address
     temp = "".join(
         f"    {kind}_temp_path {p}/temp/{kind};\n"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    tls = ""
+    if plan.tls:
+        tls = f"        ssl_certificate {plan.certificate};\n"
+        tls += f"        ssl_certificate_key {plan.key};\n"
     server = _SERVER.format(
-        listen=f"{plan.host}:{plan.port}",
+        listen=f"{host}:{plan.port}{' ssl' if plan.tls else ''}",
+        tls=tls,
         max_body=MAX_BODY,
         stream_timeout=STREAM_TIMEOUT,
         header=REPLICA_HEADER,

@@ -30,6 +30,8 @@ class SchoolOptions:
     decks: Path | None = None  # the school's own decks, beside the default ones
     teacher_key: str = ""  # one teacher key for every class (SAGDET_TEACHER_KEY); empty: per class
     secret: str = ""  # encrypts progress in browsers; empty: $SAGDET_SECRET, else kept in `data`
+    tls_cert: Path | None = None  # with tls_key: HTTPS, which browsers need to give a page
+    tls_key: Path | None = None  # on another machine the microphone (PEM files)
     engine_threads: int = 0  # CPU threads of the engine; 0: every core
     restart_delay: float = 1.0  # seconds before a dead replica is started again (doubles)
     start_timeout: float = 180.0  # seconds for everything to answer at start
@@ -67,14 +69,24 @@ def invalid(options: SchoolOptions) -> list[str]:
         problems.append(engine.model_problem(Path(options.model)) or "")
     if options.decks and not options.decks.is_dir():
         problems.append(f"--decks {options.decks}: not a folder")
+    if (options.tls_cert is None) != (options.tls_key is None):
+        problems.append("--tls-cert and --tls-key go together")
+    for name, path in (("--tls-cert", options.tls_cert), ("--tls-key", options.tls_key)):
+        if path is not None and not path.is_file():
+            problems.append(f"{name} {path}: no such file")
     return [p for p in problems if p]
+
+
+def scheme(options: SchoolOptions) -> str:
+    return "https" if options.tls_cert and options.tls_key else "http"
 
 
 def addresses(options: SchoolOptions) -> list[str]:
     """The URLs to open: this machine's name when nginx listens on every interface."""
+    start = f"{scheme(options)}://"
     if options.host not in ("0.0.0.0", "::", ""):
-        return [f"http://{options.host}:{options.port}/"]
-    return [f"http://{socket.gethostname()}:{options.port}/", f"http://127.0.0.1:{options.port}/"]
+        return [f"{start}{options.host}:{options.port}/"]
+    return [f"{start}{socket.gethostname()}:{options.port}/", f"{start}127.0.0.1:{options.port}/"]
 
 
 def parse_args(argv: list[str] | None = None) -> SchoolOptions:
@@ -115,6 +127,8 @@ def parse_args(argv: list[str] | None = None) -> SchoolOptions:
     parser.add_argument(
         "--decks", type=Path, default=env("SAGDET_DECKS"), help="the school's own decks"
     )
+    parser.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", type=Path, help="and this private key (PEM)")
     parser.add_argument("--engine-threads", type=int, default=0, help="0: every core")
     parser.add_argument("app_args", nargs="*", help="after --: options for every app replica")
     args = parser.parse_args(argv)
@@ -128,6 +142,8 @@ def parse_args(argv: list[str] | None = None) -> SchoolOptions:
         data=args.data,
         decks=Path(args.decks) if args.decks else None,
         teacher_key=env("SAGDET_TEACHER_KEY", ""),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
         engine_threads=args.engine_threads,
         app_args=tuple(args.app_args),
     )

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from deploy import engine, nginx
 from deploy.children import Child, ChildFailed, Supervisor, stop_in_order, wait_http
-from deploy.options import SchoolOptions, addresses, invalid, missing, parse_args
+from deploy.options import SchoolOptions, addresses, invalid, missing, parse_args, scheme
 from deploy.postgres import PostgresError, PostgresFolder, find_bin
 
 log = logging.getLogger(__name__)
@@ -214,8 +214,15 @@ class School:
 
     def _start_proxy(self, deadline: float) -> None:
         options = self.options
+        ports = tuple(self.replica_ports)
         plan = nginx.ProxyPlan(
-            options.host, options.port, tuple(self.replica_ports), self.root / "nginx"
+            options.host,
+            options.port,
+            ports,
+            self.root / "nginx",
+            # nginx reads a relative path from its prefix, not from where we were started
+            certificate=options.tls_cert.resolve() if options.tls_cert else None,
+            key=options.tls_key.resolve() if options.tls_key else None,
         )
         binary = nginx.find_nginx() or "nginx"
         nginx.write_config(plan)
@@ -223,8 +230,9 @@ class School:
         self.proxy = Child("nginx", nginx.command(plan, binary), self.root / "logs" / "nginx.log")
         self.proxy.start()
         here = "127.0.0.1" if options.host in ("0.0.0.0", "::", "") else options.host
-        self.url = f"http://{here}:{options.port}/"
-        wait_http(self.url, self.proxy, deadline)
+        here = f"[{here}]" if ":" in here else here  # an IPv6 address
+        self.url = f"{scheme(options)}://{here}:{options.port}/"
+        wait_http(self.url, self.proxy, deadline, verify=not plan.tls)
 
 
 def _interrupt(signum: int, frame: object) -> None:
