@@ -150,7 +150,9 @@ def render_config(plan: ProxyPlan) -> str:
     return (
         f"# Written by deploy/nginx.py for {len(plan.replicas)} app replicas, on every start.\n"
         f"worker_processes auto;\npid {p}/nginx.pid;\nerror_log {p}/logs/error.log warn;\n"
-        "events {\n    worker_connections 4096;\n}\n"
+        # A learner holds a few connections (the page's event streams), each two open files in
+        # nginx (browser and replica); 1024 is the usual open-file limit of a process.
+        "events {\n    worker_connections 1024;\n}\n"
         f"http {{\n    access_log {p}/logs/access.log;\n{temp}"
         "    default_type application/octet-stream;\n    server_tokens off;\n\n"
         f"{_upstreams(plan)}\n{_maps(plan)}\n{server}}}\n"
