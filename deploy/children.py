@@ -139,7 +139,7 @@ class Supervisor:
         self.restart_delay = restart_delay
         self._due: dict[str, float] = {}  # name: when it is started again
         self._delays: dict[str, float] = {}
-        self._reported: set[tuple[str, int]] = set()  # (name, pid) already reported
+        self._reported: set[tuple[str, int | None]] = set()  # (name, pid) already reported
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="school-supervisor", daemon=True)
 
@@ -160,7 +160,7 @@ class Supervisor:
     def _check(self, child: Child) -> None:
         code = child.exit_code()
         if code is not None and (child.name, child.pid) not in self._reported:
-            self._reported.add((child.name, child.pid or 0))
+            self._reported.add((child.name, child.pid))
             self._report(child, code)
         due = self._due.get(child.name)
         if due is not None and time.monotonic() >= due:

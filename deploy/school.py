@@ -152,7 +152,8 @@ class School:
 
     def _start_postgres(self, deadline: float) -> str:
         bin_dir = find_bin()
-        assert bin_dir is not None  # missing() said so before
+        if bin_dir is None:
+            raise PostgresError("PostgreSQL is not installed (apt-get install postgresql)")
         folder = PostgresFolder(self.root / "postgres", free_port(), bin_dir)
         folder.prepare()
         log_path = self.root / "logs" / "postgres.log"
