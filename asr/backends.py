@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +19,7 @@ import numpy as np
 
 from asr import models
 from asr.errors import ModelLoadError
+from asr.window import answer_window, needs_full_window
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,10 @@ class Decoded:
     """How many tokens were generated (without the prompt)."""
     hit_limit: bool
     """The token limit stopped decoding: the text may end in a loop or a cut word."""
+    window: float = 0.0
+    """The encoder window it was decoded at, in seconds (0: not said)."""
+    avg_logprob: float | None = None
+    """The model's mean log-probability per generated token, where the backend gives it."""
 
 
 class Backend(Protocol):
@@ -156,11 +162,17 @@ class TransformersBackend:
 
 
 class CTranslate2Backend:
-    """Whisper on CTranslate2: int8 on a CPU (a quarter of the memory), float16 on a GPU."""
+    """Whisper on CTranslate2: int8 on a CPU (a quarter of the memory), float16 on a GPU.
+
+    CTranslate2 accepts mel features shorter than the window the model was trained on: a batch
+    is encoded at its answer window (`asr.window`), and a clip whose decode loops or is unlikely
+    there is decoded again at the full window. `guard` counts both.
+    """
 
     name = "ctranslate2"
 
-    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int) -> None:
+    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int,
+                 window_floor: float = 0.0) -> None:  # fmt: skip
         import ctranslate2
         from tokenizers import Tokenizer
 
@@ -169,6 +181,7 @@ class CTranslate2Backend:
         self.device = device
         self.precision = precision
         self.max_new_tokens = max_new_tokens
+        self.window_floor = window_floor
         try:
             self.model = ctranslate2.models.Whisper(
                 str(path), device=device, compute_type=compute_type, inter_threads=1
@@ -182,12 +195,32 @@ class CTranslate2Backend:
         self.eos = self.tokenizer.token_to_id("<|endoftext|>")
         self.extractor = _feature_extractor(path, None, self.model.n_mels)
         self.window_seconds = float(self.extractor.chunk_length)
+        self.guard: Counter[str] = Counter()  # "short": clips at a short window; "again": redone
         self._ctranslate2 = ctranslate2
 
     def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+        longest = max(len(clip) for clip in batch) / 16_000
+        window = answer_window(longest, self.window_seconds, self.window_floor)
+        results = self._decode(batch, window)
+        if window >= self.window_seconds:
+            return results
+        self.guard["short"] += len(batch)
+        again = [i for i, r in enumerate(results) if needs_full_window(r.text, r.avg_logprob)]
+        if again:
+            self.guard["again"] += len(again)
+            log.info("%d of %d decoded again at %.0f s (looped or unlikely at %.0f s)",
+                     len(again), len(batch), self.window_seconds, window)  # fmt: skip
+            redone = self._decode([batch[i] for i in again], self.window_seconds)
+            for i, result in zip(again, redone, strict=True):
+                results[i] = result
+        return results
+
+    def _decode(self, batch: list[np.ndarray], window: float) -> list[Decoded]:
+        samples = int(window * 16_000)
         features = self.extractor(
-            batch, sampling_rate=16_000, return_tensors="np", padding="max_length"
-        ).input_features.astype(np.float32)
+            batch, sampling_rate=16_000, return_tensors="np", padding="max_length",
+            max_length=samples, truncation=True,
+        ).input_features.astype(np.float32)  # fmt: skip
         storage = self._ctranslate2.StorageView.from_array(np.ascontiguousarray(features))
         outputs = self.model.generate(
             storage,
@@ -197,11 +230,15 @@ class CTranslate2Backend:
             # for Whisper (OpenNMT/CTranslate2#1856): ask for enough to get max_new_tokens.
             max_length=max(2 * self.max_new_tokens, self.max_new_tokens + len(self.prompt) - 1),
             suppress_blank=True,
+            return_scores=True,
         )
         results = []
         for out in outputs:
             ids = [t for t in out.sequences_ids[0] if t < self.eos]
             text = self.tokenizer.decode(ids, skip_special_tokens=True)
             hit = len(out.sequences_ids[0]) >= self.max_new_tokens
-            results.append(Decoded(text.strip(), len(ids), hit))
+            # CTranslate2's score is the sum of log-probabilities over length ** length_penalty
+            # (1 here): the mean per token.
+            score = float(out.scores[0]) if out.scores else None
+            results.append(Decoded(text.strip(), len(ids), hit, window, score))
         return results

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from asr import audio as audio_mod
-from asr import models
+from asr import models, window
 from asr.backends import Backend, CTranslate2Backend, Decoded, TransformersBackend
 from asr.batcher import Batcher, BatchOptions
 from asr.errors import AudioTooLong, EngineUnavailable, ModelLoadError
@@ -60,6 +60,8 @@ class TranscriberOptions:
     batch_wait: float = 0.01  # seconds a clip waits for others to share its model call
     url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
     remote_deadline: float = 10.0  # seconds the engine gets per answer, retries included
+    window_floor: float = window.FLOOR  # the shortest encoder window an answer gets, seconds
+    # (CTranslate2; asr.window); 0: always the model's full window
 
 
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
@@ -401,9 +403,13 @@ def _make_backend(options: TranscriberOptions) -> Backend:
         from asr.remote import RemoteBackend
 
         return RemoteBackend(options.url, options.model, deadline=options.remote_deadline)
-    cls = CTranslate2Backend if options.backend == "ctranslate2" else TransformersBackend
     try:
-        return cls(options.model, options.device, options.precision, options.max_new_tokens)
+        if options.backend == "ctranslate2":
+            return CTranslate2Backend(options.model, options.device, options.precision,
+                                      options.max_new_tokens, options.window_floor)  # fmt: skip
+        return TransformersBackend(
+            options.model, options.device, options.precision, options.max_new_tokens
+        )
     except ModelLoadError:
         raise
     except RuntimeError as e:  # torch.cuda.OutOfMemoryError and CTranslate2's allocator errors

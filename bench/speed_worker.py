@@ -199,9 +199,10 @@ def _load(job: dict) -> _Loaded:
     from asr.transcriber import load_transcriber
 
     model = job["ct2"] if variant.backend == "ctranslate2" else job["hf"]
-    transcriber = load_transcriber(
-        model, variant.backend, "cpu", variant.precision, max_new_tokens=job["tokens"]
-    )
+    # Each path at the model's own window, as the bare baseline runs it: the answer window
+    # (asr.window) would change the input, not the path.
+    transcriber = load_transcriber(model, variant.backend, "cpu", variant.precision,
+                                   max_new_tokens=job["tokens"], window_floor=0)  # fmt: skip
     torch_model = transcriber.backend.model if variant.backend == "transformers" else None
     ready = prepare((CLIP_RATE, clip)).samples
     return _Loaded(

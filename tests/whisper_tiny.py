@@ -102,8 +102,10 @@ def sot_prompt(tokenizer: WhisperTokenizer, language: str = "sv") -> list[int]:
     return tokenizer.convert_tokens_to_ids(tokens)
 
 
-def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: int) -> None:
-    """Set weights so the decoder predicts `word_id` after any other token, and EOT after it.
+def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: int,
+                  loops: bool = False) -> None:  # fmt: skip
+    """Set weights so the decoder predicts `word_id` after any other token, and EOT after it
+    (with `loops`, the word again: a decoding loop, "hund hund hund ...", to the token cap).
 
     Every decoder layer's residual branches are zeroed (self- and cross-attention output
     projections, fc2: weights and biases), so each layer passes its input through unchanged and
@@ -129,7 +131,8 @@ def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: 
                 linear.bias.zero_()
         decoder.embed_positions.weight.zero_()
         decoder.embed_tokens.weight.copy_(to_word.expand_as(decoder.embed_tokens.weight))
-        decoder.embed_tokens.weight[word_id] = to_eot
+        if not loops:
+            decoder.embed_tokens.weight[word_id] = to_eot
         decoder.layer_norm.weight.fill_(1.0)
         decoder.layer_norm.bias.zero_()
         model.proj_out.weight.zero_()
@@ -147,6 +150,7 @@ def build_model(
     layers: int = 1,
     outdated_generation_config: bool = False,
     seed: int = 0,
+    loops: bool = False,
 ) -> Path:
     """Save a tiny Whisper checkpoint (model, tokenizer, feature extractor) in `out_dir`.
 
@@ -157,7 +161,8 @@ def build_model(
     the model outputs " {hears}" and `<|endoftext|>` for any audio (see `_wire_to_hear`).
     `outdated_generation_config` saves a generation config without `lang_to_id`, `task_to_id`,
     `is_multilingual` and `no_timestamps_token_id`, as 2022-era fine-tunes have:
-    `generate(..., language="sv")` then raises "The generation config is outdated".
+    `generate(..., language="sv")` then raises "The generation config is outdated". With
+    `loops` (and `hears`), the model says the word over and over instead of stopping.
     Returns `out_dir`.
     """
     started = time.perf_counter()
@@ -182,7 +187,7 @@ def build_model(
     model = random_model(config, seed)
     if hears is not None:
         (word_id,) = tokenizer.encode(" " + hears, add_special_tokens=False)
-        _wire_to_hear(model, word_id, eot_id)
+        _wire_to_hear(model, word_id, eot_id, loops)
     generation = generation_config(tokenizer, config, outdated_generation_config)
     save_checkpoint(model, tokenizer, generation, window_seconds, out_dir)
     logger.debug("built %s in %.2f s", out_dir, time.perf_counter() - started)

@@ -1,0 +1,45 @@
+"""The answer window: how much of Whisper's 30 s input window a short answer is given.
+
+Whisper's encoder is trained on 30 s windows, and a one-word answer of 1-3 s is padded to 30 s:
+nearly all of the encoder's work is padding. CTranslate2 accepts shorter mel features, so the
+encoder can see the answer and a margin instead. A model trained only on 30 s windows is not
+given less than `FLOOR` seconds: from 5 s down, untrained, decodes start to loop (whisper-base
+on espeak-ng answers, measured here), while at 10 s the verdicts on 20 words were no worse than at
+30 s. Clips longer than the floor get their own length and a margin, up to the full window.
+
+A decode at a short window that loops, or that the model itself finds unlikely (its mean
+log-probability per token under `LOGPROB_FLOOR`), is decoded again at the full window
+(`needs_full_window`); a decode that merely reached the caller's token cap is not. Whisper's own
+fallback threshold (-1.0, for 30 s of long-form speech) is no use on one word: real whisper-base
+on 24 espeak-ng deck words scored -0.97 to -4.2 at 30 s (median -1.6) and no lower at 10 s (-0.7
+to -2.9), so -1.0 would decode nearly every answer twice; -2.5 catches what is far below the
+model's usual.
+"""
+
+from __future__ import annotations
+
+import math
+
+from asr.text import collapse_repeats
+
+FLOOR = 10.0  # seconds: the shortest window for a model trained on 30 s windows
+MARGIN = 1.0  # seconds of padding after the clip, so its last sound is never at the edge
+LOGPROB_FLOOR = -2.5  # a decode less likely than this (mean log-probability) is done again
+
+
+def answer_window(seconds: float, model_window: float, floor: float = FLOOR) -> float:
+    """The encoder window, in whole seconds, for a clip of `seconds`.
+
+    `floor` <= 0 turns the answer window off: the model's full window, as it was trained.
+    """
+    if floor <= 0 or floor >= model_window:
+        return model_window
+    return float(min(model_window, max(floor, math.ceil(seconds + MARGIN))))
+
+
+def needs_full_window(text: str, avg_logprob: float | None) -> bool:
+    """A short-window decode to do again at the full window: it loops ("hund hund hund"), or
+    the model found it unlikely. Reaching the token cap alone is no reason."""
+    if collapse_repeats(text) != text:
+        return True
+    return avg_logprob is not None and avg_logprob < LOGPROB_FLOOR
