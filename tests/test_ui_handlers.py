@@ -208,6 +208,23 @@ def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_dec
     )
 
 
+def test_a_reload_goes_on_with_the_round_of_a_deck_that_is_not_the_menus_first(tmp_path):
+    from ui import decks
+
+    first = two_cards(tmp_path, Heard("hund")).library.first()
+    second = game.Deck("Zoo", tuple(game.Card(c.answer, c.article, image=c.image)
+                                    for c in first.cards))  # fmt: skip
+    ctx = Context.create({d.name: d for d in (first, second)}, Model(ready=Heard("hund")),
+                         AppOptions(secret="s" * 32, work_dir=tmp_path / "work"))  # fmt: skip
+    screen = handlers.begin(ctx, {}, "Zoo", {})
+    stored = part(handlers.skip(ctx, part(screen, "stored"), "Zoo", {}, None, True), "stored")
+    # The reload: the menu starts on its first deck, the browser's storage holds the round.
+    again = decks.on_load(ctx, stored, "Djur", {}, {}, None)
+    assert again[-1]["value"] == "Zoo" and "Welcome back" in part(again, "feedback")
+    round_ = game.from_dict(part(again, "stored")).round
+    assert round_.deck == "Zoo" and round_.position == 1  # the round goes on
+
+
 def test_a_teacher_uploading_in_swedish_reads_swedish(ctx, make_deck, tmp_path):
     import gradio as gr
 

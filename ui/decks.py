@@ -27,14 +27,17 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
     uploaded = {**uploaded, **found}
     stored = game.from_dict(browser)
-    playing = stored.round.deck + UPLOADED if stored.round else ""
+    name = stored.round.deck if stored.round else ""
+    playing = name + UPLOADED if name else ""
     if playing in mine and playing not in uploaded:  # the server lost it (a restart)
         lang = lang_of(prefs, request)
         view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
         return (*screen[:4], gone, *screen[5:], uploaded, gr.update(value=key))
-    chosen = playing if playing in uploaded else key
+    # An uploaded deck's round goes on, and so does one of a deck everyone has.
+    known = name if name and ctx.library.get(name) else key
+    chosen = playing if playing in uploaded else known
     screen = play_deck(ctx, browser, chosen, uploaded, prefs, request, going_on="welcome_back")
     return (*screen, uploaded, gr.update(value=chosen))
 
