@@ -204,18 +204,67 @@ class Tab:
         if "feedback note" in feedback and not any(m in feedback.lower() for m in NOT_JUDGED):
             learner.queued_notes += 1  # "I heard you: checking…"; the verdict comes later
             return
-        word = len(learner.waits)
-        wait = time.monotonic() - started - ends[min(word, len(ends) - 1)]
-        learner.waits.append(wait)
-        if learner.first_verdict is None:
-            learner.first_verdict = wait
         state = data[self.show.place(self.browser)]
-        check = check_reply(self.mine, state, feedback)
+        # One screen may show the last of several verdicts: pieces held back by a busy server
+        # can end two answers at once, and both are judged, in order.
+        for _ in range(max(1, _answers_added(self.mine, state)) - 1):
+            self._waited(ends, started, learner)
+            learner.kinds[Kind.OK] += 1
+        word = self._waited(ends, started, learner)
+        check = check_reply(self._before_last(state), state, feedback)
         learner.kinds[check.kind] += 1
         if check.detail:
             learner.problems.append(f"answer {word + 1}: {check.kind}: {check.detail}")
         if check.round is not None and check.kind in (Kind.OK, Kind.NO_SPEECH):
             self.mine = check.round
+
+    def _waited(self, ends: list[float], started: float, learner: Learner) -> int:
+        """Note a verdict's wait, against the word it answers; that word's index."""
+        word = len(learner.waits)
+        wait = time.monotonic() - started - ends[min(word, len(ends) - 1)]
+        learner.waits.append(wait)
+        if learner.first_verdict is None:
+            learner.first_verdict = wait
+        return word
+
+    def _before_last(self, state: object) -> game.session.Round:
+        """The learner's round as it stood before the screen's last verdict: its own round,
+        moved on by the verdicts shown together with it (checked by `check_reply` as one)."""
+        got = game.from_dict(state).round
+        added = _answers_added(self.mine, state)
+        if added <= 1 or got is None or got.queue != self.mine.queue:
+            return self.mine
+        mine = self.mine
+        # The earlier verdicts of the screen: what `got` holds beyond `mine`, but the last.
+        if got.results[: len(mine.results)] != mine.results:
+            return mine
+        return _rewind(got)
+
+
+def _answers(round_: game.session.Round | None) -> int:
+    """Answers a round took: tries on its finished cards and on the card now."""
+    if round_ is None:
+        return 0
+    return sum(result.tries for result in round_.results) + round_.turn.tries
+
+
+def _answers_added(mine: game.session.Round, state: object) -> int:
+    got = game.from_dict(state).round
+    if got is None or got.queue != mine.queue:
+        return 1  # another learner's round, or none: `check_reply` says which
+    return _answers(got) - _answers(mine)
+
+
+def _rewind(got: game.session.Round) -> game.session.Round:
+    """`got` one answer back: the state a one-answer check starts from."""
+    from dataclasses import replace
+
+    if got.turn.tries > 0:
+        turn = replace(got.turn, tries=got.turn.tries - 1, heard=got.turn.heard[:-1])
+        return replace(got, turn=turn)
+    last = got.results[-1]
+    turn = game.session.Turn(tries=last.tries - 1, hints=last.hints, heard=last.heard[:-1])
+    return replace(got, position=got.position - 1, results=got.results[:-1], turn=turn)
 
 
 async def press_answer(http: httpx.AsyncClient, app: App, deck: str, wav: bytes) -> float:

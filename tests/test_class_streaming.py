@@ -82,3 +82,33 @@ def test_learners_whose_microphones_send_the_same_bytes_each_get_their_verdicts(
     finally:
         demo.close()
     assert run.errors == [] and run.lost == 0 and run.crossed == 0 and not run.failed
+
+
+def test_a_learner_who_vanishes_mid_answer_costs_the_others_nothing(tmp_path, words):
+    from bench.microphones import RATE, Tab, stream_signal, wav_header
+    from bench.streaming import App
+
+    deck, said, press = words
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(ready=Heard("hund"), name="fake"), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False)  # fmt: skip
+
+    async def vanish() -> None:
+        import httpx
+
+        async with httpx.AsyncClient(trust_env=False) as http:
+            tab = Tab(http, await App.read(http, url), deck.name, drain=0)
+            await tab.begin()
+            signal, ends = stream_signal(said[:1], 0.5, ClassOptions(answers=1), seed=1)
+            half = signal[: int((ends[0] - 0.3) * RATE)]  # the word, cut off in its middle
+            body = wav_header(len(half)) + half.tobytes()
+            await tab.session.open(tab.stream, {tab.live: await tab.session.upload(body)})
+            await tab.session.stop()  # gone: no close, no more pieces
+
+    try:
+        asyncio.run(vanish())
+        run = asyncio.run(run_class(url, 2, deck.name, said, press, ClassOptions(answers=1)))
+    finally:
+        demo.close()
+    assert run.errors == [] and run.lost == 0 and run.late == 0 and not run.failed

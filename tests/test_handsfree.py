@@ -341,3 +341,24 @@ def test_a_piece_that_fails_to_be_heard_does_not_end_the_stream(tmp_path, monkey
 
     run(play())
     assert len(tab.shown) == 1 and "I heard" in tab.shown[0]
+
+
+def test_minutes_of_talk_without_a_pause_are_told_every_few_seconds_and_held_in_no_memory(
+    tmp_path,
+):
+    recogniser = Heard("hund")
+    ctx = context(tmp_path, recogniser)
+    tab = Tab(ctx)
+    talk = said(" ".join(["jag pratar och pratar om allt möjligt hela tiden utan paus"] * 36))
+    assert len(talk) / RATE > 120  # two minutes and more of talk
+
+    async def play():
+        for chunk in cut(talk):
+            await tab.piece(chunk)
+            speech = tab.hearing.endpointer._speech
+            assert speech is None or len(speech.frames) * 512 <= 8.5 * 16_000  # bounded
+
+    run(play())
+    told = [shown for shown in tab.shown if "That was long" in shown]
+    assert len(told) >= len(talk) / RATE / 8 - 2  # about every 8 s
+    assert recogniser.calls == 0 and tab.answers == 0

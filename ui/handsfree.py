@@ -45,6 +45,7 @@ INLINE_WAIT = 2.0  # a verdict expected within this is awaited in the piece's ow
 TICK = 1.0  # seconds between `tick` calls while an answer is open or waiting
 SKIP_SCREEN = (gr.skip(),) * SCREEN_SIZE
 _CHAIN = 4  # verdicts remembered to bring a stale state up to date
+RESIGNAL = 3.0  # seconds after which `ready` changes again if `show` has not run (a lost event)
 
 _threads: ThreadPoolExecutor | None = None  # recognisers without a queue of their own
 
@@ -83,7 +84,7 @@ class Hearing:
         self.last_piece = time.monotonic()
         self.timer_on = False
         self.signals = 0  # the last value given to the tab's `ready` state
-        self.signalled = False  # `ready` changed and `show` has not run since
+        self.signalled = 0.0  # when `ready` changed, while `show` has not run since (else 0)
         self._verdicts: deque[tuple[Any, Any]] = deque(maxlen=_CHAIN)  # (state in, state out)
 
     def __deepcopy__(self, memo: dict) -> Hearing:
@@ -134,9 +135,10 @@ class Hearing:
         head = self.waiting[0] if self.waiting else None
         due = head is not None and (head.transcript is None or head.transcript.done()
                                     or not head.told)  # fmt: skip
-        if self.signalled or not (due or self.busy != self.timer_on):
+        waiting_for_show = time.monotonic() - self.signalled < RESIGNAL
+        if waiting_for_show or not (due or self.busy != self.timer_on):
             return gr.skip()
-        self.signalled, self.signals = True, self.signals + 1
+        self.signalled, self.signals = time.monotonic(), self.signals + 1
         return self.signals
 
     async def settle(self, seconds: float) -> None:
@@ -182,7 +184,7 @@ async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, pref
         return (*SKIP_SCREEN, gr.skip())
     answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
     async with hearing.lock:
-        hearing.signalled = False
+        hearing.signalled = 0.0
         if hearing.stalled():  # the pieces stopped coming: the answer ends by time
             utterance = hearing.endpointer.flush()
             log.info("an answer ended by time: no piece for %.1f s", STALL)
