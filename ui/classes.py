@@ -23,7 +23,7 @@ from ui.context import Context
 from ui.play import begin, lang_of
 from ui.text import say
 
-log = logging.getLogger("sag-det")
+log = logging.getLogger(__name__)
 
 
 @contextmanager

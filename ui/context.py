@@ -22,7 +22,7 @@ from ui.classroom_hub import ClassHub
 from ui.files import NeutralNames, Thumbnails, UploadShelf, new_work_dir
 from ui.pieces import StreamPieces
 
-log = logging.getLogger("sag-det")
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
 UPLOADED = " (uploaded)"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import game
 
-log = logging.getLogger("sag-det")
+log = logging.getLogger(__name__)
 
 WORK_PREFIX = "sag-det-"
 THUMB_PIXELS = 160  # the answered card beside its verdict: recognisable, a few KB inline

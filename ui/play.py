@@ -23,7 +23,7 @@ from ui.context import MAX_TEXT, Context, Model, Recogniser
 from ui.screen import View, feedback_for, note, show
 from ui.text import language_of, say
 
-log = logging.getLogger("sag-det")
+log = logging.getLogger(__name__)
 
 LISTEN_MARGIN = 0.7  # seconds after "Listen" ends before the microphone listens again
 
