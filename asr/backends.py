@@ -3,7 +3,7 @@
 Every call is Swedish, task transcribe, greedy, no timestamps and a small token limit: a one-word
 answer needs a handful of tokens, and a loop ("hund hund hund ...") stops early. transformers'
 `generate` would otherwise run a seek loop and a temperature fallback that re-run the encoder
-(see FIELD_NOTES: up to 5 encoder passes on one clip); `force_unique_generate_call` shuts both off.
+(measured here: up to 5 encoder passes on one clip); `force_unique_generate_call` shuts both off.
 """
 
 from __future__ import annotations

@@ -129,9 +129,9 @@ def generation_config(
 ) -> GenerationConfig:
     """The generation config `generate(language="sv", task="transcribe")` needs.
 
-    `outdated` leaves out what configs from the 2022 fine-tuning recipe lack (FIELD_NOTES,
-    "Whisper in transformers 5.x"): `generate(language=...)` then raises "The generation config
-    is outdated".
+    `outdated` leaves out what configs from the 2022 fine-tuning recipe lack
+    (`asr.backends.repair_generation_config`): `generate(language=...)` then raises "The
+    generation config is outdated".
     """
     ids = tokenizer.convert_tokens_to_ids
     fields: dict[str, object] = {

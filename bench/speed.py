@@ -4,7 +4,7 @@ The models have random weights but the real architectures (tiny, base, small), s
 real and nothing is downloaded. Every path decodes the same clip once, greedily, for the same
 number of tokens. The baseline is a plain transformers pipeline made to do the same: random
 weights emit timestamp tokens, and transformers' seek loop and temperature fallback would re-run
-the encoder (FIELD_NOTES, "the benchmarking trap"), and the ASR pipeline's own default is 5 beams.
+the encoder (5 runs instead of 1, measured), and the ASR pipeline's own default is 5 beams.
 A probe counts the encoder runs, decoder steps and beams of one call per path; the table shows them.
 With `--batch N` each path also times one model call on N clips against N calls on one clip: the
 question `asr.transcriber.default_batch_size` answers per backend and device.

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_PACKAGES = ("asr", "game", "train", "ui")
+PRODUCT_PACKAGES = ("asr", "classroom", "deploy", "game", "train", "ui")
 
 
 def product_sources() -> list[Path]:

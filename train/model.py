@@ -3,7 +3,7 @@
 What is saved is what `asr.load_transcriber(folder)` loads as it is, on both backends: weights,
 config, tokenizer, feature extractor (with the window's `chunk_length`), and a generation config
 that knows Swedish (`lang_to_id`) and is marked `_from_model_config = False`, so transformers
-keeps it instead of rebuilding it from config.json (FIELD_NOTES, "Whisper in transformers 5.x").
+keeps it instead of rebuilding it from config.json (which drops `lang_to_id` again).
 """
 
 from __future__ import annotations
