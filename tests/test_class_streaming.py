@@ -35,7 +35,9 @@ def words(tmp_path_factory):
 def test_a_class_of_sixty_answers_hands_free_on_one_process(whisper_root, words):
     deck, said, press = words
     model = cached_model(whisper_root, hears="hund")
-    options = ClassOptions(answers=2, period=6.0, late_after=8.0)
+    # Late means waiting for a slot (it took ~42 s when microphones shared 16): a bound well
+    # above the machine's own noise (this test's clients share its 2 cores; p50 here ~4 s).
+    options = ClassOptions(answers=2, period=6.0, late_after=15.0)
     with AppServer(["--model", str(model), "--backend", "ctranslate2"]) as server:
         server.wait_ready(300, model=True)
         run = asyncio.run(run_class(server.url, LEARNERS, deck.name, said, press, options))
