@@ -59,7 +59,8 @@ class TranscriberOptions:
     max_batch_size: int = 0  # clips of concurrent callers per model call; 0: default_batch_size
     batch_wait: float = 0.01  # seconds a clip waits for others to share its model call
     url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
-    remote_deadline: float = 10.0  # seconds the engine gets per answer, retries included
+    remote_deadline: float | None = None  # seconds the engine gets per answer, retries
+    # included; None: asr.remote.DEADLINE
     window_floor: float = window.FLOOR  # the shortest encoder window an answer gets, seconds
     # (CTranslate2; asr.window); 0: always the model's full window
 
@@ -239,17 +240,13 @@ class Transcriber:
             return result
         model_start = time.perf_counter()
         if self._concurrent:  # a remote engine: its own threads, it batches across requests
-            decoded = self._remote_pool().submit(self.backend.decode, [clip.samples])
-            inner: Future = decoded
+            inner = self._remote_pool().submit(lambda: self.backend.decode([clip.samples])[0])
         else:
             inner = self.batcher.enqueue(clip.samples)
 
-        def finish(done: Future) -> None:
+        def finish(done: Future[Decoded]) -> None:
             try:
-                output = done.result()
-                if self._concurrent:
-                    output = output[0]
-                cleaned = self._cleaned(output, start, time.perf_counter() - model_start)
+                cleaned = self._cleaned(done.result(), start, time.perf_counter() - model_start)
             except BaseException as e:  # handed to the caller, who reports it
                 result.set_exception(e)
             else:
@@ -402,7 +399,9 @@ def _make_backend(options: TranscriberOptions) -> Backend:
     if options.backend == "remote":
         from asr.remote import RemoteBackend
 
-        return RemoteBackend(options.url, options.model, deadline=options.remote_deadline)
+        chosen = options.remote_deadline
+        return RemoteBackend(options.url, options.model,
+                             **({} if chosen is None else {"deadline": chosen}))  # fmt: skip
     try:
         if options.backend == "ctranslate2":
             return CTranslate2Backend(options.model, options.device, options.precision,

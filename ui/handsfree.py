@@ -211,7 +211,7 @@ def _recognition(ctx: Context, utterance: asr.Utterance) -> Waiting:
         return Waiting(None, message="talk_too_long", params={"seconds": seconds})
     recogniser = ctx.model.get()
     if recogniser is None:
-        return Waiting(None, message="model_loading" if ctx.model.loading else "no_speech_model")
+        return Waiting(None, message=play.missing_model(ctx.model))
     return Waiting(asyncio.wrap_future(_submit(recogniser, utterance.audio)))
 
 
@@ -250,13 +250,19 @@ async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
     return screen if screen is not None else SKIP_SCREEN
 
 
+def _backlog(ctx: Context) -> tuple[int, float] | None:
+    """The model's answers ahead and about how long they take; None where it cannot say."""
+    backlog = getattr(ctx.model.get(), "backlog", None)
+    return backlog() if backlog is not None else None
+
+
 def _inline_wait(ctx: Context) -> float:
     """How long a piece's event waits for a verdict before telling the learner it is queued:
     as long as the model's backlog says, when that is short; else not at all."""
-    backlog = getattr(ctx.model.get(), "backlog", None)
+    backlog = _backlog(ctx)
     if backlog is None:
         return INLINE_WAIT
-    _, seconds = backlog()
+    _, seconds = backlog
     return seconds + 1.0 if seconds <= INLINE_WAIT else 0.0
 
 
@@ -265,8 +271,7 @@ def _queued(ctx: Context, head: Waiting, answer: Answering) -> tuple:
     if head.told:
         return SKIP_SCREEN
     head.told = True
-    backlog = getattr(ctx.model.get(), "backlog", None)
-    ahead, seconds = backlog() if backlog is not None else (0, 0.0)
+    ahead, seconds = _backlog(ctx) or (0, 0.0)
     if ahead > 1 and seconds >= 1:
         params = {"ahead": ahead - 1, "seconds": f"{seconds:.0f}"}
         return _told(ctx, "checking_queued", answer, **params)

@@ -173,11 +173,16 @@ def transcribe(model: Model, audio: object, lang: str = "en") -> asr.Transcript 
         return say("nothing_recorded", lang)
     recogniser = model.get()
     if recogniser is None:
-        return say("model_loading" if model.loading else "no_speech_model", lang)
+        return say(missing_model(model), lang)
     try:
         return recognise(recogniser, audio)
     except Exception as e:
         return failure_message(e, lang)
+
+
+def missing_model(model: Model) -> str:
+    """The message (a key of `ui.text`) for a recording heard while there is no model."""
+    return "model_loading" if model.loading else "no_speech_model"
 
 
 def failure_message(error: Exception, lang: str) -> str:
