@@ -207,11 +207,12 @@ class Tab:
         state = data[self.show.place(self.browser)]
         # One screen may show the last of several verdicts: pieces held back by a busy server
         # can end two answers at once, and both are judged, in order.
-        for _ in range(max(1, _answers_added(self.mine, state)) - 1):
+        added = _answers_added(self.mine, state)
+        for _ in range(added - 1):
             self._waited(ends, started, learner)
             learner.kinds[Kind.OK] += 1
         word = self._waited(ends, started, learner)
-        check = check_reply(self._before_last(state), state, feedback)
+        check = check_reply(self._before_last(state, added), state, feedback)
         learner.kinds[check.kind] += 1
         if check.detail:
             learner.problems.append(f"answer {word + 1}: {check.kind}: {check.detail}")
@@ -227,17 +228,12 @@ class Tab:
             learner.first_verdict = wait
         return word
 
-    def _before_last(self, state: object) -> game.session.Round:
+    def _before_last(self, state: object, added: int) -> game.session.Round:
         """The learner's round as it stood before the screen's last verdict: its own round,
-        moved on by the verdicts shown together with it (checked by `check_reply` as one)."""
+        moved on by the `added` - 1 verdicts shown with it (checked by `check_reply` as one)."""
         got = game.from_dict(state).round
-        added = _answers_added(self.mine, state)
-        if added <= 1 or got is None or got.queue != self.mine.queue:
+        if added <= 1 or got is None or got.results[: len(self.mine.results)] != self.mine.results:
             return self.mine
-        mine = self.mine
-        # The earlier verdicts of the screen: what `got` holds beyond `mine`, but the last.
-        if got.results[: len(mine.results)] != mine.results:
-            return mine
         return _rewind(got)
 
 
@@ -249,10 +245,11 @@ def _answers(round_: game.session.Round | None) -> int:
 
 
 def _answers_added(mine: game.session.Round, state: object) -> int:
+    """Answers a screen's state holds beyond `mine`; 1 where it is not the learner's round."""
     got = game.from_dict(state).round
     if got is None or got.queue != mine.queue:
         return 1  # another learner's round, or none: `check_reply` says which
-    return _answers(got) - _answers(mine)
+    return max(1, _answers(got) - _answers(mine))
 
 
 def _rewind(got: game.session.Round) -> game.session.Round:
