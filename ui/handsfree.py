@@ -156,14 +156,13 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
     speakers: what it hears then is dropped.
     """
     hearing = hearing if isinstance(hearing, Hearing) else Hearing()
-    ctx.pieces.heard(chunk)
     hearing.last_piece = time.monotonic()  # it came, though it may wait for the lock
     try:
         async with hearing.lock:
-            if quiet and time.time() < quiet:
-                hearing.endpointer.reset()
+            heard = await anyio.to_thread.run_sync(_listen, ctx, hearing, chunk, quiet)
+            if heard is None:
                 return hearing, hearing.ready()
-            for utterance in await anyio.to_thread.run_sync(hearing.feed, chunk):
+            for utterance in heard:
                 hearing.waiting.append(_recognition(ctx, utterance))
             await hearing.settle(_inline_wait(ctx))
             return hearing, hearing.ready()
@@ -174,6 +173,17 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
         # A busy server answers late, and the browser holds its next pieces until it has;
         # so the wait for the next piece counts from this reply, not from the last arrival.
         hearing.last_piece = time.monotonic()
+
+
+def _listen(ctx: Context, hearing: Hearing, chunk: object,
+            quiet: float) -> list[asr.Utterance] | None:  # fmt: skip
+    """On a worker thread (a sweep of old pieces is file work): note the piece for the sweep,
+    and hear it; None while "Listen" plays, when the microphone is deaf."""
+    ctx.pieces.heard(chunk)
+    if quiet and time.time() < quiet:
+        hearing.endpointer.reset()
+        return None
+    return hearing.feed(chunk)
 
 
 async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
