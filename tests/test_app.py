@@ -423,3 +423,29 @@ def test_work_folders_of_stopped_apps_are_removed_on_start(tmp_path):
     folder = app.new_work_dir(tmp_path)
     assert not stale.exists() and alive.exists() and unmarked.exists()
     assert folder.is_dir() and (folder / "pid").read_text() == str(os.getpid())
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "microphones"),
+    [([], {}, app.MAX_MICROPHONES), (["--max-microphones", "50"], {}, 50),
+     ([], {"SAGDET_MAX_MICROPHONES": "7"}, 7)],
+)  # fmt: skip
+def test_max_microphones_as_the_readme_writes_it(monkeypatch, argv, env, microphones):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    launched = {}
+    monkeypatch.setattr(app, "launch", lambda demo, **kw: launched.update(kw))
+    app.main(["--no-model", *argv])
+    assert launched == {"microphones": microphones}
+
+
+def test_gradio_runs_room_for_every_open_microphone_and_the_other_events(tmp_path):
+    deck = Deck("Test", (Card("hund", "en", image=None),))
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    app.launch(demo, microphones=60, prevent_thread_lock=True, server_name="127.0.0.1",
+               quiet=True, ssr_mode=False)  # fmt: skip
+    try:
+        assert demo.max_threads == 60 + app.OTHER_EVENTS  # Gradio's cap on events at once
+    finally:
+        demo.close()
