@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,32 @@ def launch(demo: gr.Blocks, microphones: int = MAX_MICROPHONES, **extra: Any) ->
         # own cache and serves from there: the neutral picture copies and the spoken words only.
         **extra,
     )
+
+
+def close(demo: gr.Blocks) -> None:
+    """Stop a demo that `launch` started without blocking (tests, benchmarks).
+
+    `Blocks.close` sets the server's asyncio stop event from the calling thread. Each open
+    heartbeat waits on that event and cancels its wait when its browser goes; a set from
+    another thread racing that cancel raises `InvalidStateError` halfway through the close,
+    leaving the port served. The event is set on the server's own loop first, so the close
+    that follows finds it set.
+    """
+    served = {id(a): a for a in (getattr(demo, "server_app", None), getattr(demo, "app", None))}
+    for server_app in served.values():
+        event = getattr(server_app, "stop_event", None)
+        loop = getattr(event, "_loop", None)  # bound by the first wait on it, if any
+        if event is None or loop is None or not loop.is_running():
+            continue
+        done = threading.Event()
+
+        def stop(event: Any = event, done: threading.Event = done) -> None:
+            event.set()
+            done.set()
+
+        loop.call_soon_threadsafe(stop)
+        done.wait(timeout=5)
+    demo.close()
 
 
 if __name__ == "__main__":

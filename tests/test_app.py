@@ -12,6 +12,7 @@ from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 import soundfile
@@ -63,7 +64,7 @@ def server(tmp_path_factory, backend):
         demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url
-    demo.close()
+    app.close(demo)
 
 
 @pytest.fixture(scope="module")
@@ -448,4 +449,28 @@ def test_gradio_runs_room_for_every_open_microphone_and_the_other_events(tmp_pat
     try:
         assert demo.max_threads == 60 + app.OTHER_EVENTS  # Gradio's cap on events at once
     finally:
-        demo.close()
+        app.close(demo)
+
+
+def test_close_sets_the_stop_event_on_the_servers_loop_and_frees_the_port(tmp_path):
+    # Open heartbeats wait on Gradio's stop event and cancel that wait when their browser goes:
+    # a set from the test's thread raced such a cancel and failed the close halfway.
+    deck = Deck("Test", (Card("hund", "en", image=None),))
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1",
+                           quiet=True, ssr_mode=False)  # fmt: skip
+    client = httpx.Client(timeout=10)
+    heartbeat = client.send(client.build_request("GET", f"{url}gradio_api/heartbeat/abc"),
+                            stream=True)  # fmt: skip
+    next(heartbeat.iter_lines())  # the heartbeat is waiting on the stop event now
+    event = demo.server_app.stop_event
+    setters = []
+    original = event.set
+    event.set = lambda: (setters.append(threading.current_thread()), original())[1]
+    app.close(demo)
+    heartbeat.close()
+    client.close()
+    assert setters and setters[0] is not threading.current_thread()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=5)

@@ -37,7 +37,7 @@ def running(tmp_path_factory):
     _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
                            ssr_mode=False)  # fmt: skip
     yield url, db
-    demo.close()
+    app.close(demo)
 
 
 def client(url):
@@ -161,7 +161,7 @@ def test_the_solo_game_opens_no_database(tmp_path):
         player.predict("D", api_name="/new_round")
         player.predict("en hund", "D", True, api_name="/answer_text")
     finally:
-        demo.close()
+        app.close(demo)
     assert not db.exists()
 
 

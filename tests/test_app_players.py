@@ -80,7 +80,7 @@ def server(tmp_path_factory, pitch_backend):
         demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url
-    demo.close()
+    app.close(demo)
 
 
 @pytest.fixture(scope="module")

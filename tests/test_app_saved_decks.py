@@ -28,7 +28,7 @@ def server(tmp_path):
         demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
     )
     yield url, options
-    demo.close()
+    app.close(demo)
 
 
 def client(url):

@@ -527,7 +527,7 @@ def _feedback_for(transcriber: asr.Transcriber, wav: Path, work: Path) -> str:
         player.predict("Engine", api_name="/new_round")
         result = player.predict(handle_file(str(wav)), "Engine", True, api_name="/answer_audio")
     finally:
-        demo.close()
+        app.close(demo)
     return re.sub(r"recognised in [\d.]+ s", "recognised in N s", result[3])
 
 

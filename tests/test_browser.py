@@ -98,7 +98,7 @@ def serve(
     try:
         yield url
     finally:
-        demo.close()
+        app.close(demo)
 
 
 def picture_deck(name: str, folder: Path, words: dict[str, str]) -> game.Deck:

@@ -64,7 +64,7 @@ def test_the_class_benchmark_catches_a_learner_served_late(tmp_path, words):
         late = ClassOptions(answers=2, period=7.0, late_after=5.0)
         run = asyncio.run(run_class(url, 4, deck.name, said, press, late))
     finally:
-        demo.close()
+        app.close(demo)
     assert run.late >= 2 and run.failed
     served = [learner for learner in run.learners if learner.first_verdict is not None]
     assert min(learner.first_verdict for learner in served) < 5.0  # the first two were on time
@@ -82,7 +82,7 @@ def test_learners_whose_microphones_send_the_same_bytes_each_get_their_verdicts(
         same = ClassOptions(answers=2, period=4.0, late_after=10.0, same_bytes=True)
         run = asyncio.run(run_class(url, 3, deck.name, said, press, same))
     finally:
-        demo.close()
+        app.close(demo)
     assert run.errors == [] and run.lost == 0 and run.crossed == 0 and not run.failed
 
 
@@ -112,5 +112,5 @@ def test_a_learner_who_vanishes_mid_answer_costs_the_others_nothing(tmp_path, wo
         asyncio.run(vanish())
         run = asyncio.run(run_class(url, 2, deck.name, said, press, ClassOptions(answers=1)))
     finally:
-        demo.close()
+        app.close(demo)
     assert run.errors == [] and run.lost == 0 and run.late == 0 and not run.failed
