@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import gradio as gr
+
 import asr
 import game
 from game.library import DeckLibrary
 from ui.classroom_hub import ClassHub
-from ui.files import NeutralNames, Thumbnails, UploadShelf, new_work_dir
+from ui.files import UPLOADS_DISK_BYTES, NeutralNames, Thumbnails, UploadShelf, new_work_dir
 from ui.pieces import StreamPieces
+from ui.text import say
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,7 @@ class AppOptions:
     # the others wait for one to close: for tests that must see a learner served late)
     secret: str = field(default="", repr=False)  # encrypts progress stored in the browser
     work_dir: Path = field(default_factory=lambda: new_work_dir())
+    uploads_disk_bytes: int = UPLOADS_DISK_BYTES  # uploaded decks on disk, all together
     db_url: str | None = None  # class mode's database (classroom.default_database_url if None)
     teacher_key: str = field(default="", repr=False)  # the deployer's key for every class
 
@@ -104,9 +108,16 @@ class Context:
                 "No valid deck found: check the decks with `python -m game check DIR`."
             )
         library = decks if isinstance(decks, DeckLibrary) else DeckLibrary(decks)
-        public = NeutralNames(options.work_dir / "public")
+        public, thumbs = NeutralNames(options.work_dir / "public"), Thumbnails()
+
+        def let_go(folder: Path) -> None:  # a deck's served copies go with its folder
+            public.forget(folder)
+            thumbs.forget(folder)
+
+        uploads = UploadShelf(options.work_dir / "uploads", max_bytes=options.uploads_disk_bytes,
+                              let_go=let_go)  # fmt: skip
         classes = ClassHub(options.db_url)
-        return cls(library, model, options, public, Thumbnails(), UploadShelf(), classes)
+        return cls(library, model, options, public, thumbs, uploads, classes)
 
     @property
     def voice_dir(self) -> Path:
@@ -114,11 +125,20 @@ class Context:
 
     @property
     def upload_dir(self) -> Path:
-        return self.options.work_dir / "uploads"
+        return self.uploads.root
 
-    def deck_for(self, key: str, uploaded: dict) -> game.Deck:
-        """The deck a player chose: one they uploaded, one everyone has, else the first."""
-        return uploaded.get(key) or self.library.get(key) or self.library.first()
+    def deck_for(self, key: str, uploaded: dict, lang: str = "en") -> game.Deck:
+        """The deck a player chose: one they uploaded, one everyone has, else the first.
+
+        Raises `gr.Error` for an uploaded deck that the shelf has let go (its pictures are
+        gone): the player is told, never switched to another deck silently.
+        """
+        deck = uploaded.get(key)
+        if deck is None:
+            return self.library.get(key) or self.library.first()
+        if not self.uploads.touch(deck):
+            raise gr.Error(say("upload_gone", lang, name=deck.name))
+        return deck
 
 
 def load_decks(*roots: Path) -> dict[str, game.Deck]:

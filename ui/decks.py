@@ -1,8 +1,9 @@
 """Deck handlers: a page load (with the decks a player uploaded), the menu, uploads, saving.
 
 A player's uploaded decks live on the server by a random token that their browser keeps
-(`UploadShelf`), so a reload in the middle of a round of an uploaded deck goes on with it; a
-deck the server no longer has is said so, never silently swapped for another.
+(`UploadShelf`, which owns their folders and deletes the oldest when room runs out), so a reload
+in the middle of a round of an uploaded deck goes on with it; a deck the server no longer has is
+said so, never silently swapped for another.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import game
 from game.library import DeckNameTaken
 from ui import render
 from ui.context import MAX_TEXT, UPLOADED, Context
+from ui.files import DeckTooLarge
 from ui.play import begin, lang_of, play_deck
 from ui.screen import View, note
 from ui.text import say
@@ -25,11 +27,12 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     reload). Returns the screen, the player's uploads and the deck menu's choice."""
     mine = mine or {}
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
-    uploaded = {**uploaded, **found}
+    had = {**uploaded, **found}
+    uploaded = {k: deck for k, deck in had.items() if ctx.uploads.touch(deck)}
     stored = game.from_dict(browser)
     name = stored.round.deck if stored.round else ""
     playing = name + UPLOADED if name else ""
-    if playing in mine and playing not in uploaded:  # the server lost it (a restart)
+    if (playing in mine or playing in had) and playing not in uploaded:  # a restart, or let go
         lang = lang_of(prefs, request)
         view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
@@ -48,7 +51,10 @@ def deck_menu(ctx: Context, key, uploaded):
 
 
 def credits(ctx: Context, key, uploaded) -> str:
-    deck = ctx.deck_for(key, uploaded)
+    try:
+        deck = ctx.deck_for(key, uploaded)
+    except gr.Error:  # an upload let go: the round's handler says so
+        return ""
     parts = [p for p in (deck.description, deck.attribution) if p]
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
@@ -65,7 +71,8 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
         if name and len(name) > MAX_TEXT:
             raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
         deck = load_upload([Path(f) for f in files], ctx.upload_dir, name=name or None)
-    except (UploadError, game.DeckError) as e:
+        ctx.uploads.put(deck)  # the shelf owns its folder from now on, remembered or not
+    except (UploadError, game.DeckError, DeckTooLarge) as e:
         report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files)}\n```"
         return report, uploaded, gr.update(), gr.update(visible=False)
     key = deck.name + UPLOADED
@@ -79,12 +86,12 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
 
 
 def remember(ctx: Context, key, uploaded, mine) -> dict:
-    """Keep the deck just uploaded where a reload finds it: on the server's shelf, by a token
-    that this browser keeps (`mine`)."""
+    """Let a reload find the deck just uploaded: this browser keeps (`mine`) the token it has
+    on the server's shelf."""
     deck = uploaded.get(key)
     mine = dict(mine or {})
-    if deck is not None and (key not in mine or ctx.uploads.get(mine[key]) is not deck):
-        mine[key] = ctx.uploads.put(deck)
+    if deck is not None and (token := ctx.uploads.token_of(deck)) is not None:
+        mine[key] = token
     return mine
 
 
@@ -97,6 +104,8 @@ def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Reque
         raise gr.Error(say("saving_off", lang))
     if deck is None or deck.path is None:
         raise gr.Error(say("pick_uploaded", lang))
+    if not ctx.uploads.touch(deck):
+        raise gr.Error(say("upload_gone", lang, name=deck.name))
     if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
         raise gr.Error(say("deck_exists", lang, name=deck.name))
     try:

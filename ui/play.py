@@ -41,15 +41,16 @@ def restore(stored: Any, deck: game.Deck) -> game.GameState:
 def begin(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
           *, only=None, note_key: str = "prompt") -> tuple:  # fmt: skip
     """A new round on the chosen deck (a new round, a deck change, practising, a reset)."""
-    deck = ctx.deck_for(key, uploaded)
+    lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
     state = game.start_round(restore(stored, deck), deck, seed=random.randrange(2**32),
                              size=ctx.options.round_size, only=only)  # fmt: skip
-    view = View(state, deck, lang_of(prefs, request))
-    return show(ctx, View(state, deck, view.lang, note(ctx, view, note_key)))
+    view = View(state, deck, lang)
+    return show(ctx, View(state, deck, lang, note(ctx, view, note_key)))
 
 
 def practise(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
-    deck = ctx.deck_for(key, uploaded)
+    deck = ctx.deck_for(key, uploaded, lang_of(prefs, request))
     missed = game.summary(restore(stored, deck)).to_practise
     note_key = "practising" if missed else "nothing_missed"
     return begin(ctx, stored, key, uploaded, prefs, request, only=missed or None,
@@ -61,16 +62,17 @@ def reset(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None):
 
 
 def next_card(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
-    deck = ctx.deck_for(key, uploaded)
-    return show(ctx, View(restore(stored, deck), deck, lang_of(prefs, request)))
+    lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
+    return show(ctx, View(restore(stored, deck), deck, lang))
 
 
 def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, request, *args,
          extra: dict | None = None, student=None) -> tuple:  # fmt: skip
     """One game step on the card on screen, and the screen after it."""
-    deck = ctx.deck_for(key, uploaded)
-    state = restore(stored, deck)
     lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
+    state = restore(stored, deck)
     if pending:  # the learner looks at a finished card: a new answer waits for "Next"
         view = View(state, deck, lang, pending=pending)
         return show(ctx, View(state, deck, lang, note(ctx, view, "press_next"), pending))
@@ -128,8 +130,9 @@ def judge_heard(ctx: Context, result: asr.Transcript | str, stored, key, uploade
 def told(ctx: Context, key_: str, stored, key, uploaded, pending, prefs=None,
          request: gr.Request = None, **params) -> tuple:  # fmt: skip
     """The screen as it is, with a plain message (`key_` of `ui.text`) in the feedback box."""
-    deck = ctx.deck_for(key, uploaded)
-    view = View(restore(stored, deck), deck, lang_of(prefs, request), pending=pending)
+    lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
+    view = View(restore(stored, deck), deck, lang, pending=pending)
     return show(ctx, View(view.state, deck, view.lang, note(ctx, view, key_, **params), pending))
 
 
@@ -137,9 +140,9 @@ def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
            request: gr.Request = None) -> tuple[str, float]:  # fmt: skip
     """The word of the card just answered (or hinted) as a recording, for the browser to play,
     and until when the hands-free microphone should not listen (it would hear the word)."""
-    deck = ctx.deck_for(key, uploaded)
-    view = View(restore(stored, deck), deck, lang_of(prefs, request), pending=pending,
-                answered=answered)  # fmt: skip
+    lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
+    view = View(restore(stored, deck), deck, lang, pending=pending, answered=answered)
     card = view.listen_card()
     path = voice.word_audio(card, ctx.voice_dir) if card else None
     if path is None:
@@ -229,10 +232,11 @@ def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Reque
               *, going_on: str = "") -> tuple:  # fmt: skip
     """The chosen deck's round: the one going on (with the note `going_on`, a key), or a new
     one when the deck changed or its round is over."""
-    deck = ctx.deck_for(key, uploaded)
+    lang = lang_of(prefs, request)
+    deck = ctx.deck_for(key, uploaded, lang)
     state = restore(stored, deck)
     if state.round and state.round.deck == deck.name and not state.round.finished:
-        view = View(state, deck, lang_of(prefs, request))
+        view = View(state, deck, lang)
         html = note(ctx, view, going_on) if going_on else ""
         return show(ctx, View(state, deck, view.lang, html))
     return begin(ctx, stored, key, uploaded, prefs, request)
