@@ -68,6 +68,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["auto", "fp32", "fp16", "bf16", "int8"],
         help="auto: the path measured fastest on this CPU (see the README)",
     )
+    parser.add_argument(
+        "--window-floor",
+        type=float,
+        default=float(env("SAGDET_WINDOW_FLOOR", str(asr.window.FLOOR))),
+        help="the shortest encoder window an answer gets, seconds (the answer window; "
+        "0: the model's full window); check a model with python -m bench window first",
+    )
     _add_serving(parser)
     parser.add_argument("--no-model", action="store_true", help="typed answers only")
     parser.add_argument(
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> None:
             url=args.asr_url,
             max_batch_size=args.max_batch_size,
             batch_wait=args.batch_wait_ms / 1000,
+            window_floor=max(0.0, args.window_floor),
         )
         model.future.add_done_callback(lambda _: log.info("%s", model.status()))
     options = AppOptions(

@@ -19,7 +19,7 @@ import numpy as np
 
 from asr import models
 from asr.errors import ModelLoadError
-from asr.window import answer_window, needs_full_window
+from asr.window import LOGPROB_FLOOR, answer_window, model_floor, needs_full_window
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,41 @@ def repair_generation_config(generation_config, tokenizer) -> bool:
     return True
 
 
-class TransformersBackend:
+class _AnswerWindow:
+    """Decoding at the answer window (`asr.window`), with the guard: a clip whose decode loops
+    or is unlikely at a short window is decoded again at the model's full window. `guard`
+    counts clips decoded at a short window ("short") and those decoded again ("again")."""
+
+    window_seconds: float
+    window_floor: float
+    guard: Counter[str]
+    # The guard's floor on the mean log-probability; None checks loops only (the benchmarks'
+    # random weights, whose every decode is unlikely).
+    unlikely_below: float | None = LOGPROB_FLOOR
+
+    def _decode(self, batch: list[np.ndarray], window: float) -> list[Decoded]:
+        raise NotImplementedError
+
+    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+        longest = max(len(clip) for clip in batch) / 16_000
+        window = answer_window(longest, self.window_seconds, self.window_floor)
+        results = self._decode(batch, window)
+        if window >= self.window_seconds:
+            return results
+        self.guard["short"] += len(batch)
+        again = [i for i, r in enumerate(results)
+                 if needs_full_window(r.text, r.avg_logprob, self.unlikely_below)]  # fmt: skip
+        if again:
+            self.guard["again"] += len(again)
+            log.info("%d of %d decoded again at %.0f s (looped or unlikely at %.0f s)",
+                     len(again), len(batch), self.window_seconds, window)  # fmt: skip
+            redone = self._decode([batch[i] for i in again], self.window_seconds)
+            for i, result in zip(again, redone, strict=True):
+                results[i] = result
+        return results
+
+
+class TransformersBackend(_AnswerWindow):
     """Whisper on PyTorch: fp16 on a GPU; fp32, bf16 or dynamic int8 on a CPU.
 
     bf16 halves the weights and, on CPUs with native bf16 units (AMX, AVX-512 BF16), runs the
@@ -101,7 +135,8 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int) -> None:
+    def __init__(self, model: str, device: str, precision: str, max_new_tokens: int,
+                 window_floor: float = 0.0) -> None:  # fmt: skip
         import torch
         from transformers import WhisperForConditionalGeneration, WhisperTokenizerFast
 
@@ -130,17 +165,25 @@ class TransformersBackend:
         config = self.model.config
         self.window_seconds = config.max_source_positions * 2 / 100
         self.extractor = _feature_extractor(path, self.window_seconds, config.num_mel_bins)
+        self.window_floor = model_floor(window_floor, models.any_window(path))
+        self.guard: Counter[str] = Counter()  # "short": clips at a short window; "again": redone
         self._torch = torch
         self._dtype = dtype
 
-    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
+    def _decode(self, batch: list[np.ndarray], window: float) -> list[Decoded]:
         torch = self._torch
         features = self.extractor(
-            batch, sampling_rate=16_000, return_tensors="pt", padding="max_length"
-        ).input_features.to(self.device, self._dtype)
+            batch, sampling_rate=16_000, return_tensors="pt", padding="max_length",
+            max_length=int(window * 16_000), truncation=True,
+        ).input_features.to(self.device, self._dtype)  # fmt: skip
         with torch.inference_mode():
-            sequences = self.model.generate(
-                features,
+            audio = (
+                {"input_features": features}
+                if window >= self.window_seconds
+                else {"encoder_outputs": self._encode(features)}
+            )
+            out = self.model.generate(
+                **audio,
                 language=LANGUAGE,
                 task="transcribe",
                 return_timestamps=False,
@@ -148,20 +191,50 @@ class TransformersBackend:
                 num_beams=1,
                 do_sample=False,
                 force_unique_generate_call=True,
+                return_dict_in_generate=True,
+                output_scores=True,
             )
-        if not isinstance(sequences, torch.Tensor):
-            sequences = sequences["sequences"]
+            sequences = out["sequences"]
+            steps = len(out["scores"])
+            # Log-probabilities of the tokens chosen at each step (the scores after Whisper's
+            # suppressions, as the greedy choice saw them), for the guard.
+            chosen = sequences[:, sequences.shape[1] - steps :]
+            logprobs = (
+                torch.stack(
+                    [torch.log_softmax(score.float(), dim=-1) for score in out["scores"]], dim=1
+                )
+                .gather(2, chosen.unsqueeze(-1))
+                .squeeze(-1)
+            )
         results = []
         eos = self.tokenizer.eos_token_id
-        for row in sequences.tolist():
-            generated = [t for t in row if t < eos]  # Whisper's special tokens start at EOS
+        for row, row_logprobs in zip(chosen.tolist(), logprobs.tolist(), strict=True):
+            ended = row.index(eos) + 1 if eos in row else len(row)  # EOS counts, pads after do not
+            generated = [t for t in row[:ended] if t < eos]  # special tokens start at EOS
             text = self.tokenizer.decode(generated, skip_special_tokens=True)
             hit = eos not in row and len(generated) >= self.max_new_tokens
-            results.append(Decoded(text.strip(), len(generated), hit))
+            mean = sum(row_logprobs[:ended]) / ended if ended else None
+            results.append(Decoded(text.strip(), len(generated), hit, window, mean))
         return results
 
+    def _encode(self, features):
+        """The encoder over mel features shorter than its window: its own layers, with the
+        positional embeddings of the positions there are (transformers' encoder refuses any
+        length but the full window). A test holds this equal to the encoder at the full window."""
+        from transformers.modeling_outputs import BaseModelOutput
 
-class CTranslate2Backend:
+        gelu = self._torch.nn.functional.gelu
+        encoder = self.model.get_encoder()
+        hidden = gelu(encoder.conv2(gelu(encoder.conv1(features)))).permute(0, 2, 1)
+        hidden = hidden + encoder.embed_positions.weight[: hidden.shape[1]]
+        for layer in encoder.layers:
+            hidden = layer(hidden, None)
+            if isinstance(hidden, tuple):  # older transformers return (states, attentions)
+                hidden = hidden[0]
+        return BaseModelOutput(last_hidden_state=encoder.layer_norm(hidden))
+
+
+class CTranslate2Backend(_AnswerWindow):
     """Whisper on CTranslate2: int8 on a CPU (a quarter of the memory), float16 on a GPU.
 
     CTranslate2 accepts mel features shorter than the window the model was trained on: a batch
@@ -181,7 +254,7 @@ class CTranslate2Backend:
         self.device = device
         self.precision = precision
         self.max_new_tokens = max_new_tokens
-        self.window_floor = window_floor
+        self.window_floor = model_floor(window_floor, models.any_window(path))
         try:
             self.model = ctranslate2.models.Whisper(
                 str(path), device=device, compute_type=compute_type, inter_threads=1
@@ -197,23 +270,6 @@ class CTranslate2Backend:
         self.window_seconds = float(self.extractor.chunk_length)
         self.guard: Counter[str] = Counter()  # "short": clips at a short window; "again": redone
         self._ctranslate2 = ctranslate2
-
-    def decode(self, batch: list[np.ndarray]) -> list[Decoded]:
-        longest = max(len(clip) for clip in batch) / 16_000
-        window = answer_window(longest, self.window_seconds, self.window_floor)
-        results = self._decode(batch, window)
-        if window >= self.window_seconds:
-            return results
-        self.guard["short"] += len(batch)
-        again = [i for i, r in enumerate(results) if needs_full_window(r.text, r.avg_logprob)]
-        if again:
-            self.guard["again"] += len(again)
-            log.info("%d of %d decoded again at %.0f s (looped or unlikely at %.0f s)",
-                     len(again), len(batch), self.window_seconds, window)  # fmt: skip
-            redone = self._decode([batch[i] for i in again], self.window_seconds)
-            for i, result in zip(again, redone, strict=True):
-                results[i] = result
-        return results
 
     def _decode(self, batch: list[np.ndarray], window: float) -> list[Decoded]:
         samples = int(window * 16_000)

@@ -4,8 +4,9 @@ The fastest way to run Whisper on a CPU depends on the CPU, and a rule measured 
 wrong on another: torch in bf16 is 2.6x faster than fp32 on an Intel Xeon with AMX and gains little
 elsewhere, while CTranslate2 int8 is the lightest path everywhere. `choose_cpu_path` reads the
 answer off the measured table below (`python -m bench speed`, README), for the CPU's features
-(`CpuFeatures.detect()`: /proc/cpuinfo's flags, else what torch reports) and the model's encoder
-window; every choice carries its reason, which the transcriber logs.
+(`CpuFeatures.detect()`: /proc/cpuinfo's flags, else what torch reports) and the encoder window
+answers are decoded at (`asr.window`: 10 s for a 30 s model, its full window with the answer
+window off); every choice carries its reason, which the transcriber logs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-LONG_WINDOW = 15.0  # seconds; hub checkpoints have 30 s, `train --audio-window` models 5-10 s
+LONG_WINDOW = 15.0  # seconds; a hub checkpoint's full 30 s is long, its 10 s answer window short
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,14 @@ class CpuPath:
 
 # What was measured (whisper-small architecture, random weights, a 2 s clip, 8 tokens, one
 # decode, 2 cores; p50 seconds), and what follows. Each row: the features, the window, the pick.
+# The window is the one answers are decoded at: a 30 s model's answer window is 10 s
+# (`asr.window`), which costs what a model trained at 10 s costs (measured as such).
 #
 # Intel Xeon, AMX + AVX-512 BF16 + VNNI: 30 s window: torch bf16 0.61, torch int8 0.99,
 #   CTranslate2 int8 1.43, fp32 1.57; 5 s: torch int8 0.24, CTranslate2 int8 0.26, bf16 0.30.
+#   Another such Xeon (2026-12-07): 30 s: torch bf16 1.10, torch int8 1.40, CTranslate2 int8
+#   1.54, fp32 pipeline 1.94; 10 s: CTranslate2 int8 0.43 (476 MB), torch int8 0.69, bf16 0.71
+#   (1.4 GB), fp32 pipeline 0.94. At the answer window CTranslate2 int8 is the fastest there.
 # AMD EPYC, AVX-512 BF16 + VNNI, no AMX (2026-12-02, two runs): 30 s window: torch int8 1.77-2.10
 #   (1.5 GB peak), torch bf16 2.29 (1.4 GB), CTranslate2 int8 2.20-2.51 (0.57 GB), fp32 pipeline
 #   4.19; 5 s: CTranslate2 int8 0.41-0.43, torch int8 0.38-0.44, bf16 0.72. Without AMX, bf16 buys
@@ -97,8 +103,8 @@ _AMX_LONG = CpuPath(
 _AMX_SHORT = CpuPath(
     "ctranslate2",
     "int8",
-    "at a short window CTranslate2 int8 measured within 1.1x of the fastest path on an AMX CPU, "
-    "with a third of torch's memory",
+    "at a short window CTranslate2 int8 measured the fastest path on an AMX CPU at 10 s (0.43 s "
+    "against torch bf16's 0.71 s) and within 1.1x of it at 5 s, with a third of torch's memory",
 )
 _BF16_NO_AMX = CpuPath(
     "ctranslate2",

@@ -105,6 +105,21 @@ def window_seconds(model: str) -> float:
     return 30.0
 
 
+def any_window(path: Path) -> bool:
+    """Whether the model in `path` says it was trained for any encoder window up to its full one
+    (`asr.window.ANY_WINDOW_KEY` true in its config.json or preprocessor_config.json)."""
+    from asr.window import ANY_WINDOW_KEY
+
+    for name in ("config.json", "preprocessor_config.json"):
+        try:
+            data = json.loads((Path(path) / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get(ANY_WINDOW_KEY) is True:
+            return True
+    return False
+
+
 def cache_dir() -> Path:
     """Where converted models are kept: $SAGDET_CACHE, else ~/.cache/sag-det."""
     root = os.environ.get("SAGDET_CACHE") or Path.home() / ".cache" / "sag-det"
@@ -185,6 +200,7 @@ def convert_to_ct2(source: Path, target: Path, quantization: str = "int8") -> Pa
             str(out), quantization=quantization
         )
         _copy_tokenizer_json(source, out)
+        _keep_any_window(source, out)
         if target.exists():
             shutil.rmtree(target)
         out.rename(target)
@@ -214,6 +230,22 @@ def remove_stale_conversions(folder: Path, older_than: float = STALE_CONVERSION_
     if removed:
         log.info("removed %d half-finished conversion(s) in %s", removed, folder)
     return removed
+
+
+def _keep_any_window(source: Path, out: Path) -> None:
+    """Carry a model's word that it was trained for any window into the converted folder's
+    preprocessor_config.json (CTranslate2 writes its own config.json without it)."""
+    from asr.window import ANY_WINDOW_KEY
+
+    if not any_window(source) or any_window(out):
+        return
+    path = out / "preprocessor_config.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        data = {}
+    data[ANY_WINDOW_KEY] = True
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 
 def _copy_tokenizer_json(source: Path, out: Path) -> None:

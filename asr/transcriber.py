@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from asr import audio as audio_mod
-from asr import models, window
+from asr import models
+from asr import window as window_mod
 from asr.backends import Backend, CTranslate2Backend, Decoded, TransformersBackend
 from asr.batcher import Batcher, BatchOptions
 from asr.errors import AudioTooLong, EngineUnavailable, ModelLoadError
@@ -46,6 +47,8 @@ class Transcript:
     model: str = ""
     backend: str = ""
     device: str = ""
+    window: float = 0.0
+    """The encoder window the answer was decoded at, in seconds (0: the model did not run)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ class TranscriberOptions:
     url: str = ""  # an OpenAI-style transcription engine to send clips to instead (asr.remote)
     remote_deadline: float | None = None  # seconds the engine gets per answer, retries
     # included; None: asr.remote.DEADLINE
-    window_floor: float = window.FLOOR  # the shortest encoder window an answer gets, seconds
-    # (CTranslate2; asr.window); 0: always the model's full window
+    window_floor: float = window_mod.FLOOR  # the shortest encoder window an answer gets, seconds
+    # (asr.window; lower for a model trained for any window); 0: always the model's full window
 
 
 def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
@@ -85,7 +88,7 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
         device = "cuda" if _cuda_available() else "cpu"
     backend, precision = options.backend, options.precision
     if device == "cpu" and backend == "auto" and precision == "auto":
-        backend, precision = _cpu_path(options.model)
+        backend, precision = _cpu_path(options.model, options.window_floor)
     if backend == "auto":
         backend = "transformers" if device == "cuda" or not _has_ctranslate2() else "ctranslate2"
     if precision == "auto":
@@ -104,13 +107,18 @@ def resolve_options(options: TranscriberOptions) -> TranscriberOptions:
     )
 
 
-def _cpu_path(model: str) -> tuple[str, str]:
+def _cpu_path(model: str, floor: float) -> tuple[str, str]:
     from asr.cpu import CpuFeatures, choose_cpu_path
 
     features = CpuFeatures.detect()
     local = Path(models.canonical_name(model)).expanduser()
     ct2_only = local.is_dir() and models.is_ct2_dir(local) and not models.is_hf_dir(local)
-    window = models.window_seconds(model)
+    # The window a typical answer is decoded at (asr.window), not the one the model was trained
+    # on: a 30 s model answers at 10 s, and the fastest path there is a short window's.
+    any_window = local.is_dir() and models.any_window(local)
+    window = window_mod.typical_window(
+        models.window_seconds(model), window_mod.model_floor(floor, any_window)
+    )
     path = choose_cpu_path(
         features, window, ctranslate2=_has_ctranslate2(), transformers_checkpoint=not ct2_only
     )
@@ -148,14 +156,18 @@ def _remote_options(options: TranscriberOptions) -> TranscriberOptions:
 # 8 tokens). Over the padded 30 s window the encoder's work per clip is so large that a batch
 # only adds memory traffic (whisper-tiny on transformers fp32 is the one exception measured,
 # 0.76), except in bf16 on a CPU with AMX, where the batch keeps the tile units busy (0.57 on
-# an Intel Xeon, 2026-12-06: 4.2 s for 8 clips against 7.4 s one by one); over a short window
-# (`train --audio-window 5`) a batch pays on every path. Keyed by backend, window, precision
-# ("" for the rest of the backend's precisions).
+# an Intel Xeon, 2026-12-06: 4.2 s for 8 clips against 7.4 s one by one). At 10 s (a 30 s
+# model's answer window, `asr.window`: the same work as a model trained at 10 s) CTranslate2
+# int8 gains nothing from a batch (0.99 on an Intel Xeon with AMX, 2026-12-07) while torch does
+# (int8 0.55, bf16 0.33); over a 5 s window (`train --audio-window 5`) a batch pays on every
+# path. Keyed by backend, window, precision ("" for the rest of the backend's precisions).
 CPU_BATCH_RATIOS: dict[tuple[str, str, str], float] = {
     ("ctranslate2", "30 s", ""): 1.25,  # AMX Xeon: 1.15
+    ("ctranslate2", "10 s", ""): 0.99,  # AMX Xeon
     ("ctranslate2", "short", ""): 0.59,  # AMX Xeon: 0.51
     ("transformers", "30 s", ""): 1.06,  # int8: 1.24; AMX Xeon: fp32 1.09, int8 1.11
     ("transformers", "30 s", "bf16"): 0.57,  # AMX Xeon; auto's pick there
+    ("transformers", "10 s", ""): 0.55,  # AMX Xeon, int8; bf16 0.33
     ("transformers", "short", ""): 0.53,  # int8: 0.54; AMX Xeon: bf16 0.25, int8 0.57
 }
 GPU_BATCH_SIZE = 8  # not measured here (no GPU); a batch fills a GPU's idle lanes
@@ -168,13 +180,13 @@ def default_batch_size(
 ) -> int:
     """How many concurrent clips share one model call when the options leave it open (0).
 
-    From the measured table above: on a CPU, batching pays only where it was measured to (a
-    short window on every path; torch bf16 at 30 s), else each clip has the model to itself;
-    on a GPU, 8.
+    From the measured table above, for the window answers are decoded at: on a CPU, batching
+    pays only where it was measured to (torch at 10 s and below, and in bf16 at 30 s;
+    CTranslate2 at 5 s), else each clip has the model to itself; on a GPU, 8.
     """
     if not device.startswith("cpu"):
         return GPU_BATCH_SIZE
-    window = "30 s" if window_seconds > 15 else "short"
+    window = "30 s" if window_seconds > 15 else ("10 s" if window_seconds > 7 else "short")
     ratio = CPU_BATCH_RATIOS.get(
         (backend, window, precision), CPU_BATCH_RATIOS.get((backend, window, ""), 1.0)
     )
@@ -196,8 +208,11 @@ class Transcriber:
         self._lock = threading.Lock()
         self._concurrent = bool(getattr(backend, "concurrent", False))
         self._pool: ThreadPoolExecutor | None = None  # `submit`'s threads for a remote engine
+        answers_at = window_mod.typical_window(
+            backend.window_seconds, getattr(backend, "window_floor", 0.0)
+        )
         size = options.max_batch_size or default_batch_size(
-            backend.name, backend.device, backend.window_seconds, getattr(backend, "precision", "")
+            backend.name, backend.device, answers_at, getattr(backend, "precision", "")
         )
         log.info("up to %d clip(s) per model call on %s/%s", size, backend.name, backend.device)
         self.batcher: Batcher[np.ndarray, Decoded] = Batcher(
@@ -309,9 +324,10 @@ class Transcriber:
         text = collapse_repeats(decoded.text, cut=decoded.hit_limit)
         reason = "" if text else "empty"
         elapsed = time.perf_counter() - start  # the whole call, clean-up of the text included
-        return self._result("" if reason else text, elapsed, model_seconds, reason)
+        return self._result("" if reason else text, elapsed, model_seconds, reason, decoded.window)
 
-    def _result(self, text: str, seconds: float, model_seconds: float, reason: str) -> Transcript:
+    def _result(self, text: str, seconds: float, model_seconds: float, reason: str,
+                window: float = 0.0) -> Transcript:  # fmt: skip
         return Transcript(
             text=text,
             seconds=seconds,
@@ -321,6 +337,7 @@ class Transcriber:
             model=self.options.model,
             backend=self.backend.name,
             device=self.backend.device,
+            window=window,
         )
 
     def warm_up(self) -> None:
@@ -406,9 +423,8 @@ def _make_backend(options: TranscriberOptions) -> Backend:
         if options.backend == "ctranslate2":
             return CTranslate2Backend(options.model, options.device, options.precision,
                                       options.max_new_tokens, options.window_floor)  # fmt: skip
-        return TransformersBackend(
-            options.model, options.device, options.precision, options.max_new_tokens
-        )
+        return TransformersBackend(options.model, options.device, options.precision,
+                                   options.max_new_tokens, options.window_floor)  # fmt: skip
     except ModelLoadError:
         raise
     except RuntimeError as e:  # torch.cuda.OutOfMemoryError and CTranslate2's allocator errors

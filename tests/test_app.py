@@ -474,3 +474,25 @@ def test_close_sets_the_stop_event_on_the_servers_loop_and_frees_the_port(tmp_pa
     assert setters and setters[0] is not threading.current_thread()
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "floor"),
+    [([], {}, asr.window.FLOOR), (["--window-floor", "0"], {}, 0.0),
+     ([], {"SAGDET_WINDOW_FLOOR": "15"}, 15.0), (["--window-floor", "-3"], {}, 0.0)],
+)  # fmt: skip
+def test_window_floor_as_the_readme_writes_it(monkeypatch, argv, env, floor):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    loads = []
+
+    def load(*args, **kwargs):
+        loads.append(kwargs)
+        done: Future = Future()
+        done.set_exception(asr.ModelLoadError("not in this test"))
+        return done
+
+    monkeypatch.setattr(asr, "load_in_background", load)
+    monkeypatch.setattr(app, "launch", lambda demo, **kw: None)
+    app.main(argv)
+    assert [kwargs["window_floor"] for kwargs in loads] == [floor]

@@ -94,6 +94,7 @@ def test_bad_batch_options_are_refused(size, wait):
     [("ctranslate2", "cpu", 30.0, "int8", 1), ("transformers", "cpu", 30.0, "fp32", 1),
      ("transformers", "cpu", 30.0, "int8", 1), ("transformers", "cpu", 30.0, "bf16", 8),
      ("ctranslate2", "cpu", 5.0, "int8", 8), ("transformers", "cpu", 10.0, "fp32", 8),
+     ("ctranslate2", "cpu", 10.0, "int8", 1), ("transformers", "cpu", 10.0, "bf16", 8),
      ("transformers", "cpu", 5.0, "bf16", 8), ("unknown", "cpu", 5.0, "", 1),
      ("transformers", "cuda", 30.0, "fp16", 8), ("ctranslate2", "cuda:1", 30.0, "", 8)],
 )  # fmt: skip
@@ -103,10 +104,15 @@ def test_default_batch_size_is_where_batching_was_measured_to_pay(
     assert default_batch_size(backend, device, window, precision) == size
 
 
-@pytest.mark.parametrize(("window", "chosen", "size"), [(30.0, 0, 1), (5.0, 0, 8), (30.0, 3, 3)])
-def test_the_transcriber_takes_the_default_unless_told(window, chosen, size):
+@pytest.mark.parametrize(
+    ("name", "window", "floor", "chosen", "size"),
+    [("ctranslate2", 30.0, 0, 0, 1), ("ctranslate2", 5.0, 0, 0, 8), ("ctranslate2", 30.0, 0, 3, 3),
+     ("transformers", 30.0, 0, 0, 1),  # fp32 at the full window: one clip a call
+     ("transformers", 30.0, 10, 0, 8)],  # at its 10 s answer window a batch pays
+)  # fmt: skip
+def test_the_transcriber_takes_the_default_unless_told(name, window, floor, chosen, size):
     backend = Slow()
-    backend.name, backend.window_seconds = "ctranslate2", window
+    backend.name, backend.window_seconds, backend.window_floor = name, window, floor
     options = asr.TranscriberOptions("slow", max_batch_size=chosen)
     assert asr.Transcriber(options, backend).batcher.options.max_batch_size == size
 

@@ -72,11 +72,18 @@ def test_without_cpuinfo_torch_tells(tmp_path):
     assert features.avx2 in (True, False) and not features.amx  # torch reports no AMX flag
 
 
-@pytest.mark.parametrize(("features", "expected"), [(AMX, "bf16"), (AVX2, "int8")])
-def test_auto_on_a_cpu_takes_the_chosen_path(monkeypatch, features, expected):
+@pytest.mark.parametrize(
+    ("features", "floor", "expected"),
+    [(AMX, asr.window.FLOOR, ("ctranslate2", "int8")),  # the answer window (10 s): short
+     (AMX, 0, ("transformers", "bf16")),  # the answer window off: the full 30 s
+     (AVX2, asr.window.FLOOR, ("ctranslate2", "int8")), (AVX2, 0, ("ctranslate2", "int8"))],
+)  # fmt: skip
+def test_auto_on_a_cpu_takes_the_path_for_the_window_answers_get(monkeypatch, features, floor,
+                                                                  expected):  # fmt: skip
     monkeypatch.setattr(CpuFeatures, "detect", classmethod(lambda cls: features))
-    resolved = resolve_options(asr.TranscriberOptions("kb-small", device="cpu"))
-    assert resolved.precision == expected
+    options = asr.TranscriberOptions("kb-small", device="cpu", window_floor=floor)
+    resolved = resolve_options(options)
+    assert (resolved.backend, resolved.precision) == expected
     chosen = resolve_options(asr.TranscriberOptions("kb-small", "ctranslate2", "cpu"))
     assert (chosen.backend, chosen.precision) == ("ctranslate2", "int8")  # an override stays
 

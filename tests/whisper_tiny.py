@@ -103,7 +103,7 @@ def sot_prompt(tokenizer: WhisperTokenizer, language: str = "sv") -> list[int]:
 
 
 def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: int,
-                  loops: bool = False) -> None:  # fmt: skip
+                  loops: bool = False, loops_below: float = 0.0) -> None:  # fmt: skip
     """Set weights so the decoder predicts `word_id` after any other token, and EOT after it
     (with `loops`, the word again: a decoding loop, "hund hund hund ...", to the token cap).
 
@@ -138,6 +138,53 @@ def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: 
         model.proj_out.weight.zero_()
         model.proj_out.weight[word_id] = _HEARING_SCALE * to_word
         model.proj_out.weight[eot_id] = _HEARING_SCALE * to_eot
+    if loops_below:
+        _wire_window(model, to_word, to_eot, loops_below)
+        with torch.no_grad():
+            decoder.embed_tokens.weight[word_id] = to_word + to_eot  # the window tips it
+
+
+def _wire_window(model: WhisperForConditionalGeneration, to_word: torch.Tensor,
+                 to_eot: torch.Tensor, seconds: float) -> None:  # fmt: skip
+    """Let the encoder window tip the decoder after the word: the word again (a loop) when
+    the window is at most `seconds`, EOT when it is longer.
+
+    The encoder ignores the audio (convolutions and residual branches zeroed): its output at
+    position p is its positional embedding, `short` for the first `50 * seconds` positions and
+    `long` after them. Cross-attention has zero queries, so it attends evenly and adds the mean
+    over the window: `to_word` from a window of `short` positions only, mostly `to_eot` from a
+    30 s window (2/3 of it `long`). The word's own embedding is `to_word + to_eot`, so that mean
+    decides; after any other token (`to_word`) the word still wins at every window.
+    """
+    encoder, d_model = model.model.encoder, model.config.d_model
+    short, long = torch.zeros(d_model), torch.zeros(d_model)
+    short[4], short[5] = 1.0, -1.0
+    long[6], long[7] = 1.0, -1.0
+    norm = float(torch.nn.functional.layer_norm(short, (d_model,))[4])  # the encoder's LayerNorm
+    with torch.no_grad():
+        for conv in (encoder.conv1, encoder.conv2):
+            conv.weight.zero_()
+            conv.bias.zero_()
+        for layer in encoder.layers:
+            for linear in (layer.self_attn.out_proj, layer.fc2):
+                linear.weight.zero_()
+                linear.bias.zero_()
+        edge = int(50 * seconds)
+        encoder.embed_positions.weight[:edge] = short
+        encoder.embed_positions.weight[edge:] = long
+        encoder.layer_norm.weight.fill_(1.0)
+        encoder.layer_norm.bias.zero_()
+        for layer in model.model.decoder.layers:
+            attention = layer.encoder_attn
+            attention.q_proj.weight.zero_()
+            attention.q_proj.bias.zero_()
+            attention.v_proj.weight.copy_(torch.eye(d_model))
+            attention.v_proj.bias.zero_()
+            scale = 1.0 / (2 * norm * len(model.model.decoder.layers))
+            attention.out_proj.weight.copy_(
+                scale * (torch.outer(to_word, short) + torch.outer(to_eot, long))
+            )
+            attention.out_proj.bias.zero_()
 
 
 def build_model(
@@ -151,6 +198,8 @@ def build_model(
     outdated_generation_config: bool = False,
     seed: int = 0,
     loops: bool = False,
+    loops_below: float = 0.0,
+    any_window: bool = False,
 ) -> Path:
     """Save a tiny Whisper checkpoint (model, tokenizer, feature extractor) in `out_dir`.
 
@@ -162,7 +211,10 @@ def build_model(
     `outdated_generation_config` saves a generation config without `lang_to_id`, `task_to_id`,
     `is_multilingual` and `no_timestamps_token_id`, as 2022-era fine-tunes have:
     `generate(..., language="sv")` then raises "The generation config is outdated". With
-    `loops` (and `hears`), the model says the word over and over instead of stopping.
+    `loops` (and `hears`), the model says the word over and over instead of stopping; with
+    `loops_below` (seconds, and `hears`), it does so only at encoder windows of at most that many
+    seconds, and stops after the word at the full window (`_wire_window`). `any_window` marks the
+    config as trained for any encoder window (`asr.window.ANY_WINDOW_KEY`).
     Returns `out_dir`.
     """
     started = time.perf_counter()
@@ -187,8 +239,10 @@ def build_model(
     model = random_model(config, seed)
     if hears is not None:
         (word_id,) = tokenizer.encode(" " + hears, add_special_tokens=False)
-        _wire_to_hear(model, word_id, eot_id, loops)
+        _wire_to_hear(model, word_id, eot_id, loops, loops_below)
     generation = generation_config(tokenizer, config, outdated_generation_config)
+    if any_window:
+        config.any_audio_window = True  # asr.window.ANY_WINDOW_KEY
     save_checkpoint(model, tokenizer, generation, window_seconds, out_dir)
     logger.debug("built %s in %.2f s", out_dir, time.perf_counter() - started)
     return Path(out_dir)
