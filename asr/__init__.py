@@ -11,7 +11,7 @@ Heavy libraries (torch, transformers, ctranslate2) load with the first model, no
 """
 
 from asr.audio import SAMPLE_RATE, Clip, prepare
-from asr.endpoint import Endpointer, EndpointOptions, Utterance, read_stream_chunk
+from asr.endpoint import EarlyStart, Endpointer, EndpointOptions, Utterance, read_stream_chunk
 from asr.errors import AsrError, AudioError, AudioTooLong, EngineUnavailable, ModelLoadError
 from asr.models import ALIASES, DEFAULT_MODEL, KNOWN_MODELS, ModelInfo
 from asr.transcriber import (
@@ -32,6 +32,7 @@ __all__ = [
     "AudioError",
     "AudioTooLong",
     "Clip",
+    "EarlyStart",
     "EndpointOptions",
     "Endpointer",
     "EngineUnavailable",

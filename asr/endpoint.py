@@ -29,6 +29,7 @@ import queue
 import struct
 import threading
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,7 @@ class Endpointer:
 
     def reset(self) -> None:
         """Forget everything heard, as for a new stream: call it when a new card shows."""
+        self.epoch = getattr(self, "epoch", -1) + 1  # streams heard: the clock restarts with each
         self.position = 0  # 16 kHz samples framed so far: the stream clock
         self._rate = 0
         self._resampler: soxr.ResampleStream | None = None
@@ -201,6 +203,18 @@ class Endpointer:
         now = self.position / SAMPLE_RATE
         start = now - self.options.max_utterance
         return Utterance(np.zeros(0, np.float32), start, start, now, now, cut=True)
+
+    def early(self) -> Utterance | None:
+        """The answer in progress as it would end if the pause now under way is its end: the
+        learner has stopped (the VAD let go) for at least the post-roll, and not yet for the
+        hang-over. Its samples are those the answer ends with if no speech follows (the same
+        `speech_end`); None while the learner is talking or no answer is open."""
+        speech = self._speech
+        if speech is None or speech.talking:
+            return None
+        if self.position - speech.speech_end < self.options.post_roll * SAMPLE_RATE:
+            return None
+        return self._finish(speech, cut=False)
 
     @property
     def in_speech(self) -> bool:
@@ -330,6 +344,47 @@ class Vad:
         together = self._run([_Job(noise, *fresh), _Job(frames, *fresh)])[1][0]
         if not (np.allclose(own, alone, atol=1e-5) and np.allclose(own, together, atol=1e-5)):
             raise ModelLoadError("silero-vad's model changed its layout; asr.endpoint needs 6.x.")
+
+
+class EarlyStart:
+    """Recognition of an answer started at its first pause, before the hang-over ends it.
+
+    The hang-over (0.65 s of quiet, heard in 0.5 s pieces) is waited out before an answer is
+    known to have ended. When the recogniser is idle, `consider` starts recognising the answer
+    as `Endpointer.early` has it at the first pause; when the answer does end, `take` gives that
+    recognition if it is the same answer (the same end of speech in the same stream), so the
+    verdict is ready about when the end is. If the learner went on speaking, the early result
+    is dropped and the whole answer is recognised as usual. Not shared between listeners.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[int, float] | None = None
+        self._future: Future | None = None
+        self.started = 0  # early recognitions started
+        self.used = 0  # of them, given as the answer's
+
+    def consider(self, endpointer: Endpointer, start: Callable[[Utterance], Future],
+                 idle: bool) -> None:  # fmt: skip
+        """Start recognising the answer in progress (`start`, e.g. `Transcriber.submit` of its
+        audio) if it has paused, `idle` says the recogniser has nothing else to do, and this
+        very pause was not started on already."""
+        if not idle:
+            return
+        early = endpointer.early()
+        if early is None or (endpointer.epoch, early.speech_end) == self._key:
+            return
+        self._key, self._future = (endpointer.epoch, early.speech_end), start(early)
+        self.started += 1
+
+    def take(self, endpointer: Endpointer, utterance: Utterance) -> Future | None:
+        """The early recognition of `utterance`, just ended, if one was started on exactly it;
+        None otherwise (none started, or speech went on after it). Forgets it either way."""
+        key, future = self._key, self._future
+        self._key, self._future = None, None
+        if future is None or utterance.cut or key != (endpointer.epoch, utterance.speech_end):
+            return None
+        self.used += 1
+        return future
 
 
 @dataclass

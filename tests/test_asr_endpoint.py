@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,14 @@ import pytest
 import soundfile as sf
 import soxr
 
-from asr.endpoint import Endpointer, EndpointOptions, Utterance, Vad, read_stream_chunk
+from asr.endpoint import (
+    EarlyStart,
+    Endpointer,
+    EndpointOptions,
+    Utterance,
+    Vad,
+    read_stream_chunk,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
@@ -308,3 +316,68 @@ def test_other_stream_values() -> None:
     assert rate == 16_000 and len(samples) == 0
     samples, rate = read_stream_chunk((44_100, np.ones((441, 2), np.int16)))
     assert rate == 44_100 and samples.shape == (441,) and samples.dtype == np.float32
+
+
+def feed_with_early(signal: np.ndarray, rate: int, idle: bool = True):
+    """Feed `signal` in 0.5 s chunks with an `EarlyStart` beside the endpointer, as the app's
+    listener does; each finished answer with the early recognition taken for it (or None), and
+    the answers the early starts were begun on."""
+    endpointer, early, begun = Endpointer(), EarlyStart(), []
+
+    def start(utterance: Utterance) -> Future:
+        begun.append(utterance)
+        done: Future = Future()
+        done.set_result(utterance)
+        return done
+
+    ended = []
+    step = rate // 2
+    for i in range(0, len(signal), step):
+        for utterance in endpointer.feed(signal[i : i + step], rate):
+            ended.append((utterance, early.take(endpointer, utterance)))
+        early.consider(endpointer, start, idle)
+    return ended, begun, early
+
+
+def test_recognition_begins_at_the_first_pause_with_the_samples_the_answer_ends_with() -> None:
+    signal, _ = scene([LEAD, "sköldpadda", TAIL], 16_000)
+
+    ended, begun, early = feed_with_early(signal, 16_000)
+
+    [(utterance, taken)] = ended
+    assert len(begun) == 1 and taken is not None and early.used == 1
+    started = taken.result()
+    assert started.decided_at < utterance.decided_at  # begun before the hang-over ended it
+    assert utterance.decided_at - started.decided_at >= 0.3
+    assert np.array_equal(started.samples, utterance.samples)
+    assert started.speech_end == utterance.speech_end
+
+
+def test_an_early_start_is_dropped_when_speech_goes_on() -> None:
+    # "en", a pause long enough to begin early but short of the hang-over, then "hund"
+    signal, words = scene([LEAD, "en", 0.25, "hund", TAIL], 16_000)
+
+    ended, begun, early = feed_with_early(signal, 16_000)
+
+    [(utterance, taken)] = ended
+    assert len(begun) == 2  # at the pause after "en", then after "hund"
+    assert begun[0].speech_end < words[1][0] < utterance.speech_end
+    assert taken is not None and np.array_equal(taken.result().samples, utterance.samples)
+    assert early.started == 2 and early.used == 1
+
+
+def test_no_early_start_while_the_recogniser_is_busy_or_after_a_reset() -> None:
+    signal, _ = scene([LEAD, "sköldpadda", TAIL], 16_000)
+    ended, begun, _ = feed_with_early(signal, 16_000, idle=False)
+    assert begun == [] and [taken for _, taken in ended] == [None]
+
+    endpointer, early = Endpointer(), EarlyStart()
+    half = int((LEAD + 1.4) * 16_000)  # the word said, the pause begun, the answer not ended
+    endpointer.feed(signal[:half], 16_000)
+    started: Future = Future()
+    early.consider(endpointer, lambda u: started, idle=True)
+    assert early.started == 1
+    endpointer.reset()  # a new card: the clock starts again; an equal time is another answer
+    endpointer.feed(signal[:half], 16_000)
+    finished = endpointer.flush()
+    assert finished is not None and early.take(endpointer, finished) is None

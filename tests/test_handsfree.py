@@ -51,6 +51,24 @@ class Queued:
             future.set_result(asr.Transcript(text, 0.1, 0.1, False))
 
 
+class Idle:
+    """A recogniser with its own queue that hears one word at once; `ahead` answers are before
+    each new one. Notes the piece (`piece`, set by the test) on which each recognition began."""
+
+    def __init__(self, text: str, ahead: int = 0) -> None:
+        self.text, self.ahead, self.piece = text, ahead, -1
+        self.begun: list[int] = []
+
+    def submit(self, audio, sample_rate=None) -> Future:
+        self.begun.append(self.piece)
+        done: Future = Future()
+        done.set_result(asr.Transcript(self.text, 0.1, 0.1, False))
+        return done
+
+    def backlog(self) -> tuple[int, float]:
+        return self.ahead, 0.5 * self.ahead
+
+
 def context(tmp_path: Path, recogniser: object) -> Context:
     return two_cards(tmp_path, recogniser, round_size=2)
 
@@ -362,3 +380,54 @@ def test_minutes_of_talk_without_a_pause_are_told_every_few_seconds_and_held_in_
     told = [shown for shown in tab.shown if "That was long" in shown]
     assert len(told) >= len(talk) / RATE / 8 - 2  # about every 8 s
     assert recogniser.calls == 0 and tab.answers == 0
+
+
+def shown_on(tab: Tab, recogniser: Idle, chunks) -> list[int]:
+    """Stream `chunks`, noting each piece's index for the recogniser; the pieces after which a
+    verdict was shown."""
+    verdicts = []
+
+    async def play():
+        for i, chunk in enumerate(chunks):
+            recogniser.piece, before = i, len(tab.shown)
+            await tab.piece(chunk)
+            if len(tab.shown) > before:
+                verdicts.append(i)
+
+    run(play())
+    return verdicts
+
+
+def test_an_idle_model_begins_at_the_first_pause_and_the_verdict_comes_with_the_end(tmp_path):
+    recogniser = Idle("hund")
+    tab = Tab(context(tmp_path, recogniser))
+
+    verdicts = shown_on(tab, recogniser, cut(said("hund", 1.5)))
+
+    assert len(recogniser.begun) == 1  # one recognition: begun early, taken as the answer's
+    assert len(verdicts) == 1 and recogniser.begun[0] < verdicts[0]
+    assert tab.answers == 1 and "I heard" in tab.shown[0]
+    assert tab.hearing.early.used == 1
+
+
+def test_a_busy_model_begins_only_when_the_answer_has_ended(tmp_path):
+    recogniser = Idle("hund", ahead=1)
+    tab = Tab(context(tmp_path, recogniser))
+
+    verdicts = shown_on(tab, recogniser, cut(said("hund", 1.5)))
+
+    assert recogniser.begun == verdicts[:1] and tab.answers == 1
+    assert tab.hearing.early.started == 0
+
+
+def test_speech_after_a_short_pause_drops_the_early_start(tmp_path):
+    recogniser = Idle("en hund")
+    tab = Tab(context(tmp_path, recogniser))
+
+    # a pause after "en" that begins an early start, short of the hang-over (espeak's own
+    # silence around each word included)
+    verdicts = shown_on(tab, recogniser, cut(said(0.3, "en", 0.2, "hund", 1.5)))
+
+    assert len(verdicts) == 1 and tab.answers == 1  # one answer, judged once
+    assert len(recogniser.begun) == 2 and recogniser.begun[-1] < verdicts[0]
+    assert (tab.hearing.early.started, tab.hearing.early.used) == (2, 1)  # the first dropped

@@ -12,6 +12,11 @@ value of a `gr.State` (`ready`) whose change calls `show`: the screen is drawn t
 every piece (Gradio builds a component for every output of every reply, even a skipped one,
 which at two pieces a second per microphone was a large share of the server's time).
 
+While the model is idle, an answer's recognition begins at its first pause (`asr.EarlyStart`)
+rather than when the hang-over has ended it, and is taken as the answer's if no speech followed:
+the verdict is ready about when the end of the answer is known. Speech after the pause drops the
+early result, and the whole answer is recognised as usual.
+
 Every answer heard is judged, in order: a piece that ends two answers judges both. A verdict that
 will take long (the model is busy) is told as queued, with about how long, and comes later. An
 answer in progress whose pieces stop coming (a browser fed exact digital silence stops sending)
@@ -79,6 +84,7 @@ class Hearing:
 
     def __init__(self, options: asr.EndpointOptions | None = None) -> None:
         self.endpointer = asr.Endpointer(options)
+        self.early = asr.EarlyStart()  # recognition started at an answer's first pause
         self.lock = asyncio.Lock()
         self.waiting: deque[Waiting] = deque()
         self.last_piece = time.monotonic()
@@ -162,8 +168,8 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
             heard = await anyio.to_thread.run_sync(_listen, ctx, hearing, chunk, quiet)
             if heard is None:
                 return hearing, hearing.ready()
-            for utterance in heard:
-                hearing.waiting.append(_recognition(ctx, utterance))
+            for utterance, early in heard:
+                hearing.waiting.append(_recognition(ctx, utterance, early))
             await hearing.settle(_inline_wait(ctx))
             return hearing, hearing.ready()
     except Exception:  # an error here would end the stream: Gradio refuses its later pieces
@@ -176,14 +182,28 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
 
 
 def _listen(ctx: Context, hearing: Hearing, chunk: object,
-            quiet: float) -> list[asr.Utterance] | None:  # fmt: skip
+            quiet: float) -> list[tuple[asr.Utterance, Future | None]] | None:  # fmt: skip
     """On a worker thread (a sweep of old pieces is file work): note the piece for the sweep,
-    and hear it; None while "Listen" plays, when the microphone is deaf."""
+    and hear it; None while "Listen" plays, when the microphone is deaf. Each answer that ended
+    comes with its recognition if that began early; an answer that has just paused begins its
+    recognition now if the model is idle (`asr.EarlyStart`)."""
     ctx.pieces.heard(chunk)
     if quiet and time.time() < quiet:
         hearing.endpointer.reset()
         return None
-    return hearing.feed(chunk)
+    ended = [(u, hearing.early.take(hearing.endpointer, u)) for u in hearing.feed(chunk)]
+    _start_early(ctx, hearing)
+    return ended
+
+
+def _start_early(ctx: Context, hearing: Hearing) -> None:
+    """Begin recognising the answer in progress at its first pause, if the model is idle."""
+    recogniser = ctx.model.get()
+    if recogniser is None or not hearing.endpointer.in_speech:
+        return
+    backlog = _backlog(ctx)  # None where the recogniser cannot say (a remote engine): no
+    idle = backlog is not None and backlog[0] == 0
+    hearing.early.consider(hearing.endpointer, lambda u: _submit(recogniser, u.audio), idle)
 
 
 async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
@@ -199,7 +219,8 @@ async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, pref
             utterance = hearing.endpointer.flush()
             log.info("an answer ended by time: no piece for %.1f s", STALL)
             if utterance is not None:
-                hearing.waiting.append(_recognition(ctx, utterance))
+                early = hearing.early.take(hearing.endpointer, utterance)
+                hearing.waiting.append(_recognition(ctx, utterance, early))
                 await hearing.settle(_inline_wait(ctx))
         screen = await _deliver(ctx, hearing, answer)
         return (*screen, hearing.timer())
@@ -214,8 +235,11 @@ async def tick(ctx: Context, hearing, stored, key, uploaded, pending, auto, pref
                       request)  # fmt: skip
 
 
-def _recognition(ctx: Context, utterance: asr.Utterance) -> Waiting:
-    """Start recognising a finished answer; a cut stretch of talk becomes a notice instead."""
+def _recognition(ctx: Context, utterance: asr.Utterance, early: Future | None = None) -> Waiting:
+    """Start recognising a finished answer (or take the recognition `early` began on it); a cut
+    stretch of talk becomes a notice instead."""
+    if early is not None:
+        return Waiting(asyncio.wrap_future(early))
     if utterance.cut:
         seconds = f"{utterance.speech_end - utterance.start:.0f}"
         return Waiting(None, message="talk_too_long", params={"seconds": seconds})
