@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "class": ("bench.microphones", "a class of hands-free learners, every microphone open"),
     "handsfree": ("bench.handsfree", "hands-free answering: end of speech to verdict, VAD + asr"),
     "load": ("bench.load", "concurrent spoken players against the app; checks states stay apart"),
+    "overhead": ("bench.overhead", "the time asr spends around the model on one answer, by step"),
     "window": ("bench.window", "a model's transcripts, verdicts and time at each encoder window"),
     "speed": ("bench.speed", "latency, memory and batching of each asr path, random-weight models"),
 }

@@ -13,9 +13,18 @@ Arrivals run on a virtual clock: piece i arrives at (i + 1) x 0.5 s and is handl
 or once the piece before it is done, whichever is later; the handling itself is timed for real.
 For one learner that is the wait of a real-time run, without sleeping through the quiet.
 
+Two ways are timed on the same words in the same run, word by word in turn: "before", the
+model's full window with recognition begun when the hang-over has ended the answer; and "after",
+the app's way: the answer window (`asr.window`) and recognition begun at the answer's first
+pause while the model is idle (`asr.EarlyStart`), published when the hang-over confirms the end.
+An early recognition runs beside the later pieces in the app; on the virtual clock its result is
+ready its measured time after it began. `auto` picks each way's path for its own window.
+
 The model is a random-weight Whisper of the real architecture (`bench.speed_worker`), built once
 offline: random weights decode random text for the whole token budget, so the verdicts are
-"wrong" or "no speech", and the model's time is its worst case.
+"wrong" or "no speech", and the model's time is its worst case. Every random decode is unlikely
+by the guard's log-probability floor, so here the guard checks loops only (`bench window` gives
+its rate on real weights).
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,8 +55,19 @@ LEAD = 0.7  # seconds of quiet before the word
 
 
 @dataclass(frozen=True)
+class Way:
+    """One way of answering, timed: its transcriber and whether recognition begins early."""
+
+    name: str
+    transcriber: object
+    early: bool
+    line: str  # what `auto` chose for it, and why
+
+
+@dataclass(frozen=True)
 class Trial:
     word: str
+    way: str
     latency: float  # seconds from the arrival of the piece with the end of speech to the verdict
     from_speech_end: float  # the same from the true end of speech (the learner's wait)
     hangover_wait: float  # of `latency`, the time waiting for later pieces
@@ -54,6 +75,8 @@ class Trial:
     model: float  # seconds in `transcribe`
     judge_ms: float
     verdict: str
+    early: bool = False  # the verdict came from a recognition begun at the first pause
+    window: float = 0.0  # the encoder window the answer was decoded at
     others: float = 0.0  # % of the CPU that other processes took during the trial
 
 
@@ -82,9 +105,11 @@ def _say(text: str) -> None:
     print(f"[bench handsfree] {text}", file=sys.stderr, flush=True)
 
 
-def load_model(args: argparse.Namespace) -> tuple[object, str]:
-    """The transcriber on the path `auto` takes here, and a line saying which and why."""
+def load_ways(args: argparse.Namespace) -> list[Way]:
+    """The transcribers on the paths `auto` takes here: at the full window, and at the answer
+    window (each with the path `auto` picks for it)."""
     import asr
+    from asr import window
     from asr.cpu import CpuFeatures, choose_cpu_path
     from asr.models import cache_dir
     from bench.speed_worker import prepare_models
@@ -93,18 +118,25 @@ def load_model(args: argparse.Namespace) -> tuple[object, str]:
     root.mkdir(parents=True, exist_ok=True)
     _say(f"preparing a random-weight whisper-{args.size} ({args.window} s window) in {root}")
     hf_dir, _ = prepare_models(args.size, args.window, root, ct2=False)
-    started = time.perf_counter()
     cap = {} if args.tokens is None else {"max_new_tokens": args.tokens}
-    transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu", **cap)
-    _say(f"loaded in {time.perf_counter() - started:.1f} s")
-    opts = transcriber.options
-    path = choose_cpu_path(CpuFeatures.detect(), transcriber.window_seconds)
-    line = (
-        f"auto chose {opts.backend} {opts.precision} on {opts.device} "
-        f"(random-weight whisper-{args.size}, {args.window} s window, up to "
-        f"{opts.max_new_tokens} tokens decoded), because {path.reason}."
-    )
-    return transcriber, line
+    ways = []
+    for name, floor, early in (("before", 0.0, False), ("after", window.FLOOR, True)):
+        started = time.perf_counter()
+        transcriber = asr.load_transcriber(str(hf_dir), backend="auto", device="cpu",
+                                           window_floor=floor, **cap)  # fmt: skip
+        transcriber.backend.unlikely_below = None  # random weights: see the docstring
+        _say(f"{name}: loaded in {time.perf_counter() - started:.1f} s")
+        opts = transcriber.options
+        at = window.typical_window(transcriber.window_seconds, transcriber.backend.window_floor)
+        path = choose_cpu_path(CpuFeatures.detect(), at)
+        line = (
+            f"{name}: {'the answer window and an early start' if early else 'the full window'}; "
+            f"auto chose {opts.backend} {opts.precision} on {opts.device} for a {at:.0f} s "
+            f"window (random-weight whisper-{args.size} trained at {args.window} s, up to "
+            f"{opts.max_new_tokens} tokens decoded), because {path.reason}."
+        )
+        ways.append(Way(name, transcriber, early, line))
+    return ways
 
 
 def pieces(wav: Path, chunk: float, tail: float) -> tuple[list[bytes], float]:
@@ -129,13 +161,15 @@ def pieces(wav: Path, chunk: float, tail: float) -> tuple[list[bytes], float]:
     return files, speech_end
 
 
-def run_trial(transcriber, card: game.Card, wav: Path, args, scratch: Path) -> Trial | None:
+def run_trial(way: Way, card: game.Card, wav: Path, args, scratch: Path) -> Trial | None:
     """One word, piece by piece on the virtual clock; None if it was not heard as one answer."""
-    from asr.endpoint import Endpointer, read_stream_chunk
+    from asr.endpoint import EarlyStart, Endpointer, read_stream_chunk
 
+    transcriber = way.transcriber
     files, speech_end = pieces(wav, args.chunk, args.tail)
     end_piece = int(speech_end // args.chunk)
-    endpointer, done, idle = Endpointer(), 0.0, []
+    endpointer, early, done, idle = Endpointer(), EarlyStart(), 0.0, []
+    ready_at: dict[float, float] = {}  # an early recognition's end of speech: when it is ready
     for i, data in enumerate(files):
         arrival = (i + 1) * args.chunk
         begin = max(arrival, done)
@@ -146,15 +180,32 @@ def run_trial(transcriber, card: game.Card, wav: Path, args, scratch: Path) -> T
         if not answers:
             done = begin + time.perf_counter() - started
             idle.append(done - begin)
+            if way.early:  # the model is idle between one learner's words
+
+                def start(utterance, at=done):
+                    began = time.perf_counter()
+                    heard = _transcribed(transcriber, utterance.audio)
+                    ready_at[utterance.speech_end] = at + time.perf_counter() - began
+                    return heard
+
+                early.consider(endpointer, start, idle=True)
             continue
         if len(answers) > 1 or i < end_piece:
             return None
-        heard = transcriber.transcribe(answers[0].audio)
-        model_done = time.perf_counter()
+        taken = early.take(endpointer, answers[0])
+        if taken is not None:
+            heard = taken.result()
+            model_done = time.perf_counter()
+            verdict_from = max(begin + model_done - started, ready_at[answers[0].speech_end])
+        else:
+            heard = transcriber.transcribe(answers[0].audio)
+            model_done = time.perf_counter()
+            verdict_from = begin + model_done - started
         judgement = game.judge(card, heard.text)
-        done = begin + time.perf_counter() - started
+        done = verdict_from + time.perf_counter() - model_done
         return Trial(
             word=card.answer,
+            way=way.name,
             latency=done - (end_piece + 1) * args.chunk,
             from_speech_end=done - speech_end,
             hangover_wait=begin - (end_piece + 1) * args.chunk,
@@ -162,8 +213,17 @@ def run_trial(transcriber, card: game.Card, wav: Path, args, scratch: Path) -> T
             model=heard.seconds,
             judge_ms=1000 * (time.perf_counter() - model_done),
             verdict=str(judgement.verdict),
+            early=taken is not None,
+            window=heard.window,
         )
     return None
+
+
+def _transcribed(transcriber, audio) -> Future:
+    """`transcribe` as a finished future (the bench's early start runs it at once)."""
+    result: Future = Future()
+    result.set_result(transcriber.transcribe(audio))
+    return result
 
 
 def cards() -> list[game.Card]:
@@ -203,53 +263,77 @@ def _pct(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
-def report(trials: list[Trial], missed: list[str], path_line: str, args) -> str:
-    def row(name: str, values: list[float], unit: str = "s", scale: float = 1.0) -> str:
-        p50, p90 = _pct(values, 50) * scale, _pct(values, 90) * scale
-        return f"| {name} | {p50:.3f} {unit} | {p90:.3f} {unit} |"
+def report(trials: list[Trial], missed: list[str], ways: list[Way], args) -> str:
+    names = [way.name for way in ways]
+    by_way = {name: [t for t in trials if t.way == name] for name in names}
 
+    def row(name: str, pick, unit: str = "s", scale: float = 1.0) -> str:
+        cells = []
+        for way in names:
+            values = [pick(t) for t in by_way[way]]
+            cells += [
+                f"{_pct(values, 50) * scale:.3f} {unit}",
+                f"{_pct(values, 90) * scale:.3f} {unit}",
+            ]
+        return f"| {name} | " + " | ".join(cells) + " |"
+
+    header = " | ".join(f"{way} p50 | {way} p90" for way in names)
     lines = [
         f"{machine(f'random-weight whisper-{args.size}, {args.window} s window')}",
-        path_line,
-        f"{len(trials)} spoken words, pieces of {args.chunk} s at {RATE} Hz, "
+        *(way.line for way in ways),
+        f"{len(by_way[names[0]])} spoken words each way, pieces of {args.chunk} s at {RATE} Hz, "
         f"{len(missed)} not heard as one answer{': ' + ', '.join(missed) if missed else ''}.",
         "",
-        "| end of speech → verdict | p50 | p90 |",
-        "|---|---:|---:|",
-        row("from the piece holding the end of speech", [t.latency for t in trials]),
-        row("from the true end of speech", [t.from_speech_end for t in trials]),
-        row("of which: waiting for the hang-over", [t.hangover_wait for t in trials]),
-        row("of which: transcribe", [t.model for t in trials]),
-        row("of which: judge", [t.judge_ms for t in trials], "ms"),
-        row("a piece without an answer (read + VAD)", [t.vad_ms for t in trials], "ms"),
+        f"| end of speech → verdict | {header} |",
+        "|---|" + "---:|" * (2 * len(names)),
+        row("from the piece holding the end of speech", lambda t: t.latency),
+        row("from the true end of speech", lambda t: t.from_speech_end),
+        row("of which: waiting for the hang-over", lambda t: t.hangover_wait),
+        row("of which: transcribe", lambda t: t.model),
+        row("of which: judge", lambda t: t.judge_ms, "ms"),
+        row("a piece without an answer (read + VAD)", lambda t: t.vad_ms, "ms"),
         "",
-        f"Verdicts: {dict(Counter(t.verdict for t in trials))}. Other processes took "
-        f"{statistics.median(t.others for t in trials):.0f} % of the CPU during a word "
-        f"(median; at most {max(t.others for t in trials):.0f} %).",
     ]
+    for way in ways:
+        done = by_way[way.name]
+        windows = Counter(f"{t.window:.0f} s" for t in done)
+        guard = dict(getattr(way.transcriber.backend, "guard", {}))
+        lines.append(
+            f"{way.name}: verdicts {dict(Counter(t.verdict for t in done))}; decoded at "
+            f"{dict(windows)}; {sum(t.early for t in done)} of {len(done)} from an early start; "
+            f"guard {guard or '-'}."
+        )
+    lines.append(
+        f"Other processes took {statistics.median(t.others for t in trials):.0f} % of the CPU "
+        f"during a word (median; at most {max(t.others for t in trials):.0f} %)."
+    )
     return "\n".join(lines) + "\n"
 
 
-def time_words(transcriber, args) -> tuple[list[Trial], list[str]]:
-    """Each of `args.runs` deck words, timed after a warm-up; and the words not heard as one."""
+def time_words(ways: list[Way], args) -> tuple[list[Trial], list[str]]:
+    """Each of `args.runs` deck words, each way in turn, timed after a warm-up; and the words
+    not heard as one answer."""
     deck_cards = cards()
     chosen = [deck_cards[i % len(deck_cards)] for i in range(args.runs)]
     trials, missed = [], []
     with tempfile.TemporaryDirectory(prefix="bench-handsfree-") as scratch:
         folder = Path(scratch)
         wavs = say_words(chosen, folder)
-        run_trial(transcriber, chosen[0], wavs[0], args, folder)  # warm-up: VAD, model, judge
+        for way in ways:  # warm-up: VAD, model, judge
+            run_trial(way, chosen[0], wavs[0], args, folder)
         for card, wav in zip(chosen, wavs, strict=True):
-            if not args.quick:
-                _wait_for_quiet()
-            ticks, started = _cpu_ticks(), time.monotonic()
-            trial = run_trial(transcriber, card, wav, args, folder)
-            others = _others_pct(ticks, time.monotonic() - started)
-            if trial is None:
-                missed.append(card.answer)
-                continue
-            trials.append(replace(trial, others=others))
-            _say(f"{card.answer}: {trial.latency:.3f} s ({trial.verdict}, others {others:.0f} %)")
+            for way in ways:
+                if not args.quick:
+                    _wait_for_quiet()
+                ticks, started = _cpu_ticks(), time.monotonic()
+                trial = run_trial(way, card, wav, args, folder)
+                others = _others_pct(ticks, time.monotonic() - started)
+                if trial is None:
+                    missed.append(f"{card.answer} ({way.name})")
+                    continue
+                trials.append(replace(trial, others=others))
+                _say(f"{card.answer} {way.name}: {trial.latency:.3f} s ({trial.verdict}, "
+                     f"early {trial.early}, others {others:.0f} %)")  # fmt: skip
     return trials, missed
 
 
@@ -259,14 +343,15 @@ def main(args: argparse.Namespace) -> int:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # its generate() advice, every call
     try:
         args = _options(args)
-        transcriber, path_line = load_model(args)
+        ways = load_ways(args)
     except (ValueError, OSError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    _say(path_line)
-    trials, missed = time_words(transcriber, args)
-    if not trials:
-        print("error: no word was heard as an answer", file=sys.stderr)
+    for way in ways:
+        _say(way.line)
+    trials, missed = time_words(ways, args)
+    if not {t.way for t in trials} >= {way.name for way in ways}:
+        print("error: a way heard no word as an answer", file=sys.stderr)
         return 1
-    print(report(trials, missed, path_line, args), end="")
+    print(report(trials, missed, ways, args), end="")
     return 1 if missed else 0

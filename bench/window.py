@@ -1,6 +1,7 @@
 """`python -m bench window`: a model's transcripts, verdicts and time at each encoder window.
 
-For a CTranslate2 Whisper folder (or the random-weight one `bench load` builds) and spoken deck
+For a Whisper folder (CTranslate2, or transformers with `--backend transformers`; by default the
+random-weight one `bench load` builds) and spoken deck
 words (espeak-ng, or a folder of WAVs named after their answers), every word is transcribed at
 the full window (30 s), at 10 s and 5 s, and at the answer window the app uses (`asr.window`,
 its guard included), and judged against its card. The table gives the median time per word, the
@@ -41,8 +42,10 @@ class Row:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--model", type=Path, metavar="DIR", help="a CTranslate2 Whisper folder (default: random "
+    add("--model", type=Path, metavar="DIR", help="a Whisper folder (default: random "
         "whisper-tiny, which says nothing about verdicts)")  # fmt: skip
+    add("--backend", choices=("ctranslate2", "transformers"), default="ctranslate2",
+        help="the path to decode on (default ctranslate2, int8)")  # fmt: skip
     add("--words", type=int, default=24, help="deck words to say (default 24)")
     add("--show", action="store_true", help="print each word's transcripts that differ")
 
@@ -62,14 +65,15 @@ def _clips(count: int, folder: Path) -> list[tuple[game.Card, object]]:
     return clips
 
 
-def _measure(model: Path, name: str, window: float, floor: float, clips) -> Row:
+def _measure(model: Path, backend_name: str, name: str, window: float, floor: float,
+             clips) -> Row:  # fmt: skip
     import numpy as np
 
     import asr
     from asr import window as answer
 
     row = Row(name)
-    transcriber = asr.load_transcriber(model, "ctranslate2", "cpu",
+    transcriber = asr.load_transcriber(model, backend_name, "cpu",
                                        window_floor=answer.FLOOR if floor < 0 else 0.0)  # fmt: skip
     backend = transcriber.backend
     for card, (rate, samples) in clips:
@@ -121,13 +125,13 @@ def main(args: argparse.Namespace) -> int:
     model = args.model
     description = str(model)
     if model is None:
-        path, description = model_for(LoadOptions(model_size="tiny", backend="ctranslate2"))
+        path, description = model_for(LoadOptions(model_size="tiny", backend=args.backend))
         model = Path(path)
     with tempfile.TemporaryDirectory(prefix="bench-window-") as scratch:
         clips = _clips(args.words, Path(scratch))
         rows = []
         for name, window, floor in WINDOWS:
-            rows.append(_measure(model, name, window, floor, clips))
+            rows.append(_measure(model, args.backend, name, window, floor, clips))
             print(f"[bench window] {name}: done", file=sys.stderr, flush=True)
     print(report(rows, [card for card, _ in clips], args.show), end="")
     print(f"\n{machine(description)} {len(clips)} deck words said by espeak-ng; one decode each, "

@@ -28,17 +28,25 @@ def test_quick_bench_times_every_word(
     assert handsfree.main(parse(["--quick", "--runs", "2", "--cache", str(tmp_path)])) == 0
 
     report = capsys.readouterr().out
-    machine, path, counted = report.splitlines()[:3]
+    machine, before, after, counted = report.splitlines()[:4]
     assert machine.startswith("Machine: ") and "whisper-tiny" in machine
-    assert path.startswith("auto chose ") and " on cpu " in path
-    assert counted.startswith("2 spoken words") and "0 not heard" in counted
+    assert before.startswith("before: the full window; auto chose ") and " on cpu " in before
+    assert after.startswith("after: the answer window and an early start; auto chose ")
+    assert counted.startswith("2 spoken words each way") and "0 not heard" in counted
     rows = {
-        line.split("|")[1].strip(): line.split("|")[2].split()
+        line.split("|")[1].strip(): [cell.split() for cell in line.split("|")[2:-1]]
         for line in report.splitlines()
         if line.startswith("| ") and "p50" not in line
     }
-    p50, unit = rows["from the piece holding the end of speech"]
-    assert unit == "s" and 0 < float(p50) < 30
+    cells = rows["from the piece holding the end of speech"]
+    assert len(cells) == 4 and all(unit == "s" and 0 < float(v) < 30 for v, unit in cells)
+    ways = {line.split(":")[0]: line for line in report.splitlines() if "; decoded at " in line}
+    assert (
+        "decoded at {'30 s': 2}" in ways["before"]
+        and "0 of 2 from an early start" in ways["before"]
+    )
+    assert "decoded at {'10 s': 2}" in ways["after"]  # a 30 s model's answer window
+    assert "0 of 2 from an early start" not in ways["after"]
 
 
 @pytest.mark.parametrize("bad", [["--runs", "0"], ["--tokens", "0"], ["--chunk", "5"]])
