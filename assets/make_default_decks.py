@@ -29,12 +29,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import cairosvg
+import tomli_w
 from PIL import Image
 
 log = logging.getLogger("make_default_decks")
@@ -353,11 +353,6 @@ def render_png(svg: bytes, size: int, margin: float = 0.07) -> bytes:
     return out.getvalue()
 
 
-def toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
-
-
 def deck_toml(deck: Deck) -> str:
     fields = {
         "name": deck.name,
@@ -367,9 +362,7 @@ def deck_toml(deck: Deck) -> str:
         "license": LICENSE,
         "attribution": ATTRIBUTION,
     }
-    text = "".join(f"{key} = {toml_string(value)}\n" for key, value in fields.items())
-    assert tomllib.loads(text) == fields
-    return text
+    return tomli_w.dumps(fields)
 
 
 def check_deck_folder(folder: Path) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from PIL import Image
 
 from game import files
-from game.deck import COLUMNS, DeckLimits
+from game.deck import COLUMNS, DeckLimits, write_deck_file
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused, flat_name, member_path
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,6 @@ _SOUND_RE = re.compile(r"\[sound:([^\]]+)\]")
 _BREAK_RE = re.compile(r"<\s*/?\s*(?:br|div|p|li)\b[^>]*>", re.I)
 _TAG_RE = re.compile(r"<[^>]*>")
 _ARTICLE_RE = re.compile(r"(en|ett) (.+)", re.I | re.S)
-_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 class AnkiImportError(Exception):
@@ -393,13 +392,6 @@ def _deck_name(col: _Collection, used: Iterable[int]) -> str | None:
     return None
 
 
-def _toml_string(value: str) -> str:
-    def escape(c: str) -> str:  # TOML basic strings forbid raw control characters and DEL
-        return _TOML_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if ord(c) < 0x20 or c == "\x7f" else c)
-
-    return '"' + "".join(map(escape, value)) + '"'
-
-
 def _write_deck(
     out_dir: Path, name: str, package: str, rows: list[dict[str, str]], media: dict[str, Path]
 ) -> None:
@@ -414,7 +406,5 @@ def _write_deck(
         writer = csv.DictWriter(f, fieldnames=CSV_HEADER)
         writer.writeheader()
         writer.writerows(rows)
-    meta = dict(name=name, language="sv", description=f"Imported from the Anki package {package}.")
-    toml = "".join(f"{key} = {_toml_string(value)}\n" for key, value in meta.items())
-    toml += "# Add author, license and attribution for the pictures before sharing this deck.\n"
-    (root / "deck.toml").write_text(toml, encoding="utf-8")
+    description = f"Imported from the Anki package {package}."
+    write_deck_file(root, {"name": name, "language": "sv", "description": description})

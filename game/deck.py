@@ -13,10 +13,12 @@ import io
 import logging
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from game import files, sheets, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
@@ -121,6 +123,23 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
     )
     log.info("loaded deck %r: %d cards, %d warnings", deck.name, len(cards), len(deck.warnings))
     return deck
+
+
+def write_deck_file(folder: Path, meta: Mapping[str, str]) -> Path:
+    """Write `folder`/deck.toml holding `meta` (keys of `TEXT_KEYS`, in their order), with a
+    reminder to add credits when it names no licence or attribution; return its path.
+
+    The one writer of deck.toml (tomli-w escapes what TOML needs escaped; `load_deck` reads it
+    back with `tomllib`)."""
+    unknown = set(meta) - set(TEXT_KEYS)
+    if unknown:
+        raise ValueError(f"not keys of {DECK_FILE}: {', '.join(sorted(unknown))}")
+    text = tomli_w.dumps({key: meta[key] for key in TEXT_KEYS if key in meta})
+    if not meta.get("license") and not meta.get("attribution"):
+        text += "# Add author, license and attribution for the pictures before sharing this deck.\n"
+    path = folder / DECK_FILE
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def find_decks(*roots: Path | str) -> list[Path]:

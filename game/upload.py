@@ -15,7 +15,6 @@ import contextlib
 import csv
 import dataclasses
 import io
-import json
 import logging
 import re
 import shutil
@@ -36,6 +35,7 @@ from game.deck import (
     DeckError,
     DeckLimits,
     load_deck,
+    write_deck_file,
 )
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused
 from game.sheets import SheetError, read_sheet
@@ -392,15 +392,11 @@ def _places_in(rows: Iterable[dict[Any, Any]]) -> dict[str, str]:
 
 
 def _write_deck_file(deck_dir: Path, name: str) -> None:
-    """A deck.toml for an upload without one. A JSON string is a TOML string once the control
-    characters (which TOML forbids raw) are gone."""
+    """A deck.toml for an upload without one, named after the upload without its control
+    characters and runs of spaces (a file name can hold both)."""
     kept = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
     clean = " ".join(unicodedata.normalize("NFC", kept).split()) or "Min kortlek"
-    (deck_dir / DECK_FILE).write_text(
-        f'name = {json.dumps(clean, ensure_ascii=False)}\nlanguage = "sv"\n'
-        "# Add author, license and attribution for the pictures before sharing this deck.\n",
-        encoding="utf-8",
-    )
+    write_deck_file(deck_dir, {"name": clean, "language": "sv"})
 
 
 def deck_folder_name(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 import unicodedata
 from pathlib import Path
 
@@ -348,3 +349,54 @@ def test_an_accepted_word_may_carry_its_own_article(make_deck):
         ("ur", "ett"),
     )
     assert deck.warnings == ("items.csv, line 2: accepts 'ur', the answer on line 3",)
+
+
+# --- Writing deck.toml -------------------------------------------------------------------------
+
+AWKWARD = [
+    pytest.param('Säg "hej"', id="quotes"),
+    pytest.param("C:\\bilder\\hund\\", id="backslashes"),
+    pytest.param("första raden\nandra\r\ntredje", id="newlines"),
+    pytest.param("å ä ö Å Ä Ö 🐶", id="non-ascii"),
+    pytest.param("", id="empty"),
+    pytest.param("tab\there \x00 \x1f \x7f end", id="control-characters"),
+    pytest.param("'''\"\"\" # [table] = x", id="toml-syntax"),
+    pytest.param("a\u2028b\u0085c", id="unicode-line-breaks"),
+]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_deck_toml_written_reads_back_exactly(tmp_path, value):
+    from game.deck import write_deck_file
+
+    meta = {"name": "Djur", "language": "sv", "description": value, "attribution": value}
+    path = write_deck_file(tmp_path, meta)
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == meta
+
+
+@pytest.mark.parametrize("value", [p for p in AWKWARD if p.id != "empty"])
+def test_a_deck_named_awkwardly_loads_under_its_name(make_deck, value):
+    from game.deck import write_deck_file
+
+    folder = make_deck(toml=None)
+    write_deck_file(folder, {"name": value, "language": "sv", "license": "CC0-1.0"})
+    assert load_deck(folder).name == unicodedata.normalize("NFC", value.strip())
+
+
+@pytest.mark.parametrize(
+    ("credits", "reminded"),
+    [({}, True), ({"license": "CC0-1.0"}, False), ({"attribution": "Foto: Anna"}, False)],
+)
+def test_deck_toml_reminds_to_add_credits_only_when_it_has_none(tmp_path, credits, reminded):
+    from game.deck import write_deck_file
+
+    text = write_deck_file(tmp_path, {"name": "Djur", "language": "sv", **credits}).read_text()
+    assert ("# Add author, license and attribution" in text) is reminded
+
+
+def test_deck_toml_takes_only_its_own_keys(tmp_path):
+    from game.deck import write_deck_file
+
+    with pytest.raises(ValueError, match=r"not keys of deck\.toml: colour"):
+        write_deck_file(tmp_path, {"name": "Djur", "colour": "blå"})
+    assert not (tmp_path / "deck.toml").exists()
