@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tomli_w
 
@@ -218,16 +218,26 @@ def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str
 Record = tuple[int, int, list[str]]
 
 
+class CsvLayout(NamedTuple):
+    """How a CSV of cards is laid out: what separates its cells, and where its header starts."""
+
+    delimiter: str
+    body: str  # the text from the header on
+    skipped: int  # lines before `body`: 1 for Excel's "sep=" line, else 0
+
+
+def csv_layout(text: str) -> CsvLayout:
+    """The layout of `text`, a CSV of cards: the delimiter named on a first line "sep=;" (Excel's
+    way to name it; that line is no row), else the one of `DELIMITERS` the header holds most of
+    (a comma when it holds none)."""
+    first = next(iter(text.splitlines()), "")
+    if first.casefold().startswith("sep=") and len(first) == 5:
+        return CsvLayout(first[4], "".join(text.splitlines(keepends=True)[1:]), 1)
+    return CsvLayout(max(DELIMITERS, key=first.count), text, 0)
+
+
 def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
-    lines = text.splitlines()
-    first_line = lines[0] if lines else ""
-    skipped = 0
-    if first_line.casefold().startswith("sep=") and len(first_line) == 5:
-        # "sep=;" is Excel's way to name the delimiter on the first line.
-        delimiter, skipped = first_line[4], 1
-        text = "".join(text.splitlines(keepends=True)[1:])
-    else:
-        delimiter = max(DELIMITERS, key=first_line.count)
+    delimiter, text, skipped = csv_layout(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return _read_table(_csv_records(reader, skipped), ITEMS_FILE, report, delimiter)

@@ -29,11 +29,11 @@ from game.anki import AnkiImport, AnkiImportError, LeftOut, import_anki
 from game.cards import Deck
 from game.deck import (
     DECK_FILE,
-    DELIMITERS,
     ITEMS_FILE,
     ITEMS_XLSX,
     DeckError,
     DeckLimits,
+    csv_layout,
     load_deck,
     write_deck_file,
 )
@@ -347,17 +347,13 @@ def _places(data: bytes) -> dict[str, str]:
     """Where the CSV puts each file it names, keyed by the NFC, case-folded file name: a picture
     uploaded as "hund.png" goes to "bilder/hund.png" if that is what the CSV says."""
     try:
-        lines = data.decode("utf-8-sig").splitlines() or [""]
+        layout = csv_layout(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         return {}  # load_deck says why the CSV cannot be read
-    if lines[0].casefold().startswith("sep=") and len(lines[0]) == 5:
-        delimiter, lines = lines[0][4], lines[1:]  # "sep=;": Excel's way to name the delimiter
-    else:
-        delimiter = max(DELIMITERS, key=lines[0].count)
     places: dict[str, str] = {}
     with contextlib.suppress(csv.Error):  # load_deck reports the broken line
-        reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-        places = _places_in(reader)
+        body = io.StringIO(layout.body, newline="")
+        places = _places_in(csv.DictReader(body, delimiter=layout.delimiter))
     return places
 
 

@@ -400,3 +400,37 @@ def test_deck_toml_takes_only_its_own_keys(tmp_path):
     with pytest.raises(ValueError, match=r"not keys of deck\.toml: colour"):
         write_deck_file(tmp_path, {"name": "Djur", "colour": "blå"})
     assert not (tmp_path / "deck.toml").exists()
+
+
+# --- A CSV's delimiter -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("image,answer\nhund.png,hund\n", (",", None, 0), id="comma"),
+        pytest.param("image;answer\nhund.png;hund, en\n", (";", None, 0), id="header-decides"),
+        pytest.param("image\tanswer\n", ("\t", None, 0), id="tab"),
+        pytest.param("sep=;\nimage;answer\n", (";", "image;answer\n", 1), id="sep-line"),
+        pytest.param("SEP=,\r\nimage,answer\r\n", (",", "image,answer\r\n", 1), id="sep-crlf"),
+        pytest.param("sep=|\nimage|answer\n", ("|", "image|answer\n", 1), id="sep-any-mark"),
+        pytest.param("sep=;;\nimage;answer\n", (";", None, 0), id="sep-twice-is-a-header"),
+        pytest.param("sep=\nimage,answer\n", (",", None, 0), id="sep-empty-is-a-header"),
+        pytest.param("bild;ord,svar\n", (",", None, 0), id="tie-first-of-delimiters"),
+        pytest.param("image answer\n", (",", None, 0), id="none-a-comma"),
+        pytest.param("", (",", None, 0), id="empty"),
+    ],
+)
+def test_the_delimiter_of_a_csv(text, expected):
+    from game.deck import csv_layout
+
+    delimiter, body, skipped = expected
+    assert csv_layout(text) == (delimiter, text if body is None else body, skipped)
+
+
+def test_a_sep_line_is_no_row_and_lines_are_counted_past_it(make_deck):
+    text = "sep=;\nimage;answer;article\nhund.png;hund;en\nkatt.png;;en\n"
+    folder = make_deck(csv_bytes=text.encode(), pictures={"hund.png": None, "katt.png": None})
+    with pytest.raises(DeckError) as error:
+        load_deck(folder)
+    assert [(p.file, p.line) for p in error.value.problems] == [("items.csv", 4)]

@@ -216,10 +216,25 @@ def test_csv_with_pictures(
     assert (deck_dir / "items.csv").read_bytes() == csv_bytes  # kept as it came: BOM and all
 
 
-def test_csv_pictures_go_where_the_csv_says(tmp_path: Path, workdir: Path) -> None:
+@pytest.mark.parametrize(
+    "layout",
+    [
+        pytest.param(lambda text: text, id="comma"),
+        pytest.param(
+            lambda text: "\ufeff" + text.replace(",", ";").replace("\n", "\r\n"),
+            id="excel-bom-semicolon-crlf",
+        ),
+        pytest.param(lambda text: "sep=;\n" + text.replace(",", ";"), id="excel-sep-line"),
+        pytest.param(lambda text: "SEP=|\r\n" + text.replace(",", "|"), id="sep-line-any-mark"),
+        pytest.param(lambda text: text.replace(",", "\t"), id="tab"),
+    ],
+)
+def test_csv_pictures_go_where_the_csv_says(
+    tmp_path: Path, workdir: Path, layout: Callable[[str], str]
+) -> None:
     text = CSV.replace("hund.png", "bilder/hund.png").replace("äpple.png", "bilder\\Äpple.PNG")
     uploads = {
-        "items.csv": text,
+        "items.csv": layout(text),
         "hund.png": PICTURES["hund.png"],
         NFD_APPLE: PICTURES["äpple.png"],
     }
