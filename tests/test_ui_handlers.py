@@ -235,3 +235,45 @@ def test_a_teacher_uploading_in_swedish_reads_swedish(ctx, make_deck, tmp_path):
         decks.upload(ctx, [], "", {}, sv)
     report, *_ = decks.upload(ctx, [zipped(make_deck(), tmp_path / "djur.zip")], "", {}, sv)
     assert "Testdjur: 3 kort, redo att spela" in report
+
+
+@pytest.mark.parametrize(
+    ("everyone", "uploads", "menu"),
+    [
+        pytest.param(["Djur"], [], ["Djur"], id="one-deck"),
+        pytest.param(["mat", "Djur", "Åka"], [], ["Djur", "mat", "Åka"], id="letter-case"),
+        pytest.param(
+            ["Djur", "Mat"],
+            ["Zoo (uploaded)", "Affär (uploaded)"],
+            ["Djur", "Mat", "Affär (uploaded)", "Zoo (uploaded)"],
+            id="everyones-then-uploads",
+        ),
+    ],
+)
+def test_the_deck_menu(tmp_path, everyone, uploads, menu):
+    from ui import decks
+
+    cards = two_cards(tmp_path, Heard("hund")).library.first().cards
+    library = {name: game.Deck(name, cards) for name in everyone}
+    ctx = Context.create(library, Model(), AppOptions(secret="s" * 32, work_dir=tmp_path / "w"))
+    uploaded = {key: ctx.library.first() for key in uploads}
+    assert ctx.menu(uploaded) == menu
+    assert decks.deck_menu(ctx, menu[-1], uploaded) == {
+        "__type__": "update", "choices": menu, "value": menu[-1]
+    }  # fmt: skip
+
+
+def test_every_place_the_deck_menu_is_built_offers_the_same_decks(make_deck, tmp_path):
+    from ui import classes, decks
+
+    ctx = two_cards(tmp_path, Heard("hund"), db_url=f"sqlite:///{tmp_path / 'classes.db'}")
+    _, uploaded, after_upload, _ = decks.upload(ctx, [zipped(make_deck(), tmp_path / "z.zip")],
+                                                "", {})  # fmt: skip
+    code = classes.create_class(ctx, "7B", ["Djur"]).split("**")[1]
+    try:
+        _, _, _, after_join, *_ = classes.join_class(ctx, code, "Anna", None, {}, "Djur", uploaded)
+    finally:
+        ctx.classes.close()
+    menu = ["Djur", "Testdjur (uploaded)"]
+    assert after_upload["choices"] == after_join["choices"] == ctx.menu(uploaded) == menu
+    assert (after_upload["value"], after_join["value"]) == ("Testdjur (uploaded)", "Djur")

@@ -20,6 +20,7 @@ import gradio as gr
 import pandas as pd
 
 from ui.context import Context
+from ui.decks import deck_menu
 from ui.play import begin, lang_of
 from ui.text import say
 
@@ -98,7 +99,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
         raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
     seat = {"code": student.class_code, "name": student.name, "token": student.token}
     screen = begin(ctx, stored or {}, deck, uploaded, prefs, request)
-    menu = gr.update(choices=ctx.library.names() + sorted(uploaded), value=deck)
+    menu = deck_menu(ctx, deck, uploaded)
     return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen)
 
 

@@ -127,6 +127,10 @@ class Context:
     def upload_dir(self) -> Path:
         return self.uploads.root
 
+    def menu(self, uploaded: dict) -> list[str]:
+        """The deck menu's choices: every deck everyone has, then the player's own uploads."""
+        return self.library.names() + sorted(uploaded)
+
     def deck_for(self, key: str, uploaded: dict, lang: str = "en") -> game.Deck:
         """The deck a player chose: one they uploaded, one everyone has, else the first.
 

@@ -45,9 +45,10 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     return (*screen, uploaded, gr.update(value=chosen))
 
 
-def deck_menu(ctx: Context, key, uploaded):
-    """Every page load reads the decks again: one saved for everyone since is offered."""
-    return gr.update(choices=ctx.library.names() + sorted(uploaded), value=key)
+def deck_menu(ctx: Context, key, uploaded) -> dict:
+    """The deck menu, showing `key`: after every page load (one saved for everyone since is
+    offered), an upload and joining a class."""
+    return gr.update(choices=ctx.menu(uploaded or {}), value=key)
 
 
 def credits(ctx: Context, key, uploaded) -> str:
@@ -80,9 +81,8 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
     report = f"### ✓ {say('deck_ready', lang, name=deck.name, n=len(deck.cards))}"
     if deck.warnings:
         report += f"\n\n{say('warnings', lang)}\n" + "\n".join(f"- {w}" for w in deck.warnings)
-    choices = ctx.library.names() + sorted(uploaded)
     saving = gr.update(visible=ctx.options.allow_saving_decks)
-    return report, uploaded, gr.update(choices=choices, value=key), saving
+    return report, uploaded, deck_menu(ctx, key, uploaded), saving
 
 
 def remember(ctx: Context, key, uploaded, mine) -> dict:

@@ -182,7 +182,7 @@ def _summary() -> dict[str, object]:
 
 
 def _settings(ctx: Context) -> dict[str, object]:
-    names = ctx.library.names()  # at build time only; every page load reads the library again
+    names = ctx.menu({})  # at build time only; every page load reads the library again
     parts: dict[str, object] = {"deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"))}
     with gr.Accordion(I18N("settings"), open=False):
         parts["mode"] = gr.Radio([(I18N("mode_free"), "free"), (I18N("mode_press"), "press")],
