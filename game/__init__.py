@@ -3,9 +3,10 @@
 Pure Python: imports neither gradio nor torch. The app-facing API:
 
 - `load_deck(path) -> Deck` (raises `DeckError` listing every problem), `find_decks(*roots)`
-- `judge(card, heard) -> Judgement` with a `Verdict`, points, feedback and a letter diff
+- `judge(card, heard) -> Judgement` with a `Verdict`, feedback and a letter diff
 - session steps `(state, deck, input) -> (state, Feedback)`: `start_round`, `answer`, `hint`,
-  `skip`, plus `current_card` and `summary`; `to_dict`/`from_dict`/`fit_to_deck` to store a state
+  `skip`, plus `current_card` and `summary`; `to_dict`/`from_dict`/`fit_to_deck` to store a state;
+  the session alone gives points (`Feedback.points`, `CardResult.points`)
 """
 
 from game.cards import Card, Deck

@@ -23,7 +23,6 @@ Forms = dict[str, swedish.Form]  # see swedish.answer_forms
 
 MAX_SPAN = 4  # a compound split by the recogniser rarely comes in more than four pieces
 MAX_WORDS = 40  # a transcript longer than this is not an answer to one picture
-_COUNT = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
 class Verdict(StrEnum):
@@ -31,9 +30,6 @@ class Verdict(StrEnum):
     CLOSE = "close"
     WRONG = "wrong"
     NO_SPEECH = "no_speech"
-
-
-POINTS = {Verdict.CORRECT: 10, Verdict.CLOSE: 5, Verdict.WRONG: 0, Verdict.NO_SPEECH: 0}
 
 
 class Reason(StrEnum):
@@ -63,8 +59,10 @@ class DiffSpan:
 
 @dataclass(frozen=True)
 class Judgement:
+    """One transcript judged against one card. Points are the session's to give (a card's
+    points depend on its tries, hints and the streak: `game.session`), not the judge's."""
+
     verdict: Verdict
-    points: int
     message: str
     """Feedback a learner can act on, in English with Swedish words in *asterisks*."""
     heard: str
@@ -291,7 +289,6 @@ def _judgement(
     text = _message(card, reason, match, said, right or card.display, diff, typed, echo.casefold())
     return Judgement(
         verdict=verdict,
-        points=POINTS[verdict],
         message=str(text),
         text=text,
         heard=heard,

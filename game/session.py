@@ -21,8 +21,14 @@ MAX_TRIES = 3
 ROUND_SIZE = 10
 TOP_BOX = 5  # box b comes back after 2**(b-1) rounds: 1, 2, 4, 8, 16
 HINT_LEVELS = 3  # first letter, letter pattern, the answer
-STREAK_BONUS_CAP = 5
-CLOSE_POINTS = 3  # a card that ended close, at most
+# Points for a card: the only place they are given (the README's "A round" says the same).
+RIGHT_POINTS = 10  # right first time, without a hint
+TRY_COST = 2  # less for each try after the first
+HINT_COST = 3  # less for each hint taken
+MIN_RIGHT_POINTS = 2  # a right answer after tries and hints, at least
+SHOWN_POINTS = 1  # a right answer after the answer was shown (the last hint)
+CLOSE_POINTS = 3  # a card that ended close, at most (never more than a right answer then)
+STREAK_BONUS_CAP = 5  # one more for each right answer in a row after the first, up to this
 
 
 class Outcome(StrEnum):
@@ -309,8 +315,9 @@ def _points(outcome: Outcome, turn: Turn, streak: int) -> int:
 def _right_points(turn: Turn) -> int:
     """Points for a right answer after this turn's tries and hints, before any streak bonus."""
     if turn.hints >= HINT_LEVELS:
-        return 1
-    return max(2, 10 - 2 * (max(turn.tries, 1) - 1) - 3 * turn.hints)
+        return SHOWN_POINTS
+    costs = TRY_COST * (max(turn.tries, 1) - 1) + HINT_COST * turn.hints
+    return max(MIN_RIGHT_POINTS, RIGHT_POINTS - costs)
 
 
 def _reschedule(progress: Progress, result: CardResult) -> tuple[int, int]:

@@ -350,3 +350,35 @@ def test_the_same_mishearing_twice_points_to_the_hint_and_typing(tries, typed, s
     assert ("same as last time" in feedback.message) is says_so, feedback.message
     if says_so:
         assert "hint" in feedback.message and "typing" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("steps", "points"),
+    [
+        pytest.param("R", 10, id="right-first-time"),
+        pytest.param("WR", 8, id="second-try"),
+        pytest.param("WWR", 6, id="third-try"),
+        pytest.param("HR", 7, id="one-hint"),
+        pytest.param("HHR", 4, id="two-hints"),
+        pytest.param("HHWWR", 2, id="at-least-2"),
+        pytest.param("HHHR", 1, id="answer-shown"),
+        pytest.param("CR", 8, id="close-then-right"),
+        pytest.param("CCC", 3, id="close-at-most-3"),
+        pytest.param("CS", 3, id="close-then-skipped"),
+        pytest.param("HHCCC", 2, id="close-never-beats-right"),
+        pytest.param("WWW", 0, id="missed"),
+        pytest.param("S", 0, id="skipped"),
+    ],
+)
+def test_the_points_of_a_card(steps, points):
+    """The README's rule ("A round"): R right, W wrong, C close, H a hint, S skip."""
+    state = started()
+    card = current_card(state, DECK)
+    said = {"R": card.display, "W": "elefant", "C": _wrong_article(card)}
+    for step in steps:
+        if step in said:
+            state, feedback = answer(state, DECK, said[step])
+        else:
+            state, feedback = (hint if step == "H" else skip)(state, DECK)
+    assert feedback.card_done and feedback.points == points
+    assert state.round.results[-1].points == state.round.score == points
