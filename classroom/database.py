@@ -8,14 +8,11 @@ rather than hanging the writer.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-
-log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, timeout: float = 5.0) -> Engine:

@@ -4,9 +4,8 @@ Three uploads are understood, told apart by their bytes rather than their names:
 folder, an Anki package (a zip holding `collection.anki2`), or a CSV listing the cards together
 with the pictures it names. Everything uploaded is untrusted: both kinds of zip go through
 `game.safezip` (names, counts, sizes and compression checked before anything is unpacked, bytes
-counted while they are written). `unpack_deck` only unpacks; `load_upload` also loads the deck
-and words its warnings in terms of what was uploaded, never of a server path or a file the
-upload did not hold.
+counted while they are written). `load_upload` unpacks and loads the deck, and words its
+warnings in terms of what was uploaded, never of a server path or a file the upload did not hold.
 """
 
 from __future__ import annotations
@@ -78,25 +77,6 @@ class _Unpacked:
     licence: str | None = None  # the warning to give when the deck.toml we wrote has no licence
 
 
-def unpack_deck(
-    files: Sequence[Path],
-    workdir: Path,
-    *,
-    name: str | None = None,
-    limits: UploadLimits | None = None,
-) -> Path:
-    """Write the deck in the uploaded `files` to a new folder under `workdir`, and return it.
-
-    `files` is one zip of a deck folder, one Anki package, or one CSV (the cards, as in
-    `items.csv`) with the pictures and recordings it names, and optionally a `deck.toml`.
-    `name` names a deck that comes without `deck.toml` (else the CSV's or zip's name does).
-    Raises `UploadError` for an upload that is not what it claims, unsafe, too large, or that
-    holds no deck or several. Nothing is checked beyond that: run `game.load_deck` on the result,
-    or use `load_upload`, which also tells what an Anki import left out.
-    """
-    return _unpack(files, workdir, name, limits or UploadLimits()).deck_dir
-
-
 def load_upload(
     files: Sequence[Path],
     workdir: Path,
@@ -104,12 +84,17 @@ def load_upload(
     name: str | None = None,
     limits: UploadLimits | None = None,
 ) -> Deck:
-    """Unpack the upload as `unpack_deck` does and load its deck, warnings in the teacher's terms.
+    """Write the deck in the uploaded `files` to a new folder under `workdir` and load it, its
+    warnings in the teacher's terms.
 
+    `files` is one zip of a deck folder, one Anki package, or one CSV (the cards, as in
+    `items.csv`) with the pictures and recordings it names, and optionally a `deck.toml`.
+    `name` names a deck that comes without `deck.toml` (else the CSV's or zip's name does).
     The deck's warnings start with the notes an Anki import left out (counted, the first
     `MAX_REPORTED` listed), and say nothing of a `deck.toml` the upload did not hold: a missing
-    licence is told in terms of what was uploaded. Raises `UploadError`, or `DeckError` for a
-    deck that does not load (its folder is then removed).
+    licence is told in terms of what was uploaded. Raises `UploadError` for an upload that is not
+    what it claims, unsafe, too large, or that holds no deck or several, and `DeckError` for a
+    deck that does not load; either way nothing is left under `workdir`.
     """
     unpacked = _unpack(files, workdir, name, limits or UploadLimits())
     try:

@@ -10,6 +10,7 @@ import tomllib
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from game import load_deck
 from game.anki import AnkiImportError, import_anki
 from game.deck import DeckError
 from game.safezip import ZipLimits
-from game.upload import UploadError, UploadLimits, deck_folder_name, save_deck, unpack_deck
+from game.upload import UploadError, UploadLimits, deck_folder_name, load_upload, save_deck
 from tests.conftest import png_bytes
 from tests.test_anki import make_apkg, picture
 
@@ -83,6 +84,13 @@ def answers(deck_dir: Path) -> list[str]:
     return sorted(card.answer for card in load_deck(deck_dir).cards)
 
 
+def unpacked(files: list[Path], workdir: Path, **options: Any) -> Path:
+    """The folder an accepted upload became: the uploaded deck's."""
+    path = load_upload(files, workdir, **options).path
+    assert path is not None
+    return path
+
+
 # --- Zips of a deck folder -------------------------------------------------------------------
 
 
@@ -97,7 +105,7 @@ def answers(deck_dir: Path) -> list[str]:
 def test_deck_zip_unpacks_to_a_loadable_deck(
     tmp_path: Path, workdir: Path, members: dict[str, bytes | str]
 ) -> None:
-    deck_dir = unpack_deck([make_zip(tmp_path / "in" / "djur.zip", members)], workdir)
+    deck_dir = unpacked([make_zip(tmp_path / "in" / "djur.zip", members)], workdir)
     assert deck_dir.parent.parent == workdir
     assert set(os.listdir(deck_dir)) == DECK_FILES  # LÄSMIG.txt beside the deck folder left out
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
@@ -120,7 +128,7 @@ def test_mac_zip_loses_its_junk_and_gets_nfc_names(
     path = make_zip(tmp_path / "in" / "djur.zip", members)
     if not flagged:
         rename_raw(path, {"a__pple.png": NFD_APPLE.encode()})
-    deck_dir = unpack_deck([path], workdir)
+    deck_dir = unpacked([path], workdir)
     assert set(os.listdir(deck_dir)) == DECK_FILES  # "äpple.png" composed (NFC), no junk
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
     assert load_deck(deck_dir).warnings == ()  # not even "named 'äpple.png' in the folder"
@@ -132,7 +140,7 @@ def test_windows_zip_with_code_page_names(tmp_path: Path, workdir: Path) -> None
     members |= {"djur\\Thumbs.db": b"\xd0\xcf\x11\xe0", "djur\\desktop.ini": "[.ShellClassInfo]"}
     # Code page 437 has "ä" at 0x84, and the bytes are no UTF-8: the name is kept as read.
     path = rename_raw(make_zip(tmp_path / "in" / "djur.zip", members), {"Xpple": b"\x84pple"})
-    deck_dir = unpack_deck([path], workdir)
+    deck_dir = unpacked([path], workdir)
     assert set(os.listdir(deck_dir)) == DECK_FILES
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
 
@@ -142,7 +150,7 @@ def test_windows_zip_with_capitalised_deck_files(tmp_path: Path, workdir: Path) 
         k.replace("items.csv", "Items.CSV").replace("deck.toml", "Deck.TOML"): v
         for k, v in deck_members().items()
     }
-    deck_dir = unpack_deck([make_zip(tmp_path / "in" / "djur.zip", members)], workdir)
+    deck_dir = unpacked([make_zip(tmp_path / "in" / "djur.zip", members)], workdir)
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
 
 
@@ -155,13 +163,13 @@ def test_zip_without_deck_toml_gets_one(
 ) -> None:
     members = {k: v for k, v in deck_members(prefix).items() if not k.endswith("deck.toml")}
     path = make_zip(tmp_path / "in" / "bilder.zip", members)
-    deck = load_deck(unpack_deck([path], workdir, name=name))
+    deck = load_deck(unpacked([path], workdir, name=name))
     assert (deck.name, deck.language, len(deck.cards)) == (deck_name, "sv", 3)
 
 
 def test_every_upload_gets_a_new_folder(tmp_path: Path, workdir: Path) -> None:
     path = make_zip(tmp_path / "in" / "djur.zip", deck_members())
-    first, second = unpack_deck([path], workdir), unpack_deck([path], workdir)
+    first, second = unpacked([path], workdir), unpacked([path], workdir)
     assert first != second
     assert answers(first) == answers(second)
 
@@ -177,7 +185,7 @@ def test_anki_package_is_found_by_its_content(
 ) -> None:
     media = {"katt.png": picture(), "hund.png": picture(color=(0, 0, 200))}
     apkg = make_apkg(tmp_path / file_name, NOTES, media)
-    deck = load_deck(unpack_deck([apkg], workdir, name="Mina djur"))
+    deck = load_deck(unpacked([apkg], workdir, name="Mina djur"))
     assert sorted((c.article, c.answer) for c in deck.cards) == [("", "hund"), ("en", "katt")]
     assert deck.name == "Mina djur"
 
@@ -187,7 +195,7 @@ def test_anki_errors_keep_their_message(tmp_path: Path, workdir: Path) -> None:
     with pytest.raises(AnkiImportError) as anki_error:
         import_anki(apkg, tmp_path / "direct")
     with pytest.raises(UploadError, match="Support older Anki versions") as upload_error:
-        unpack_deck([apkg], workdir)
+        unpacked([apkg], workdir)
     assert str(upload_error.value) == str(anki_error.value)
     assert_left_nothing(workdir)
 
@@ -209,7 +217,7 @@ def test_csv_with_pictures(
     tmp_path: Path, workdir: Path, csv_bytes: bytes, csv_name: str, name: str | None, deck_name: str
 ) -> None:
     files = write_files(tmp_path / "in", {csv_name: csv_bytes} | PICTURES)
-    deck_dir = unpack_deck(files, workdir, name=name)
+    deck_dir = unpacked(files, workdir, name=name)
     deck = load_deck(deck_dir)
     assert (deck.name, deck.language) == (deck_name, "sv")
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
@@ -239,7 +247,7 @@ def test_csv_pictures_go_where_the_csv_says(
         NFD_APPLE: PICTURES["äpple.png"],
     }
     files = write_files(tmp_path / "in", uploads | {"katt.png": PICTURES["katt.png"]})
-    deck_dir = unpack_deck(files, workdir)
+    deck_dir = unpacked(files, workdir)
     assert (deck_dir / "bilder" / "hund.png").read_bytes() == PICTURES["hund.png"]
     assert (deck_dir / "bilder" / "Äpple.PNG").read_bytes() == PICTURES["äpple.png"]
     assert answers(deck_dir) == ["hund", "katt", "äpple"]
@@ -247,23 +255,23 @@ def test_csv_pictures_go_where_the_csv_says(
 
 def test_csv_with_its_deck_toml_and_folder_junk(tmp_path: Path, workdir: Path) -> None:
     uploads = {"items.csv": CSV, "deck.toml": TOML, ".DS_Store": b"Bud1", "Thumbs.db": b"\xd0"}
-    deck_dir = unpack_deck(write_files(tmp_path / "in", uploads | PICTURES), workdir)
+    deck_dir = unpacked(write_files(tmp_path / "in", uploads | PICTURES), workdir)
     assert load_deck(deck_dir).name == "Djur på gården"
     assert set(os.listdir(deck_dir)) == DECK_FILES
 
 
 def test_csv_missing_a_picture_is_left_to_load_deck(tmp_path: Path, workdir: Path) -> None:
     files = write_files(tmp_path / "in", {"djur.csv": CSV, "hund.png": PICTURES["hund.png"]})
-    deck_dir = unpack_deck(files, workdir)
     with pytest.raises(DeckError) as error:
-        load_deck(deck_dir)
+        load_upload(files, workdir)
     assert "'katt.png' not found" in str(error.value)
     assert "'äpple.png' not found" in str(error.value)
+    assert_left_nothing(workdir)
 
 
 def test_deck_name_with_quotes_and_controls_is_valid_toml(tmp_path: Path, workdir: Path) -> None:
     files = write_files(tmp_path / "in", {"djur.csv": CSV} | PICTURES)
-    deck_dir = unpack_deck(files, workdir, name='Mina "djur" \\ \x07\x7f\ud800 nu')
+    deck_dir = unpacked(files, workdir, name='Mina "djur" \\ \x07\x7f\ud800 nu')
     meta = tomllib.loads((deck_dir / "deck.toml").read_text(encoding="utf-8"))
     assert meta["name"] == 'Mina "djur" \\ nu'
     assert load_deck(deck_dir).name == 'Mina "djur" \\ nu'
@@ -437,7 +445,7 @@ def test_refused_uploads_say_why_and_leave_nothing(
 ) -> None:
     files = build(tmp_path / "in")
     with pytest.raises(UploadError, match=message):
-        unpack_deck(files, workdir, limits=limits)
+        unpacked(files, workdir, limits=limits)
     assert_left_nothing(workdir)
     assert not [p for p in tmp_path.rglob("*") if p.name == "evil.txt"]
 
@@ -449,9 +457,9 @@ def test_sizes_are_refused_before_anything_is_unpacked(
     big = make_zip(tmp_path / "big.zip", deck_members() | {"big.png": os.urandom(160_000)})
     opened = zip_opens()
     with pytest.raises(UploadError, match="zip bomb"):
-        unpack_deck([bomb], workdir)
+        unpacked([bomb], workdir)
     with pytest.raises(UploadError, match="unpacks to over"):
-        unpack_deck([big], workdir, limits=SMALL)
+        unpacked([big], workdir, limits=SMALL)
     assert opened == []
 
 
@@ -486,7 +494,7 @@ def test_bytes_are_counted_while_unpacking(
 
     monkeypatch.setattr(zipfile.ZipFile, "open", lying_open)
     with pytest.raises(UploadError, match=message):
-        unpack_deck([path], workdir, limits=limits)
+        unpacked([path], workdir, limits=limits)
     assert lied == ["hund.png"]
     assert_left_nothing(workdir)
 

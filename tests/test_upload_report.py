@@ -13,7 +13,7 @@ import pytest
 
 from game.deck import DeckError
 from game.safezip import ZipLimits
-from game.upload import MAX_REPORTED, UploadError, UploadLimits, load_upload, unpack_deck
+from game.upload import MAX_REPORTED, UploadError, UploadLimits, load_upload
 from tests.conftest import png_bytes
 from tests.test_anki import GOOD, collection, make_apkg, picture, write_zip
 from tests.test_upload import (
@@ -65,7 +65,7 @@ def test_anki_package_has_the_limits_of_a_deck_zip(
             zf.writestr(name, data)
     opened = zip_opens()
     with pytest.raises(UploadError, match=message):
-        unpack_deck([apkg], workdir, limits=limits)
+        load_upload([apkg], workdir, limits=limits)
     assert opened == []  # refused from the central directory: nothing was decompressed
     assert_left_nothing(workdir)
 
@@ -107,7 +107,7 @@ def test_a_lying_package_member_is_stopped_while_streaming(
 
     monkeypatch.setattr(zipfile.ZipFile, "open", lying_open)
     with pytest.raises(UploadError, match=message):
-        unpack_deck([apkg], workdir, limits=UploadLimits(zip=limits))
+        load_upload([apkg], workdir, limits=UploadLimits(zip=limits))
     assert lied == ["1"]
     assert_left_nothing(workdir)
 

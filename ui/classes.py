@@ -10,7 +10,6 @@ says so), never a learner's game.
 from __future__ import annotations
 
 import html
-import logging
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +22,6 @@ from ui.context import Context
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
 from ui.text import say
-
-log = logging.getLogger(__name__)
 
 
 @contextmanager
