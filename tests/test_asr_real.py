@@ -59,3 +59,14 @@ def test_a_real_model_is_not_run_on_silence(whisper_base):
     transcriber = asr.load_transcriber(whisper_base, backend="ctranslate2", device="cpu")
     result = transcriber.transcribe((16_000, np.zeros(32_000, np.int16)))
     assert result.no_speech and result.model_seconds == 0
+
+
+def test_a_real_model_answers_at_the_answer_window(whisper_base, tmp_path):
+    transcriber = asr.load_transcriber(whisper_base, backend="ctranslate2", device="cpu")
+    short = transcriber.backend.guard["short"]
+    result = transcriber.transcribe(espeak("en katt", tmp_path / "katt.wav"))
+    assert result.window in (10.0, 30.0)  # 30 only where the guard decoded it again
+    assert transcriber.backend.guard["short"] == short + 1
+    assert result.text and "ka" in result.text.casefold()  # "en kart." here: weak, not lost
+    full = asr.load_transcriber(whisper_base, backend="ctranslate2", device="cpu", window_floor=0)
+    assert full.transcribe(espeak("en katt", tmp_path / "katt.wav")).window == 30.0
