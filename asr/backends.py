@@ -38,6 +38,9 @@ class Decoded:
     """The encoder window it was decoded at, in seconds (0: not said)."""
     avg_logprob: float | None = None
     """The model's mean log-probability per generated token, where the backend gives it."""
+    no_speech_prob: float | None = None
+    """The model's probability of its no-speech token at the start of the transcript (Whisper's
+    own no-speech detection), where the backend gives it."""
 
 
 class Backend(Protocol):
@@ -167,6 +170,8 @@ class TransformersBackend(_AnswerWindow):
         self.extractor = _feature_extractor(path, self.window_seconds, config.num_mel_bins)
         self.window_floor = model_floor(window_floor, models.any_window(path))
         self.guard: Counter[str] = Counter()  # "short": clips at a short window; "again": redone
+        vocab = self.tokenizer.get_vocab()  # the token's name changed once (nocaptions)
+        self._no_speech_id = vocab.get("<|nospeech|>", vocab.get("<|nocaptions|>"))
         self._torch = torch
         self._dtype = dtype
 
@@ -177,23 +182,29 @@ class TransformersBackend(_AnswerWindow):
             max_length=int(window * 16_000), truncation=True,
         ).input_features.to(self.device, self._dtype)  # fmt: skip
         with torch.inference_mode():
-            audio = (
-                {"input_features": features}
-                if window >= self.window_seconds
-                else {"encoder_outputs": self._encode(features)}
-            )
-            out = self.model.generate(
-                **audio,
-                language=LANGUAGE,
-                task="transcribe",
-                return_timestamps=False,
-                max_new_tokens=self.max_new_tokens,
-                num_beams=1,
-                do_sample=False,
-                force_unique_generate_call=True,
-                return_dict_in_generate=True,
-                output_scores=True,
-            )
+            encoded = self._encode(features)
+            first: list = []  # the decoder's states over the prompt, from its first step
+
+            def keep_first(_module, _args, output) -> None:  # None: the output stays as it is
+                if not first:
+                    first.append(output.last_hidden_state)
+
+            hook = self.model.model.decoder.register_forward_hook(keep_first)
+            try:
+                out = self.model.generate(
+                    encoder_outputs=encoded,
+                    language=LANGUAGE,
+                    task="transcribe",
+                    return_timestamps=False,
+                    max_new_tokens=self.max_new_tokens,
+                    num_beams=1,
+                    do_sample=False,
+                    force_unique_generate_call=True,
+                    return_dict_in_generate=True,
+                    output_scores=True,
+                )
+            finally:
+                hook.remove()
             sequences = out["sequences"]
             steps = len(out["scores"])
             # Log-probabilities of the tokens chosen at each step (the scores after Whisper's
@@ -206,25 +217,30 @@ class TransformersBackend(_AnswerWindow):
                 .gather(2, chosen.unsqueeze(-1))
                 .squeeze(-1)
             )
+            no_speech = self._no_speech(first[0] if first else None, len(batch))
         results = []
         eos = self.tokenizer.eos_token_id
-        for row, row_logprobs in zip(chosen.tolist(), logprobs.tolist(), strict=True):
+        rows = zip(chosen.tolist(), logprobs.tolist(), no_speech, strict=True)
+        for row, row_logprobs, row_no_speech in rows:
             ended = row.index(eos) + 1 if eos in row else len(row)  # EOS counts, pads after do not
             generated = [t for t in row[:ended] if t < eos]  # special tokens start at EOS
             text = self.tokenizer.decode(generated, skip_special_tokens=True)
             hit = eos not in row and len(generated) >= self.max_new_tokens
             mean = sum(row_logprobs[:ended]) / ended if ended else None
-            results.append(Decoded(text.strip(), len(generated), hit, window, mean))
+            results.append(Decoded(text.strip(), len(generated), hit, window, mean, row_no_speech))
         return results
 
     def _encode(self, features):
-        """The encoder over mel features shorter than its window: its own layers, with the
-        positional embeddings of the positions there are (transformers' encoder refuses any
-        length but the full window). A test holds this equal to the encoder at the full window."""
+        """The encoder's states for `features`: transformers' own encoder at the full window;
+        below it, the encoder's own layers with the positional embeddings of the positions there
+        are (transformers' encoder refuses any length but the full window). A test holds the
+        two equal at the full window."""
         from transformers.modeling_outputs import BaseModelOutput
 
-        gelu = self._torch.nn.functional.gelu
         encoder = self.model.get_encoder()
+        if features.shape[-1] >= encoder.config.max_source_positions * 2:
+            return BaseModelOutput(last_hidden_state=encoder(features).last_hidden_state)
+        gelu = self._torch.nn.functional.gelu
         hidden = gelu(encoder.conv2(gelu(encoder.conv1(features)))).permute(0, 2, 1)
         hidden = hidden + encoder.embed_positions.weight[: hidden.shape[1]]
         for layer in encoder.layers:
@@ -232,6 +248,16 @@ class TransformersBackend(_AnswerWindow):
             if isinstance(hidden, tuple):  # older transformers return (states, attentions)
                 hidden = hidden[0]
         return BaseModelOutput(last_hidden_state=encoder.layer_norm(hidden))
+
+    def _no_speech(self, prompt_states, rows: int) -> list[float | None]:
+        """Whisper's no-speech probability for each clip: its no-speech token's share of the
+        distribution after <|startoftranscript|>, read off the decoder's first step over the
+        prompt (generate keeps only the last position's logits; this costs one projection)."""
+        torch = self._torch
+        if self._no_speech_id is None or prompt_states is None or prompt_states.shape[1] < 2:
+            return [None] * rows
+        logits = self.model.proj_out(prompt_states[:, 0]).float()
+        return torch.softmax(logits, dim=-1)[:, self._no_speech_id].tolist()
 
 
 class CTranslate2Backend(_AnswerWindow):
@@ -287,6 +313,7 @@ class CTranslate2Backend(_AnswerWindow):
             max_length=max(2 * self.max_new_tokens, self.max_new_tokens + len(self.prompt) - 1),
             suppress_blank=True,
             return_scores=True,
+            return_no_speech_prob=True,
         )
         results = []
         for out in outputs:
@@ -296,5 +323,6 @@ class CTranslate2Backend(_AnswerWindow):
             # CTranslate2's score is the sum of log-probabilities over length ** length_penalty
             # (1 here): the mean per token.
             score = float(out.scores[0]) if out.scores else None
-            results.append(Decoded(text.strip(), len(ids), hit, window, score))
+            no_speech = float(out.no_speech_prob) if out.no_speech_prob is not None else None
+            results.append(Decoded(text.strip(), len(ids), hit, window, score, no_speech))
         return results

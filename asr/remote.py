@@ -1,7 +1,10 @@
 """A recognition engine behind an HTTP endpoint: the OpenAI-style transcription API.
 
 `RemoteBackend(url, model)` sends each clip to `POST {url}/v1/audio/transcriptions` (multipart
-`file`, `model`, `language`, `temperature`, `response_format=json`) and reads `{"text": ...}`.
+`file`, `model`, `language`, `temperature`, `response_format=verbose_json`) and reads its
+`text`, and, where the engine gives segments, their `no_speech_prob` and `avg_logprob` (what the
+model itself knows about the clip). An engine that refuses `verbose_json` (HTTP 400, 415 or 422
+whose message names the format) is asked again with `json`, and from then on.
 vLLM serves this API for Whisper checkpoints on a GPU, the whisper.cpp server on a CPU
 (`--inference-path /v1/audio/transcriptions`), faster-whisper-server anywhere; the app then needs
 no model of its own.
@@ -113,6 +116,7 @@ class RemoteBackend:
         self.backoff = backoff
         self.timeout = timeout
         self.deadline = deadline
+        self.response_format = "verbose_json"  # "json" once the engine has refused it
         self.client = httpx.Client(
             timeout=_timeout(timeout),
             limits=httpx.Limits(max_connections=4 * MAX_WORKERS, max_keepalive_connections=8),
@@ -153,13 +157,16 @@ class RemoteBackend:
         give_up_at = time.monotonic() + self.deadline
         response = self._post(encode_wav(samples), give_up_at)
         try:
-            text = response.json()["text"]
+            body = response.json()
+            text = body["text"]
         except (ValueError, KeyError, TypeError) as e:
             log.warning("speech engine %s: unreadable answer %r", self.url, response.text[:200])
             raise self._unavailable("gave an answer that was not understood") from e
         if not isinstance(text, str):
             raise self._unavailable("gave an answer that was not understood")
-        return Decoded(text.strip(), tokens=0, hit_limit=False)  # the API does not say tokens
+        no_speech, logprob = _segment_figures(body)
+        # The API does not say tokens.
+        return Decoded(text.strip(), 0, False, avg_logprob=logprob, no_speech_prob=no_speech)
 
     def _post(self, wav: bytes, give_up_at: float) -> httpx.Response:
         """The engine's successful answer, tried until `give_up_at` (`time.monotonic()`)."""
@@ -167,7 +174,7 @@ class RemoteBackend:
             "model": self.model,
             "language": LANGUAGE,  # one-word clips make Whisper guess the language wrongly
             "temperature": "0",  # decode once: the fallback ladder costs seconds per word
-            "response_format": "json",
+            "response_format": self.response_format,
         }
         files = {"file": ("answer.wav", wav, "audio/wav")}
         for attempt in range(self.retries + 1):
@@ -192,6 +199,14 @@ class RemoteBackend:
             else:
                 if response.is_success:
                     return response
+                if data["response_format"] != "json" and _refuses_format(response):
+                    log.warning("speech engine %s refused verbose_json (%s): asking for json",
+                                self.url, _error_message(response))  # fmt: skip
+                    self.response_format = data["response_format"] = "json"
+                    response = self.client.post(self.endpoint, data=data, files=files,
+                                                timeout=timeout)  # fmt: skip
+                    if response.is_success:
+                        return response
                 if response.status_code not in _RETRY_STATUS:
                     message = _error_message(response)
                     log.warning("speech engine %s refused: %s", self.url, message)
@@ -228,6 +243,31 @@ class RemoteBackend:
         # Learners read this: the engine's address is for the log and `e.url`, not for them.
         text = f"The speech engine {what or 'is not answering'}: {_PLEASE}"
         return EngineUnavailable(text, url=self.url)
+
+
+_FORMAT_REFUSED = (400, 415, 422)  # how engines refuse a response_format they do not speak
+
+
+def _refuses_format(response: httpx.Response) -> bool:
+    """The engine refused the response format (its message says so), not the recording."""
+    return response.status_code in _FORMAT_REFUSED and "format" in response.text.casefold()
+
+
+def _segment_figures(body: object) -> tuple[float | None, float | None]:
+    """(no-speech probability, mean log-probability) from a verbose answer's segments: the
+    lowest no-speech probability (one spoken segment makes it speech) and the mean of the
+    segments' log-probabilities; None where the answer has no such figures."""
+    segments = body.get("segments") if isinstance(body, dict) else None
+    if not isinstance(segments, list):
+        return None, None
+
+    def figures(key: str) -> list[float]:
+        values = [s.get(key) for s in segments if isinstance(s, dict)]
+        return [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+    no_speech, logprobs = figures("no_speech_prob"), figures("avg_logprob")
+    return (min(no_speech) if no_speech else None,
+            sum(logprobs) / len(logprobs) if logprobs else None)  # fmt: skip
 
 
 def _timeout(seconds: float) -> httpx.Timeout:

@@ -49,6 +49,11 @@ class Transcript:
     device: str = ""
     window: float = 0.0
     """The encoder window the answer was decoded at, in seconds (0: the model did not run)."""
+    no_speech_prob: float | None = None
+    """The model's own probability that there was no speech (Whisper's no-speech token), where
+    the backend gives it; None when it does not or the model did not run."""
+    avg_logprob: float | None = None
+    """The model's mean log-probability per token of the text, where the backend gives it."""
 
 
 @dataclass(frozen=True)
@@ -324,10 +329,10 @@ class Transcriber:
         text = collapse_repeats(decoded.text, cut=decoded.hit_limit)
         reason = "" if text else "empty"
         elapsed = time.perf_counter() - start  # the whole call, clean-up of the text included
-        return self._result("" if reason else text, elapsed, model_seconds, reason, decoded.window)
+        return self._result("" if reason else text, elapsed, model_seconds, reason, decoded)
 
     def _result(self, text: str, seconds: float, model_seconds: float, reason: str,
-                window: float = 0.0) -> Transcript:  # fmt: skip
+                decoded: Decoded | None = None) -> Transcript:  # fmt: skip
         return Transcript(
             text=text,
             seconds=seconds,
@@ -337,7 +342,9 @@ class Transcriber:
             model=self.options.model,
             backend=self.backend.name,
             device=self.backend.device,
-            window=window,
+            window=decoded.window if decoded else 0.0,
+            no_speech_prob=decoded.no_speech_prob if decoded else None,
+            avg_logprob=decoded.avg_logprob if decoded else None,
         )
 
     def warm_up(self) -> None:

@@ -264,7 +264,7 @@ def test_the_request_speaks_the_openai_form(stub):
         "model": "kb-whisper-small",
         "language": "sv",
         "temperature": "0",
-        "response_format": "json",
+        "response_format": "verbose_json",  # its segments say what the model knows
     }
     filename, file_type, wav = fields["file"]
     assert (filename, file_type) == ("answer.wav", "audio/wav")
@@ -272,6 +272,45 @@ def test_the_request_speaks_the_openai_form(stub):
     info = soundfile.info(io.BytesIO(wav))
     assert (rate, info.subtype, len(samples)) == (16_000, "PCM_16", 16_000)
     np.testing.assert_allclose(samples, voiced(), atol=1 / 16_000)
+
+
+def test_a_verbose_answer_passes_on_what_the_model_knows(stub):
+    segments = [{"text": " en", "no_speech_prob": 0.8, "avg_logprob": -0.5},
+                {"text": " katt", "no_speech_prob": 0.1, "avg_logprob": -0.3}]  # fmt: skip
+    body = json.dumps({"text": " en katt", "segments": segments}).encode()
+    server = stub(answers((200, body, {})))
+    with RemoteBackend(server.url, "m") as backend:
+        decoded = backend.decode([voiced()])[0]
+    assert decoded.text == "en katt"
+    assert decoded.no_speech_prob == 0.1  # one spoken segment makes it speech
+    assert decoded.avg_logprob == pytest.approx(-0.4)
+
+
+@pytest.mark.parametrize(
+    "body", [{"text": "katt"}, {"text": "katt", "segments": "odd"},
+             {"text": "katt", "segments": [{"no_speech_prob": "x"}, 3]}],
+)  # fmt: skip
+def test_an_answer_without_figures_has_none(stub, body):
+    server = stub(answers((200, json.dumps(body).encode(), {})))
+    with RemoteBackend(server.url, "m") as backend:
+        decoded = backend.decode([voiced()])[0]
+    assert (decoded.text, decoded.no_speech_prob, decoded.avg_logprob) == ("katt", None, None)
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_an_engine_that_refuses_verbose_json_is_asked_for_json_from_then_on(stub, status):
+    def only_json(handler, body: bytes) -> Answer:
+        fields = form_fields(body, handler.headers["Content-Type"])
+        if fields["response_format"][2] != b"json":
+            return status, json.dumps({"error": {"message": "unsupported format"}}).encode(), {}
+        return ok("katt")
+
+    server = stub(only_json)
+    with RemoteBackend(server.url, "m", retries=0) as backend:
+        assert backend.decode([voiced()])[0].text == "katt"
+        assert backend.decode([voiced()])[0].text == "katt"
+    formats = [form_fields(b, t)["response_format"][2] for _, b, t in server.posts]
+    assert formats == [b"verbose_json", b"json", b"json"]
 
 
 def test_a_batch_runs_concurrently_and_keeps_its_order(stub):

@@ -144,6 +144,18 @@ def _wire_to_hear(model: WhisperForConditionalGeneration, word_id: int, eot_id: 
             decoder.embed_tokens.weight[word_id] = to_word + to_eot  # the window tips it
 
 
+def _wire_no_speech(model: WhisperForConditionalGeneration, tokenizer: WhisperTokenizer) -> None:
+    """<|startoftranscript|> embeds to its own direction, which only the no-speech token's output
+    row reads: the first step's distribution is all no-speech, and every later step (after the
+    prompt's other tokens) is as `_wire_to_hear` left it."""
+    start, silent = tokenizer.convert_tokens_to_ids(["<|startoftranscript|>", "<|nospeech|>"])
+    to_silence = torch.zeros(model.config.d_model)
+    to_silence[8], to_silence[9] = 1.0, -1.0
+    with torch.no_grad():
+        model.model.decoder.embed_tokens.weight[start] = to_silence
+        model.proj_out.weight[silent] = _HEARING_SCALE * to_silence
+
+
 def _wire_window(model: WhisperForConditionalGeneration, to_word: torch.Tensor,
                  to_eot: torch.Tensor, seconds: float) -> None:  # fmt: skip
     """Let the encoder window tip the decoder after the word: the word again (a loop) when
@@ -200,6 +212,7 @@ def build_model(
     loops: bool = False,
     loops_below: float = 0.0,
     any_window: bool = False,
+    no_speech: bool = False,
 ) -> Path:
     """Save a tiny Whisper checkpoint (model, tokenizer, feature extractor) in `out_dir`.
 
@@ -214,7 +227,10 @@ def build_model(
     `loops` (and `hears`), the model says the word over and over instead of stopping; with
     `loops_below` (seconds, and `hears`), it does so only at encoder windows of at most that many
     seconds, and stops after the word at the full window (`_wire_window`). `any_window` marks the
-    config as trained for any encoder window (`asr.window.ANY_WINDOW_KEY`).
+    config as trained for any encoder window (`asr.window.ANY_WINDOW_KEY`). `no_speech` (with
+    `hears`) makes the model sure there is no speech at the start of its transcript (its
+    no-speech token takes the first step after <|startoftranscript|>), though it still says the
+    word after the prompt: what Whisper does on a cough it then transcribes.
     Returns `out_dir`.
     """
     started = time.perf_counter()
@@ -240,6 +256,8 @@ def build_model(
     if hears is not None:
         (word_id,) = tokenizer.encode(" " + hears, add_special_tokens=False)
         _wire_to_hear(model, word_id, eot_id, loops, loops_below)
+        if no_speech:
+            _wire_no_speech(model, tokenizer)
     generation = generation_config(tokenizer, config, outdated_generation_config)
     if any_window:
         config.any_audio_window = True  # asr.window.ANY_WINDOW_KEY
