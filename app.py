@@ -19,6 +19,7 @@ import gradio as gr
 
 import asr
 from game import voice
+from game.upload import UploadLimits
 from ui import AppOptions, Model, build_demo, load_decks
 from ui.context import browser_secret
 from ui.files import WORK_PREFIX, new_work_dir, remove_stale_work_dirs
@@ -155,7 +156,9 @@ def launch(demo: gr.Blocks, microphones: int = MAX_MICROPHONES, **extra: Any) ->
         max_threads=microphones + OTHER_EVENTS,
         css=CSS,
         i18n=I18N,
-        max_file_size="100mb",  # a deck zip; recordings are far smaller
+        # Per file: the largest upload the deck loader accepts (a deck's zip or an Anki package);
+        # recordings are far smaller.
+        max_file_size=UploadLimits().max_upload_bytes,
         # No allowed_paths: they would serve every file under them to anyone who knows the path
         # (a deck's items.csv holds every answer). What a handler returns, Gradio copies into its
         # own cache and serves from there: the neutral picture copies and the spoken words only.

@@ -496,3 +496,17 @@ def test_window_floor_as_the_readme_writes_it(monkeypatch, argv, env, floor):
     monkeypatch.setattr(app, "launch", lambda demo, **kw: None)
     app.main(argv)
     assert [kwargs["window_floor"] for kwargs in loads] == [floor]
+
+
+def test_gradio_takes_the_largest_upload_the_deck_loader_accepts(tmp_path):
+    from game.upload import UploadLimits
+
+    deck = Deck("Test", (Card("hund", "en", image=None),))
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+               ssr_mode=False)  # fmt: skip
+    try:
+        assert demo.max_file_size == UploadLimits().max_upload_bytes
+    finally:
+        app.close(demo)
