@@ -174,3 +174,31 @@ def test_the_chosen_language_is_kept_after_a_reload(open_page):
     page.locator("#picture img").wait_for()
     expect(page.get_by_role("button", name="💡 Ledtråd")).to_be_visible()
     expect(page.locator("#feedback .feedback")).to_contain_text("Välkommen tillbaka")
+
+
+def test_a_reload_during_an_uploaded_decks_round_goes_on_without_an_error(open_page, make_deck,
+                                                                          tmp_path):  # fmt: skip
+    from playwright.sync_api import expect
+
+    from tests.test_app import zipped_deck
+
+    page = open_page(DESKTOP)
+    page.get_by_role("tab", name="Decks").click()
+    page.locator("#deck-files input[type=file]").set_input_files(
+        str(zipped_deck(make_deck(), tmp_path / "deck.zip"))
+    )
+    page.get_by_role("button", name="Check and play").click()
+    expect(page.locator("#deck-report")).to_contain_text("✓")
+    page.get_by_role("tab", name="Play").click()
+    type_answer(page, "en fel")
+    expect(page.locator(".feedback")).to_contain_text("You typed")
+    page.wait_for_timeout(500)  # the browser state is written after the step
+    page.reload()
+    page.locator("#picture img").wait_for()
+    expect(page.locator(".feedback")).to_contain_text("Welcome back")
+    expect(page.locator("#deck-menu input")).to_have_value("Testdjur (uploaded)")
+    type_answer(page, "en katt")
+    expect(page.locator(".feedback").last).to_contain_text("You typed")
+    page.wait_for_timeout(500)
+    assert page.locator(".toast-body").count() == 0  # no "not in the list of choices"
+    assert page.get_by_text("Error", exact=True).count() == 0

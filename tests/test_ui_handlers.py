@@ -198,11 +198,13 @@ def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_dec
     # The reload: the tab's state is gone, the browser's storage is not.
     again = decks.on_load(ctx, stored, "Djur", {}, mine, None)
     assert again[-1]["value"] == key and key in again[-2]
+    assert key in again[-1]["choices"]  # the value among the choices it comes with
     assert "Welcome back" in part(again, "feedback")
     assert game.from_dict(part(again, "stored")).round.position == 1  # the round goes on
     # A restarted server has lost the upload: said, not silently swapped for another deck.
     restarted = Context.create({d.name: d for d in [ctx.library.first()]}, ctx.model, ctx.options)
     gone = decks.on_load(restarted, stored, "Djur", {}, mine, None)
+    assert gone[-1]["value"] in gone[-1]["choices"]
     assert "no longer on this server" in part(gone, "feedback") and "Testdjur" in part(
         gone, "feedback"
     )

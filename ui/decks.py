@@ -37,12 +37,14 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
         view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
-        return (*screen[:4], gone, *screen[5:], uploaded, gr.update(value=key))
+        return (*screen[:4], gone, *screen[5:], uploaded, deck_menu(ctx, key, uploaded))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
     known = name if name and ctx.library.get(name) else key
     chosen = playing if playing in uploaded else known
     screen = play_deck(ctx, browser, chosen, uploaded, prefs, request, going_on="welcome_back")
-    return (*screen, uploaded, gr.update(value=chosen))
+    # The menu's choices come with its value: an uploaded deck is not among the choices the
+    # page was built with, and a value outside them is an error in the browser.
+    return (*screen, uploaded, deck_menu(ctx, chosen, uploaded))
 
 
 def deck_menu(ctx: Context, key, uploaded) -> dict:

@@ -183,7 +183,9 @@ def _summary() -> dict[str, object]:
 
 def _settings(ctx: Context) -> dict[str, object]:
     names = ctx.menu({})  # at build time only; every page load reads the library again
-    parts: dict[str, object] = {"deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"))}
+    parts: dict[str, object] = {
+        "deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"), elem_id="deck-menu")
+    }
     with gr.Accordion(I18N("settings"), open=False):
         parts["mode"] = gr.Radio([(I18N("mode_free"), "free"), (I18N("mode_press"), "press")],
                                  value="free", label=I18N("mode"))  # fmt: skip
@@ -233,9 +235,11 @@ def _class(ctx: Context) -> dict[str, object]:
 def _decks() -> dict[str, object]:
     gr.Markdown(I18N("upload_intro"))
     return {
-        "deck_files": gr.File(file_count="multiple", label=I18N("deck_files")),
+        "deck_files": gr.File(
+            file_count="multiple", label=I18N("deck_files"), elem_id="deck-files"
+        ),
         "deck_name": gr.Textbox(label=I18N("deck_name"), placeholder=I18N("deck_name_placeholder")),
         "check_btn": gr.Button(I18N("check"), variant="primary"),
-        "report": gr.Markdown(),
+        "report": gr.Markdown(elem_id="deck-report"),
         "save_btn": gr.Button(I18N("save"), visible=False),
     }
