@@ -9,6 +9,7 @@ module level holds only read-only things.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import threading
@@ -81,8 +82,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--db",
         default=env("SAGDET_DB"),
-        help="class mode's database: a SQLAlchemy URL (postgresql+psycopg://...) or a folder "
-        "for a SQLite file (default: /data when it exists, else ~/.cache/sag-det)",
+        help="class mode's database: a SQLAlchemy URL (postgresql+psycopg://...), a folder for "
+        "a SQLite file, or a .db file (default: /data when it exists, else ~/.cache/sag-det)",
     )
     parser.add_argument(
         "--allow-saving-decks",
@@ -90,7 +91,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=env("SAGDET_ALLOW_SAVING_DECKS") == "1",
         help="let uploaded decks be saved into --decks for everyone",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.db = _database(parser, args.db)
+    return args
+
+
+def _database(parser: argparse.ArgumentParser, setting: str | None) -> str | None:
+    """--db as the URL class mode opens, checked now: a value that can never work stops the
+    start with its reason, rather than failing the first class a teacher makes."""
+    if not (setting or "").strip():
+        return None  # the default, chosen when class mode is first used
+    from classroom import BadDatabaseSetting, url_from_setting
+
+    try:
+        return url_from_setting(setting)
+    except BadDatabaseSetting as e:
+        parser.error(str(e))
 
 
 def _add_serving(parser: argparse.ArgumentParser) -> None:
@@ -173,7 +189,7 @@ def close(demo: gr.Blocks) -> None:
     heartbeat waits on that event and cancels its wait when its browser goes; a set from
     another thread racing that cancel raises `InvalidStateError` halfway through the close,
     leaving the port served. The event is set on the server's own loop first, so the close
-    that follows finds it set.
+    that follows finds it set; should a wait begin in between, the close is finished here.
     """
     served = {id(a): a for a in (getattr(demo, "server_app", None), getattr(demo, "app", None))}
     for server_app in served.values():
@@ -189,7 +205,12 @@ def close(demo: gr.Blocks) -> None:
 
         loop.call_soon_threadsafe(stop)
         done.wait(timeout=5)
-    demo.close()
+    try:
+        demo.close()
+    except asyncio.InvalidStateError:  # the race above, on a wait that began meanwhile
+        if demo.server:
+            demo.server.close()
+        demo.app.startup_events_triggered = False
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
@@ -463,8 +464,11 @@ def test_close_sets_the_stop_event_on_the_servers_loop_and_frees_the_port(tmp_pa
     client = httpx.Client(timeout=10)
     heartbeat = client.send(client.build_request("GET", f"{url}gradio_api/heartbeat/abc"),
                             stream=True)  # fmt: skip
-    next(heartbeat.iter_lines())  # the heartbeat is waiting on the stop event now
+    next(heartbeat.iter_lines())
     event = demo.server_app.stop_event
+    deadline = time.monotonic() + 5
+    while getattr(event, "_loop", None) is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the heartbeat's wait on the stop event has begun
     setters = []
     original = event.set
     event.set = lambda: (setters.append(threading.current_thread()), original())[1]
@@ -510,3 +514,21 @@ def test_gradio_takes_the_largest_upload_the_deck_loader_accepts(tmp_path):
         assert demo.max_file_size == UploadLimits().max_upload_bytes
     finally:
         app.close(demo)
+
+
+def test_close_finishes_a_close_that_the_race_broke_halfway(tmp_path):
+    import asyncio
+
+    deck = Deck("Test", (Card("hund", "en", image=None),))
+    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1",
+                           quiet=True, ssr_mode=False)  # fmt: skip
+
+    def racing_set() -> None:  # what a heartbeat's cancel meanwhile makes of Gradio's set()
+        raise asyncio.InvalidStateError("invalid state")
+
+    demo.app.stop_event.set = racing_set
+    app.close(demo)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url, timeout=5)

@@ -279,3 +279,30 @@ def test_every_place_the_deck_menu_is_built_offers_the_same_decks(make_deck, tmp
     menu = ["Djur", "Testdjur (uploaded)"]
     assert after_upload["choices"] == after_join["choices"] == ctx.menu(uploaded) == menu
     assert (after_upload["value"], after_join["value"]) == ("Testdjur (uploaded)", "Djur")
+
+
+def _failed() -> Future:
+    future: Future = Future()
+    future.set_exception(asr.ModelLoadError("no such model"))
+    return future
+
+
+@pytest.mark.parametrize(
+    ("model", "lang", "notice"),
+    [(Model(), "en", "Speech recognition is not available right now"),
+     (Model(future=_failed()), "en", "Speech recognition is not available right now"),
+     (Model(future=_failed()), "sv", "Taligenkänningen fungerar inte just nu"),
+     (Model(future=Future()), "en", "Speech recognition is starting"),
+     (Model(ready=Heard("hund")), "en", None)],
+)  # fmt: skip
+def test_every_page_load_says_when_there_is_no_speech_model(tmp_path, model, lang, notice):
+    from ui import decks
+
+    ctx = two_cards(tmp_path, Heard("hund"))
+    ctx = Context.create({ctx.library.first().name: ctx.library.first()}, model, ctx.options)
+    for browser in ({}, part(handlers.begin(ctx, {}, "Djur", {}), "stored")):  # new, a reload
+        feedback = part(decks.on_load(ctx, browser, "Djur", {}, {}, {"lang": lang}), "feedback")
+        if notice is None:
+            assert "Speech recognition" not in feedback
+        else:
+            assert notice in feedback

@@ -17,8 +17,8 @@ from game.library import DeckNameTaken
 from ui import render
 from ui.context import MAX_TEXT, UPLOADED, Context
 from ui.files import DeckTooLarge
-from ui.play import begin, lang_of, play_deck
-from ui.screen import View, note
+from ui.play import begin, lang_of, missing_model, play_deck, restore
+from ui.screen import FEEDBACK, STORED, View, note
 from ui.text import say
 
 
@@ -37,14 +37,28 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
         view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
-        return (*screen[:4], gone, *screen[5:], uploaded, deck_menu(ctx, key, uploaded))
+        screen = _model_notice(ctx, (*screen[:4], gone, *screen[5:]), key, uploaded, lang)
+        return (*screen, uploaded, deck_menu(ctx, key, uploaded))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
     known = name if name and ctx.library.get(name) else key
     chosen = playing if playing in uploaded else known
     screen = play_deck(ctx, browser, chosen, uploaded, prefs, request, going_on="welcome_back")
+    screen = _model_notice(ctx, screen, chosen, uploaded, lang_of(prefs, request))
     # The menu's choices come with its value: an uploaded deck is not among the choices the
     # page was built with, and a value outside them is an error in the browser.
     return (*screen, uploaded, deck_menu(ctx, chosen, uploaded))
+
+
+def _model_notice(ctx: Context, screen: tuple, key: str, uploaded: dict, lang: str) -> tuple:
+    """The screen with a one-sentence notice in the feedback while there is no speech model
+    (still loading, failed, or none): the microphone is hidden or cannot be heard, and a
+    learner opening the page is told why rather than left to guess."""
+    if ctx.model.get() is not None:
+        return screen
+    deck = ctx.deck_for(key, uploaded, lang)
+    view = View(restore(screen[STORED], deck), deck, lang)
+    notice = note(ctx, view, missing_model(ctx.model))
+    return (*screen[:FEEDBACK], screen[FEEDBACK] + notice, *screen[FEEDBACK + 1 :])
 
 
 def deck_menu(ctx: Context, key, uploaded) -> dict:

@@ -53,6 +53,7 @@ class View:
 
 
 SCREEN_SIZE = 17  # the outputs of `show`
+STORED, FEEDBACK = 0, 4  # their places in `show`'s outputs (`Layout.screen`)
 
 
 def show(ctx: Context, view: View) -> tuple:
