@@ -261,6 +261,48 @@ def test_a_spoken_answer_pressing_record_and_stop(new_page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+class Counting:
+    """A recogniser that counts the recordings it is given (and hears them with `inner`)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    def transcribe(self, audio, sample_rate=None):
+        self.calls += 1
+        return self.inner.transcribe(audio, sample_rate)
+
+
+def test_one_take_pressing_record_and_stop_is_one_judged_answer(browser, whisper_root, tmp_path):
+    """Stop fires `stop_recording`, and the recording also arrives as an `upload`: both are
+    wired to the answer, and one take must still be judged once."""
+    from playwright.sync_api import expect
+
+    counting = Counting(tiny_model(whisper_root).ready)
+    deck = picture_deck("Två", tmp_path, {"hund": "orange", "katt": "blue"})
+    with serve({deck.name: deck}, app.Model(ready=counting, name="tiny"), tmp_path / "w") as url:
+        page = open_game(browser, url, PHONE)
+        try:
+            page.get_by_role("button", name="Settings ▼").click()
+            page.get_by_label("Press to record").check()
+            mic = page.locator("#mic")
+            for take in (1, 2):
+                mic.get_by_role("button", name="Record", exact=True).click()
+                page.wait_for_timeout(RECORD_SECONDS * 1000)
+                mic.get_by_role("button", name="Stop", exact=True).click()
+                expect(page.locator(".feedback").last).to_contain_text("I heard")
+                page.wait_for_timeout(2500)  # a second judgement of the take comes by now
+                assert counting.calls == take
+                # The microphone is ready again: no audio editor, no "processing" overlay, and
+                # the verdict in the first screenful.
+                expect(mic.get_by_role("button", name="Record", exact=True)).to_be_visible()
+                assert mic.get_by_role("button", name="Trim audio to selection").count() == 0
+                assert page.get_by_text("processing", exact=False).count() == 0
+                box = page.locator(".feedback").last.bounding_box()
+                assert box and box["y"] + box["height"] <= PHONE["height"], box
+        finally:
+            page.context.close()
+
+
 def test_a_typed_answer(new_page):
     from playwright.sync_api import expect
 
