@@ -13,6 +13,7 @@ Outside class mode nothing here is imported or opened: the solo game needs no da
 """
 
 from classroom.errors import (
+    BadDatabaseSetting,
     ClassExpired,
     ClassNotFound,
     ClassroomError,
@@ -23,7 +24,7 @@ from classroom.errors import (
     WrongPin,
     WrongTeacherKey,
 )
-from classroom.location import default_database_url
+from classroom.location import default_database_url, url_from_setting
 from classroom.results import (
     CSV_COLUMNS,
     ClassResults,
@@ -39,6 +40,7 @@ from classroom.writer import WriterStatus
 __all__ = [
     "CSV_COLUMNS",
     "SCHEMA_VERSION",
+    "BadDatabaseSetting",
     "ClassExpired",
     "ClassNotFound",
     "ClassResults",
@@ -59,4 +61,5 @@ __all__ = [
     "WrongPin",
     "WrongTeacherKey",
     "default_database_url",
+    "url_from_setting",
 ]

@@ -71,3 +71,25 @@ class DatabaseUnavailable(ClassroomError):
             f"Class mode cannot {doing} right now: the class database is not answering. "
             "Try again in a minute; the game itself works without it."
         )
+
+
+class BadDatabaseSetting(ClassroomError, ValueError):
+    """A --db / SAGDET_DB value that can never open a class database (for the deployer)."""
+
+    def __init__(self, setting: str, why: str) -> None:
+        self.setting, self.why = setting, why
+        super().__init__(
+            f"--db {_shown(setting)} cannot be used: {why}. Give a SQLAlchemy URL "
+            "(postgresql+psycopg://user:password@host/database), a folder for a SQLite file, or "
+            "a file ending in .db, .sqlite or .sqlite3."
+        )
+
+
+def _shown(setting: str) -> str:
+    """The setting without a password, as a log line or a terminal may show it."""
+    head, sep, tail = setting.partition("://")
+    if sep and "@" in tail:
+        credentials, _, rest = tail.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{head}://{user}:***@{rest}" if ":" in credentials else setting
+    return setting

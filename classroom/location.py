@@ -4,6 +4,9 @@ Order, first that applies:
 1. `--db` / `SAGDET_DB`: the deployer's explicit word wins. A value with "://" is a SQLAlchemy URL
    (`postgresql+psycopg://user:pw@host/db`, `sqlite:////abs/file.db`); a path ending in .db,
    .sqlite or .sqlite3 is that SQLite file; any other path is a folder that gets `sag-det.db`.
+   Anything else (a URL of a database or driver that is not installed, an existing file that is
+   not SQLite, a folder that cannot be made) is refused with `BadDatabaseSetting`, whose message
+   names the value and the forms that work: the app checks at start-up, not at the first class.
 2. `/data/sag-det.db` when `/data` exists and is writable: a Hugging Face Space with persistent
    storage mounts it there, and it is the only disk there that survives a restart.
 3. `~/.cache/sag-det/classes.db`, next to the app's other local state (the browser-state secret).
@@ -17,6 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from classroom.errors import BadDatabaseSetting
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +30,7 @@ ENV_VAR = "SAGDET_DB"
 DATA_DIR = Path("/data")
 FILE_NAME = "sag-det.db"
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def default_database_url(
@@ -54,14 +61,60 @@ def default_database_url(
 
 
 def url_from_setting(setting: str) -> str:
-    """A --db value as a URL: URLs pass through, a file path or a folder becomes SQLite."""
+    """A --db value as a URL: URLs pass through, a file path or a folder becomes SQLite.
+
+    Raises BadDatabaseSetting for a value that can never open a class database.
+    """
+    setting = setting.strip()
     if "://" in setting:
-        make_url(setting).get_dialect()  # ArgumentError for a malformed URL or unknown database
-        return setting
+        return _checked_url(setting)
     path = Path(setting).expanduser()
     if path.suffix.lower() not in SQLITE_SUFFIXES:
+        if path.is_file():
+            raise BadDatabaseSetting(
+                setting, "it is a file, and a SQLite file's name ends in .db, .sqlite or .sqlite3"
+            )
         path = path / FILE_NAME
+    _check_sqlite_file(setting, path)
     return sqlite_url(path)
+
+
+def _checked_url(setting: str) -> str:
+    try:
+        dialect = make_url(setting).get_dialect()
+        dialect.import_dbapi()
+    except NoSuchModuleError:  # before ArgumentError, which it is a kind of
+        hint = " (PostgreSQL is postgresql+psycopg://)" if setting.startswith("postgres:") else ""
+        raise BadDatabaseSetting(setting, f"SQLAlchemy knows no such database{hint}") from None
+    except ArgumentError:
+        raise BadDatabaseSetting(setting, "it is not a URL SQLAlchemy can read") from None
+    except ImportError as exc:
+        raise BadDatabaseSetting(
+            setting, f"its driver is not installed ({exc.name or exc})"
+        ) from None
+    return setting
+
+
+def _check_sqlite_file(setting: str, path: Path) -> None:
+    """The file is SQLite (or not there yet) and its folder exists or can be made here."""
+    if path.is_dir():
+        raise BadDatabaseSetting(setting, f"{path} is a folder, not a SQLite file")
+    if path.is_file():
+        try:
+            with path.open("rb") as opened:
+                head = opened.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise BadDatabaseSetting(setting, f"{path} cannot be read ({exc.strerror})") from None
+        if head and head != SQLITE_HEADER:
+            raise BadDatabaseSetting(setting, f"{path} is not a SQLite database")
+        return
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise BadDatabaseSetting(setting, f"{folder} is a file, so no folder can be made there")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadDatabaseSetting(setting, f"{folder} cannot be written")
 
 
 def sqlite_url(path: Path) -> str:

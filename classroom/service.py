@@ -29,7 +29,7 @@ from classroom.errors import (
     InvalidName,
     WrongTeacherKey,
 )
-from classroom.location import default_database_url
+from classroom.location import default_database_url, url_from_setting
 from classroom.results import ClassResults, Progress
 from classroom.schema import ClassRow, StudentRow, migrate
 from classroom.students import join_or_rejoin
@@ -81,7 +81,8 @@ class Student:
 
 
 class Classroom:
-    """Class mode over one database; `url` None picks the default (see classroom.location)."""
+    """Class mode over one database: `url` is a URL, a folder or a .db file as --db takes it,
+    None the default (see classroom.location)."""
 
     def __init__(
         self,
@@ -93,8 +94,9 @@ class Classroom:
         writer_capacity: int = 10_000,
         retry_delays: Sequence[float] = (0.5, 2.0),
     ) -> None:
-        """Open the database and bring its schema up to date; DatabaseUnavailable if it can't."""
-        self.url = url or default_database_url()
+        """Open the database and bring its schema up to date; DatabaseUnavailable if it can't
+        (BadDatabaseSetting for a `url` that never could)."""
+        self.url = url_from_setting(url) if url else default_database_url()
         self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
         self._clock = clock
         try:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import ArgumentError
 
-from classroom import Classroom, InvalidClass, InvalidName, StudentResult
+from classroom import BadDatabaseSetting, Classroom, InvalidClass, InvalidName, StudentResult
 from classroom.identity import (
     CODE_ALPHABET,
     check_salted,
@@ -90,8 +90,8 @@ def test_a_class_keeps_its_decks_in_order_once_each(room: Classroom) -> None:
     [
         ("postgresql+psycopg://u:pw@db/sag", {}, True, "postgresql+psycopg://u:pw@db/sag"),
         (None, {"SAGDET_DB": "sqlite:////srv/x.db"}, True, "sqlite:////srv/x.db"),
-        ("/srv/classes", {}, True, "sqlite:////srv/classes/sag-det.db"),
-        ("/srv/my.sqlite", {"SAGDET_DB": "/other"}, False, "sqlite:////srv/my.sqlite"),
+        ("{tmp}/classes", {}, True, "sqlite:///{tmp}/classes/sag-det.db"),
+        ("{tmp}/my.sqlite", {"SAGDET_DB": "/other"}, False, "sqlite:///{tmp}/my.sqlite"),
         (None, {}, True, "sqlite:///{data}/sag-det.db"),
         (None, {"SAGDET_DB": "  "}, False, "sqlite:///{home}/.cache/sag-det/classes.db"),
     ],
@@ -102,14 +102,21 @@ def test_where_the_database_goes(
     data_dir, home = tmp_path / "data", tmp_path / "home"
     if data:
         data_dir.mkdir()
+    setting = setting.format(tmp=tmp_path) if setting else setting
     url = default_database_url(setting, env=env, data_dir=data_dir, home=home)
-    assert url == expected.format(data=data_dir, home=home)
+    assert url == expected.format(data=data_dir, home=home, tmp=tmp_path)
 
 
-@pytest.mark.parametrize("setting", ["notadialect://x", "not a url://x"])
-def test_a_malformed_database_url_is_refused(setting: str) -> None:
-    with pytest.raises(ArgumentError):
+@pytest.mark.parametrize(
+    "setting, why",
+    [("notadialect://x", "no such database"), ("not a url://x", "not a URL"),
+     ("postgres://u@h/d", "PostgreSQL is postgresql+psycopg://")],
+)  # fmt: skip
+def test_a_malformed_database_url_is_refused(setting: str, why: str) -> None:
+    with pytest.raises(BadDatabaseSetting, match=re.escape(why)):
         default_database_url(setting, env={})
+    with pytest.raises(BadDatabaseSetting, match=re.escape(why)):
+        Classroom(setting)
 
 
 def test_equal_points_and_streak_share_a_rank() -> None:
