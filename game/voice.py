@@ -31,6 +31,31 @@ def can_speak(card: Card | None) -> bool:
     return card is not None and (card.audio is not None or espeak() is not None)
 
 
+def speech_input(card: Card) -> str:
+    """What espeak-ng reads for the card: the word as a learner should say it."""
+    return card.display
+
+
+def spoken_ipa(card: Card) -> str | None:
+    """The IPA espeak-ng says for the card (its --ipa output for `speech_input`), or None when
+    espeak-ng is not installed or fails."""
+    program = espeak()
+    if program is None:
+        return None
+    try:
+        done = subprocess.run(
+            [program, "-v", VOICE, "-q", "--ipa", "--", speech_input(card)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (subprocess.SubprocessError, OSError) as e:
+        log.warning("espeak-ng could not phonemise %r: %s", card.display, e)
+        return None
+    return " ".join(done.stdout.split())
+
+
 def word_audio(card: Card, cache_dir: Path) -> Path | None:
     """A recording of the card's word: its own, or synthesised (None when neither can be had)."""
     if card.audio is not None and card.audio.is_file():
@@ -38,7 +63,7 @@ def word_audio(card: Card, cache_dir: Path) -> Path | None:
     program = espeak()
     if program is None:
         return None
-    text = card.display
+    text = speech_input(card)
     key = hashlib.sha1(f"{VOICE}:{SPEED}:{text}".encode()).hexdigest()[:16]
     path = cache_dir / f"{key}.wav"
     if path.is_file():
