@@ -131,6 +131,8 @@ def test_a_swedish_browser_gets_a_swedish_page(open_page, deck):
     type_answer(page, f"en {word_on_screen(page, deck)}", "Ingen mikrofon? Skriv ordet")
     expect(page.locator("#feedback .feedback")).to_contain_text("Rätt")
     expect(page.locator(".round-progress")).to_contain_text("Kort 2 av 2")
+    page.get_by_text("För den som driver sidan").click()  # the operator's status
+    expect(page.get_by_text("Taligenkänningen är redo")).to_be_visible()
 
 
 def test_the_language_switch_changes_labels_and_feedback(open_page, deck):

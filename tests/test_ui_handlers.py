@@ -16,6 +16,7 @@ from ui import play as handlers
 from ui.files import digest
 from ui.layout import Layout
 from ui.screen import show
+from ui.text import say
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN = {name: i for i, name in enumerate(
@@ -306,3 +307,38 @@ def test_every_page_load_says_when_there_is_no_speech_model(tmp_path, model, lan
             assert "Speech recognition" not in feedback
         else:
             assert notice in feedback
+
+
+@pytest.mark.parametrize(
+    ("lang", "axes"),
+    [("en", ("word", "points", "card", "right (%)")), ("sv", ("ord", "poäng", "kort", "rätt (%)"))],
+)
+def test_the_round_charts_speak_the_learners_language(ctx, lang, axes):
+    from ui.screen import accuracy_chart, points_chart
+
+    deck = ctx.library.first()
+    state = game.from_dict(part(handlers.begin(ctx, {}, "Djur", {}), "stored"))
+    while (card := game.current_card(state, deck)) is not None:
+        state, _ = game.answer(state, deck, card.display)
+    summary = game.summary(state)
+    points, accuracy = points_chart(summary, deck, lang), accuracy_chart(summary, lang)
+    assert (points.x, points.y, accuracy.x, accuracy.y) == axes
+    assert list(points.value["columns"])[:2] == list(axes[:2])
+
+
+@pytest.mark.parametrize(
+    ("model", "sv"),
+    [(Model(ready=Heard("hund"), name="tiny"), "Taligenkänningen är redo (tiny)."),
+     (Model(), "⌨️ Ingen talmodell: skriv dina svar."),
+     (Model(future=Future(), name="tiny"), "⏳ Talmodellen (tiny) laddas…"),
+     (Model(future=_failed()), "⚠️ Talmodellen kunde inte laddas: no such model Skriv dina svar.")],
+)  # fmt: skip
+def test_the_operators_status_in_swedish(model, sv):
+    assert sv in model.status("sv") and model.status("en") != model.status("sv")
+
+
+def test_a_refusal_is_titled_in_the_learners_language():
+    from ui.text import refusal
+
+    error = refusal("choose_deck", "sv")
+    assert error.title == "Fel" and error.message == say("choose_deck", "sv")

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import gradio as gr
-
 import asr
 import game
 from game.library import DeckLibrary
 from ui.classroom_hub import ClassHub
 from ui.files import UPLOADS_DISK_BYTES, NeutralNames, Thumbnails, UploadShelf, new_work_dir
 from ui.pieces import StreamPieces
-from ui.text import say
+from ui.text import refusal, say
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +58,15 @@ class Model:
     def loading(self) -> bool:
         return self.get() is None and self.future is not None and not self.future.done()
 
-    def status(self) -> str:
+    def status(self, lang: str = "en") -> str:
         """For the operator: which model, and why it is not there (the log has it too)."""
         if self.get() is not None:
-            return f"🎙️ Speech recognition ready ({self.name})."
+            return say("status_ready", lang, name=self.name)
         if self.future is None:
-            return "⌨️ No speech model: type your answers."
+            return say("status_none", lang)
         if not self.future.done():
-            return f"⏳ Loading the speech model ({self.name})… type your answers meanwhile."
-        return f"⚠️ The speech model could not load: {self.future.exception()} Type your answers."
+            return say("status_loading", lang, name=self.name)
+        return say("status_failed", lang, error=self.future.exception())
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,7 @@ class Context:
         if deck is None:
             return self.library.get(key) or self.library.first()
         if not self.uploads.touch(deck):
-            raise gr.Error(say("upload_gone", lang, name=deck.name))
+            raise refusal("upload_gone", lang, name=deck.name)
         return deck
 
 

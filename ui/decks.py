@@ -19,7 +19,7 @@ from ui.context import MAX_TEXT, UPLOADED, Context
 from ui.files import DeckTooLarge
 from ui.play import begin, lang_of, missing_model, play_deck, restore
 from ui.screen import FEEDBACK, STORED, View, note
-from ui.text import say
+from ui.text import refusal, say
 
 
 def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
@@ -83,7 +83,7 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
 
     lang = lang_of(prefs, request)
     if not files:
-        raise gr.Error(say("choose_deck", lang))
+        raise refusal("choose_deck", lang)
     try:
         if name and len(name) > MAX_TEXT:
             raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
@@ -117,18 +117,18 @@ def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Reque
     lang = lang_of(prefs, request)
     deck = uploaded.get(key)
     if not ctx.options.allow_saving_decks or ctx.options.decks_dir is None:
-        raise gr.Error(say("saving_off", lang))
+        raise refusal("saving_off", lang)
     if deck is None or deck.path is None:
-        raise gr.Error(say("pick_uploaded", lang))
+        raise refusal("pick_uploaded", lang)
     if not ctx.uploads.touch(deck):
-        raise gr.Error(say("upload_gone", lang, name=deck.name))
+        raise refusal("upload_gone", lang, name=deck.name)
     if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
-        raise gr.Error(say("deck_exists", lang, name=deck.name))
+        raise refusal("deck_exists", lang, name=deck.name)
     try:
         folder = save_deck(deck.path, ctx.options.decks_dir)
         ctx.library.add(game.load_deck(folder))
     except (UploadError, game.DeckError, DeckNameTaken) as e:
-        raise gr.Error(str(e)) from e
+        raise gr.Error(str(e), title=say("error_title", lang)) from e
     return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 

@@ -118,22 +118,19 @@ def points_chart(summary: game.RoundSummary, deck: game.Deck, lang: str) -> gr.B
     rows = []
     for result in summary.results:
         card = deck.card(result.card_id)
-        rows.append({
-            "word": card.answer if card else result.card_id,
-            "points": result.points,
-            "result": render.outcome_label(result.outcome, lang),
-        })  # fmt: skip
+        rows.append((card.answer if card else result.card_id, result.points,
+                     render.outcome_label(result.outcome, lang)))  # fmt: skip
     colours = {render.outcome_label(o, lang): c for o, c in render.OUTCOME_COLOURS.items()}
-    frame = pd.DataFrame(rows, columns=["word", "points", "result"])
-    return gr.BarPlot(frame, color_map=colours, sort=[row["word"] for row in rows],
-                      title=say("points_chart", lang))  # fmt: skip
+    # The columns' names are the axes' titles: in the learner's language.
+    word, points, verdict = (say(k, lang) for k in ("chart_word", "chart_points", "chart_result"))
+    frame = pd.DataFrame(rows, columns=[word, points, verdict])
+    return gr.BarPlot(frame, x=word, y=points, color=verdict, color_map=colours,
+                      sort=[row[0] for row in rows], title=say("points_chart", lang))  # fmt: skip
 
 
 def accuracy_chart(summary: game.RoundSummary, lang: str) -> gr.LinePlot:
     """The share of right answers after each card; cards counted in whole numbers."""
     labels = [str(n) for n in range(1, len(summary.running_accuracy) + 1)]
-    frame = pd.DataFrame({
-        "card": labels,
-        "accuracy": [round(a * 100) for a in summary.running_accuracy],
-    })  # fmt: skip
-    return gr.LinePlot(frame, sort=labels, title=say("accuracy_chart", lang))
+    card, right = say("chart_card", lang), say("chart_accuracy", lang)
+    frame = pd.DataFrame({card: labels, right: [round(a * 100) for a in summary.running_accuracy]})
+    return gr.LinePlot(frame, x=card, y=right, sort=labels, title=say("accuracy_chart", lang))

@@ -60,6 +60,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "operator": ("For the operator", "För den som driver sidan"),
     "points_chart": ("Points per word", "Poäng per ord"),
     "accuracy_chart": ("Right answers over the round (%)", "Rätta svar under omgången (%)"),
+    "chart_word": ("word", "ord"),
+    "chart_points": ("points", "poäng"),
+    "chart_result": ("result", "resultat"),
+    "chart_card": ("card", "kort"),
+    "chart_accuracy": ("right (%)", "rätt (%)"),
+    "error_title": ("Error", "Fel"),
+    "status_ready": ("🎙️ Speech recognition ready ({name}).",
+                     "🎙️ Taligenkänningen är redo ({name})."),
+    "status_none": ("⌨️ No speech model: type your answers.",
+                    "⌨️ Ingen talmodell: skriv dina svar."),
+    "status_loading": ("⏳ Loading the speech model ({name})… type your answers meanwhile.",
+                       "⏳ Talmodellen ({name}) laddas… skriv dina svar så länge."),
+    "status_failed": ("⚠️ The speech model could not load: {error} Type your answers.",
+                      "⚠️ Talmodellen kunde inte laddas: {error} Skriv dina svar."),
     "upload_intro": (
         "Upload a deck: a **.zip** of a deck folder, an **Anki .apkg**, an **Excel .xlsx** "
         "with its pictures, or a **CSV** together with its pictures. Every problem is listed.",
@@ -217,6 +231,11 @@ def say(key: str, lang: str = "en", **params: object) -> str:
     en, sv = STRINGS[key]
     template = sv if lang == "sv" else en
     return template.format(**params) if params else template
+
+
+def refusal(key: str, lang: str = "en", **params: object) -> gr.Error:
+    """A `gr.Error` to raise: its message and its title ("Error") in the learner's language."""
+    return gr.Error(say(key, lang, **params), title=say("error_title", lang))
 
 
 def language_of(chosen: str, accept_language: str | None) -> str:

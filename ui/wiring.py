@@ -45,7 +45,7 @@ def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     _wire_round(ctx, ui)
     _wire_decks(ctx, ui)
     _wire_classes(demo, ctx, ui)
-    _wire_status(ctx, ui)
+    _wire_status(demo, ctx, ui)
 
 
 def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
@@ -186,14 +186,18 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
                         ui.export_file, api_name="export_class")  # fmt: skip
 
 
-def _wire_status(ctx: Context, ui: Layout) -> None:
-    """While the model loads: the operator's status, and the microphone once it is ready."""
+def _wire_status(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
+    """The operator's status in the page's language, on every load; while the model loads, the
+    status and the microphone once it is ready."""
     model = ctx.model
+
+    def status(prefs: dict | None, request: gr.Request = None) -> str:
+        return model.status(play.lang_of(prefs, request))
+
+    def loading(prefs: dict | None, request: gr.Request = None) -> tuple:
+        return (status(prefs, request), gr.update(visible=not model.failed),
+                gr.Timer(active=model.loading))  # fmt: skip
+
+    demo.load(status, ui.prefs, ui.status, api_name=False)
     timer = gr.Timer(1.0, active=model.loading)
-    timer.tick(
-        lambda: (model.status(), gr.update(visible=not model.failed),
-                 gr.Timer(active=model.loading)),
-        None,
-        [ui.status, ui.answer_box, timer],
-        api_name=False,
-    )  # fmt: skip
+    timer.tick(loading, ui.prefs, [ui.status, ui.answer_box, timer], api_name=False)
