@@ -441,12 +441,18 @@ def test_max_microphones_as_the_readme_writes_it(monkeypatch, argv, env, microph
     assert launched == {"microphones": microphones}
 
 
-def test_gradio_runs_room_for_every_open_microphone_and_the_other_events(tmp_path):
+def launched(tmp_path, **launch) -> tuple:
+    """A one-card app without a model, launched as `main()` launches it: (demo, its URL)."""
     deck = Deck("Test", (Card("hund", "en", image=None),))
     options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
     demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    app.launch(demo, microphones=60, prevent_thread_lock=True, server_name="127.0.0.1",
-               quiet=True, ssr_mode=False)  # fmt: skip
+    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                           ssr_mode=False, **launch)  # fmt: skip
+    return demo, url
+
+
+def test_gradio_runs_room_for_every_open_microphone_and_the_other_events(tmp_path):
+    demo, _ = launched(tmp_path, microphones=60)
     try:
         assert demo.max_threads == 60 + app.OTHER_EVENTS  # Gradio's cap on events at once
     finally:
@@ -456,11 +462,7 @@ def test_gradio_runs_room_for_every_open_microphone_and_the_other_events(tmp_pat
 def test_close_sets_the_stop_event_on_the_servers_loop_and_frees_the_port(tmp_path):
     # Open heartbeats wait on Gradio's stop event and cancel that wait when their browser goes:
     # a set from the test's thread raced such a cancel and failed the close halfway.
-    deck = Deck("Test", (Card("hund", "en", image=None),))
-    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1",
-                           quiet=True, ssr_mode=False)  # fmt: skip
+    demo, url = launched(tmp_path)
     client = httpx.Client(timeout=10)
     heartbeat = client.send(client.build_request("GET", f"{url}gradio_api/heartbeat/abc"),
                             stream=True)  # fmt: skip
@@ -505,11 +507,7 @@ def test_window_floor_as_the_readme_writes_it(monkeypatch, argv, env, floor):
 def test_gradio_takes_the_largest_upload_the_deck_loader_accepts(tmp_path):
     from game.upload import UploadLimits
 
-    deck = Deck("Test", (Card("hund", "en", image=None),))
-    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
-               ssr_mode=False)  # fmt: skip
+    demo, _ = launched(tmp_path)
     try:
         assert demo.max_file_size == UploadLimits().max_upload_bytes
     finally:
@@ -519,11 +517,7 @@ def test_gradio_takes_the_largest_upload_the_deck_loader_accepts(tmp_path):
 def test_close_finishes_a_close_that_the_race_broke_halfway(tmp_path):
     import asyncio
 
-    deck = Deck("Test", (Card("hund", "en", image=None),))
-    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path / "work")
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1",
-                           quiet=True, ssr_mode=False)  # fmt: skip
+    demo, url = launched(tmp_path)
 
     def racing_set() -> None:  # what a heartbeat's cancel meanwhile makes of Gradio's set()
         raise asyncio.InvalidStateError("invalid state")
