@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from game.phonemes import Pronunciation
+
 ARTICLES = ("en", "ett")
 
 
@@ -50,6 +52,9 @@ class Card:
     """The picture, an absolute path inside the deck folder."""
     audio: Path | None = None
     """An optional recording of the word."""
+    pronunciation: Pronunciation | None = None
+    """How Listen says the answer when the deck has no recording of it: IPA or a respelling
+    (the deck's `pronunciation` column), for words speech synthesis gets wrong."""
 
     def __post_init__(self) -> None:
         if self.article not in ("", *ARTICLES):

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import tomli_w
 
-from game import files, sheets, swedish
+from game import files, phonemes, sheets, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 DECK_FILE = "deck.toml"
 ITEMS_FILE = "items.csv"
 ITEMS_XLSX = sheets.ITEMS_XLSX  # the same table, kept in Excel
-COLUMNS = ("image", "answer", "article", "accept", "hint", "audio")
+COLUMNS = ("image", "answer", "article", "accept", "hint", "audio", "pronunciation")
 REQUIRED_COLUMNS = ("image", "answer")
 TEXT_KEYS = ("name", "language", "description", "author", "license", "attribution")
 LANGUAGES = ("sv",)
@@ -469,6 +469,29 @@ def _read_card(
     if row.get("audio"):
         audio = files.check_file(root, row["audio"], files.AUDIO, table, line, report)
         ok = ok and audio is not None
+    pronunciation = _read_pronunciation(row.get("pronunciation", ""), table, line, report)
     if image is None or not ok:
         return None
-    return Card(answer=answer, article=article, accept=accept, hint=hint, image=image, audio=audio)
+    return Card(
+        answer=answer,
+        article=article,
+        accept=accept,
+        hint=hint,
+        image=image,
+        audio=audio,
+        pronunciation=pronunciation,
+    )
+
+
+def _read_pronunciation(
+    cell: str, table: str, line: int, report: _Report
+) -> phonemes.Pronunciation | None:
+    """The card's pronunciation for Listen; one that cannot be read is a warning (Listen then
+    says the word as spelled), never a reason to refuse the card."""
+    try:
+        return phonemes.parse(cell)
+    except phonemes.IpaError as e:
+        report.warn(
+            table, f"the pronunciation cannot be read, so Listen says the spelling: {e}", line
+        )
+        return None

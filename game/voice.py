@@ -13,6 +13,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from game import phonemes
 from game.cards import Card
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,13 @@ def can_speak(card: Card | None) -> bool:
 
 
 def speech_input(card: Card) -> str:
-    """What espeak-ng reads for the card: the word as a learner should say it."""
-    return card.display
+    """What espeak-ng reads for the card: its article, then the deck's pronunciation of the
+    answer (IPA as espeak-ng phonemes, `[[...]]`, or a respelling), else the answer."""
+    said = card.pronunciation
+    if said is None:
+        return card.display
+    word = f"[[{phonemes.to_espeak(said.phonemes)}]]" if said.phonemes else said.text
+    return f"{card.article} {word}" if card.article else word
 
 
 def spoken_ipa(card: Card) -> str | None:

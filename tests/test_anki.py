@@ -27,7 +27,7 @@ from game.safezip import ZipLimits
 MID = 1_600_000_000_000
 FIELDS = ("Bild", "Svenska", "Engelska")
 FIRST_NOTE_ID = 1000
-HEADER = "image,answer,article,accept,hint,audio"
+HEADER = "image,answer,article,accept,hint,audio,pronunciation"
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 32
 
 
@@ -112,7 +112,9 @@ def read_rows(deck_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def row(image: str, answer: str, article: str = "", audio: str = "") -> dict[str, str]:
+def row(
+    image: str, answer: str, article: str = "", audio: str = "", pronunciation: str = ""
+) -> dict[str, str]:
     return {
         "image": image,
         "answer": answer,
@@ -120,6 +122,7 @@ def row(image: str, answer: str, article: str = "", audio: str = "") -> dict[str
         "accept": "",
         "hint": "",
         "audio": audio,
+        "pronunciation": pronunciation,
     }
 
 

@@ -36,7 +36,6 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="nee
 
 
 @needs_espeak
-@pytest.mark.xfail(strict=True, reason="espeak-ng 1.51 mispronounces the decks' words")
 def test_every_builtin_card_sounds_as_the_lexicon_says(lexicon):
     assert len(DECKS) == 6
     extra = {word: [form] for word, (form, _) in EXCEPTIONS.items()}
