@@ -6,7 +6,7 @@ class the same way:
     room = Classroom()                      # the default database (classroom.location)
     made = room.create_class("7B", ["Djur (animals)"])
     anna = room.join_class(made.code, "Anna")
-    room.record_answer(anna, card_id="hund", answer="en hund", verdict="correct", points=10)
+    room.record_answer(anna, card_id="hund", answer="en hund", verdict="correct")  # 10 points
     room.class_results(made.code, made.teacher_key).leaderboard
 
 Outside class mode nothing here is imported or opened: the solo game needs no database.

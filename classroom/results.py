@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, case, func, select
 
+from classroom import scoring
 from classroom.schema import AnswerRow, StudentRow
 from classroom.writer import WriterStatus
 
@@ -189,6 +190,18 @@ def progress(conn: Connection, student_id: int) -> Progress:
         .limit(1)
     ).scalar()
     return Progress(int(points or 0), int(answers or 0), int(last or 0), int(best or 0))
+
+
+def last_turn(conn: Connection, student_id: int) -> scoring.Turn:
+    """The server's count after the student's last recorded answer, to go on from."""
+    a = AnswerRow
+    last = conn.execute(
+        select(a.card_id, a.verdict, a.tries, a.hints, a.streak)
+        .where(a.student_id == student_id)
+        .order_by(a.answered_at.desc(), a.id.desc())
+        .limit(1)
+    ).first()
+    return scoring.Turn() if last is None else scoring.resumed(*last)
 
 
 def answers_csv(conn: Connection, class_id: int) -> str:

@@ -47,13 +47,10 @@ from classroom.errors import ClassroomError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _LOCK_ID = 0x5A6DE7  # the Postgres advisory lock held while migrating ("säg det")
 
 Step = Callable[[Connection], None]
-MIGRATIONS: dict[int, Step] = {}
-"""version -> the step that takes a database from version - 1 to it. Version 1 has none: a new
-database is created as the current metadata says."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -127,8 +124,13 @@ class AnswerRow(Base):
         ),
         Index("ix_sagdet_answer_class_student", "class_id", "student_id"),
         Index("ix_sagdet_answer_class_card", "class_id", "card_id"),
+        # One row per judged answer, however often it is delivered (after an outage, from a
+        # replica that restarted): the writer inserts "on conflict do nothing".
+        Index("ix_sagdet_answer_key", "answer_key", unique=True),
     )
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    answer_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """A random id given when the answer was judged (None on rows of schema 1)."""
     class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(_ID)
     deck: Mapped[str] = mapped_column(String(200))
@@ -137,7 +139,10 @@ class AnswerRow(Base):
     answer: Mapped[str] = mapped_column(String(200))
     verdict: Mapped[str] = mapped_column(String(20))
     heard: Mapped[str] = mapped_column(String(500))
+    # tries, hints, points and streak are the server's own count (classroom.scoring), never
+    # the learner's game state; rows of schema 1 hold what the learner's game reported.
     tries: Mapped[int] = mapped_column(Integer)
+    hints: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     points: Mapped[int] = mapped_column(Integer)
     streak: Mapped[int] = mapped_column(Integer)
     typed: Mapped[bool] = mapped_column(Boolean)
@@ -150,6 +155,18 @@ class SchemaTooNew(ClassroomError):
             f"The class database was made by a newer version of Säg det! (schema {found}, this "
             f"version knows {SCHEMA_VERSION}). Update the app, or point --db at another database."
         )
+
+
+def _answer_key_and_hints(conn: Connection) -> None:
+    """Schema 2: an idempotent key per answer, and the hints the server gave before it."""
+    conn.execute(text("ALTER TABLE sagdet_answer ADD COLUMN answer_key VARCHAR(32)"))
+    conn.execute(text("ALTER TABLE sagdet_answer ADD COLUMN hints INTEGER NOT NULL DEFAULT 0"))
+    conn.execute(text("CREATE UNIQUE INDEX ix_sagdet_answer_key ON sagdet_answer (answer_key)"))
+
+
+MIGRATIONS: dict[int, Step] = {2: _answer_key_and_hints}
+"""version -> the step that takes a database from version - 1 to it. A new database is created
+as the current metadata says, at SCHEMA_VERSION."""
 
 
 def migrate(

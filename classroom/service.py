@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from classroom import identity, results
+from classroom import identity, results, scoring
 from classroom.database import make_engine
 from classroom.errors import (
     ClassExpired,
@@ -78,6 +80,8 @@ class Student:
     pin: str | None
     progress: Progress
     rejoined: bool
+    resume: scoring.Turn = field(default=scoring.Turn(), repr=False)
+    """Where the server's count stood at the last answer recorded before this join."""
 
 
 class Classroom:
@@ -108,6 +112,8 @@ class Classroom:
         self._writer = AnswerWriter(
             self.engine, capacity=writer_capacity, retry_delays=retry_delays, clock=clock
         )
+        self._turns: dict[int, scoring.Turn] = {}  # by student id: the server's own count
+        self._turns_lock = threading.Lock()
 
     def create_class(
         self, name: str, decks: Sequence[str], teacher_key: str | None = None
@@ -157,8 +163,12 @@ class Classroom:
             joined = join_or_rejoin(self.engine, found.id, clean, rejoin_token, pin, now)
         if joined.rejoined:
             self._writer.flush(timeout=2.0)  # this student's last answers, if still queued
+        else:  # a new student: nothing this process counted under the id is theirs
+            with self._turns_lock:
+                self._turns.pop(joined.student_id, None)
         with self._database("load your points"), self.engine.connect() as conn:
             mine = results.progress(conn, joined.student_id)
+            resume = results.last_turn(conn, joined.student_id)
         decks = tuple(json.loads(found.decks))
         return Student(
             found.id,
@@ -171,6 +181,7 @@ class Classroom:
             joined.pin,
             mine,
             joined.rejoined,
+            resume,
         )
 
     def record_answer(
@@ -181,32 +192,41 @@ class Classroom:
         answer: str,
         verdict: str,
         heard: str = "",
-        tries: int = 1,
-        points: int = 0,
-        streak: int = 0,
         deck: str = "",
         round_id: str = "",
         typed: bool = False,
+        close_counts: bool = True,
     ) -> bool:
         """Queue one judged answer for the class; True if queued. Never raises, never waits.
 
-        `verdict` is the judge's ("correct", "close", "wrong", "no_speech"; a StrEnum is fine);
-        `points` and `streak` are the player's after this answer; `round_id` is any string the
-        UI keeps per round (rounds are counted by distinct ids).
+        `verdict` is the judge's ("correct", "close", "wrong"; a StrEnum is fine; "no_speech"
+        is no answer and is not recorded); `close_counts` False for a close that earns no close
+        card (a list of guesses). Tries, points and streak are counted here, from the answers
+        and hints this server saw (classroom.scoring), never taken from the learner's game.
+        `round_id` is any string the UI keeps per round (rounds are counted by distinct ids).
         """
         try:
+            card, said = _text(card_id, 200), _text(verdict, 20)
+            if said == "no_speech":
+                return False
+            with self._turns_lock:
+                turn = self._turn(student)
+                turn, scored = scoring.answered(turn, card, said, close_counts=close_counts)
+                self._turns[student.student_id] = turn
             row = {
+                "answer_key": uuid.uuid4().hex,
                 "class_id": student.class_id,
                 "student_id": student.student_id,
                 "deck": _text(deck, 200),
                 "round_id": _text(round_id, 64),
-                "card_id": _text(card_id, 200),
+                "card_id": card,
                 "answer": _text(answer, 200),
-                "verdict": _text(verdict, 20),
+                "verdict": said,
                 "heard": _text(heard, 500),
-                "tries": int(tries),
-                "points": int(points),
-                "streak": int(streak),
+                "tries": scored.tries,
+                "hints": scored.hints,
+                "points": scored.points,
+                "streak": scored.streak,
                 "typed": bool(typed),
                 "answered_at": self._clock(),
             }
@@ -214,6 +234,17 @@ class Classroom:
         except Exception:  # a learner's game must go on whatever was passed here
             log.exception("a class answer could not be queued")
             return False
+
+    def record_hint(self, student: Student, card_id: str) -> None:
+        """The app gave `student` a hint on `card_id`: it costs that card's points. Never raises."""
+        with self._turns_lock:
+            turn = scoring.hinted(self._turn(student), _text(card_id, 200))
+            self._turns[student.student_id] = turn
+
+    def record_skip(self, student: Student) -> None:
+        """`student` skipped the card on screen: its streak ends. Never raises."""
+        with self._turns_lock:
+            self._turns[student.student_id] = scoring.skipped(self._turn(student))
 
     def class_results(self, code: str, teacher_key: str) -> ClassResults:
         """The class's dashboard figures; WrongTeacherKey (and nothing else) for a wrong key."""
@@ -256,6 +287,12 @@ class Classroom:
                 .values(pin_hash=identity.pin_hash(pin), failed_pins=0, locked_until=None)
             )
         return pin
+
+    def _turn(self, student: Student) -> scoring.Turn:
+        """The server's turn of `student` (the caller holds the lock): from this process's own
+        record, else from the student's last recorded answer when they joined."""
+        turn = self._turns.get(student.student_id)
+        return turn if turn is not None else student.resume
 
     def status(self, code: str | None = None) -> WriterStatus:
         """Whether answers are being recorded: for class `code`, or for all classes."""

@@ -177,3 +177,54 @@ def test_a_student_is_told_in_their_language(running):
     assert "Maja, du är med i 7B" in joined[0] and "Din PIN-kod är" in joined[0]
     with pytest.raises(AppError, match="Någon i klassen heter redan så"):
         client(url).predict(code, "Maja", None, None, None, sv, api_name="/join_class")
+
+
+def state_of(result) -> dict:
+    return next(v for v in result if isinstance(v, dict) and "round" in v)
+
+
+def test_a_forged_game_state_changes_nothing_the_teacher_sees(running):
+    """Two students play the same way; one sends /start a state of their own making before
+    every answer (a streak of 1000, a score of 99999, no tries or hints used). The class counts
+    what the server judged and gave, so both rows, the leaderboard and the CSV agree."""
+    url, _ = running
+    code, key = new_class(url)
+    honest, forger = client(url), client(url)
+    results = {"Ärlig": honest.predict(code, "Ärlig", api_name="/join_class"),
+               "Fuskare": forger.predict(code, "Fuskare", api_name="/join_class")}  # fmt: skip
+
+    def forge(result) -> dict:
+        state = state_of(result)
+        state["round"] |= {"streak": 1000, "best_streak": 1000, "score": 99_999,
+                           "turn": [0, 0, [], False, False]}  # fmt: skip
+        state["round"]["results"] = [[r[0], "correct", 1000, 1, 0, [], True]
+                                     for r in state["round"]["results"]]  # fmt: skip
+        return forger.predict(state, "Djur", {}, {}, api_name="/start")
+
+    for name, player in (("Ärlig", honest), ("Fuskare", forger)):
+        result = results[name]
+        steps = [("en elefant", None), (None, None), ("hint", None), (None, None), (None, None)]
+        for said, _ in steps:
+            if player is forger:
+                result = forge(result)
+            if said == "hint":
+                result = player.predict("Djur", True, api_name="/hint")
+                continue
+            result = player.predict(said or up_now(result), "Djur", True, api_name="/answer_text")
+        if player is forger:  # the forgery took: the learner's own game believes it
+            assert state_of(result)["round"]["streak"] > 1000
+    _, table, _, board, _ = client(url).predict(code, key, api_name="/class_results")
+    rows = {row[0]: row[1:] for row in table["data"]}
+    # wrong then right: 8; a hint then right: 7 + 1 (streak 2); right: 10 + 2 (streak 3)
+    assert rows["Ärlig"][1:] == [4, "75%", 28, 3]
+    assert rows["Fuskare"][1:] == rows["Ärlig"][1:]
+    assert {r[1]: (r[2], r[3]) for r in board["data"]} == {"Ärlig": (28, 3), "Fuskare": (28, 3)}
+    path = client(url).predict(code, key, api_name="/export_class")
+    rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"))))
+    counted = {name: [(r["verdict"], r["tries"], r["points"], r["streak"]) for r in rows
+                      if r["student"] == name] for name in ("Ärlig", "Fuskare")}  # fmt: skip
+    assert counted["Ärlig"] == [
+        ("wrong", "1", "0", "0"), ("correct", "2", "8", "1"), ("correct", "1", "8", "2"),
+        ("correct", "1", "12", "3"),
+    ]  # fmt: skip
+    assert counted["Fuskare"] == counted["Ärlig"]

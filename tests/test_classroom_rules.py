@@ -161,8 +161,8 @@ def test_an_answer_never_lands_in_another_class(room: Classroom) -> None:
     anna = room.join_class(a.code, "Anna")
     in_b = room.join_class(b.code, "Bo")
     forged = dataclasses.replace(anna, class_id=in_b.class_id, class_code=b.code)
-    room.record_answer(forged, card_id="hund", answer="hund", verdict="correct", points=10)
-    room.record_answer(in_b, card_id="ost", answer="ost", verdict="correct", points=10)
+    room.record_answer(forged, card_id="hund", answer="hund", verdict="correct")
+    room.record_answer(in_b, card_id="ost", answer="ost", verdict="correct")
     room.flush()
     assert room.status(b.code).lost == 1 and room.status(b.code).recorded == 1
     assert room.status().ok  # a refused row is not an outage

@@ -18,6 +18,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+import game
+from ui import play
 from ui.context import Context
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
@@ -141,6 +143,32 @@ def export_class(ctx: Context, code, teacher_key) -> str:
     path = folder / f"class-{(code or '').strip().upper()}.csv"
     path.write_text(text, encoding="utf-8-sig")  # Excel reads å, ä, ö right with the BOM
     return str(path)
+
+
+def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student=None,
+         request: gr.Request = None) -> tuple:  # fmt: skip
+    """A hint (`play.hint`); in a class, the server counts it against the card's points."""
+    screen = play.hint(ctx, stored, key, uploaded, pending, auto, prefs, request)
+    if student is not None and (card := _card_on_screen(ctx, stored, key, uploaded, pending)):
+        ctx.classes.hint(student, card)
+    return screen
+
+
+def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student=None,
+         request: gr.Request = None) -> tuple:  # fmt: skip
+    """A skip (`play.skip`); in a class, the server's streak for the student ends."""
+    screen = play.skip(ctx, stored, key, uploaded, pending, auto, prefs, request)
+    if student is not None and _card_on_screen(ctx, stored, key, uploaded, pending):
+        ctx.classes.skip(student)
+    return screen
+
+
+def _card_on_screen(ctx: Context, stored, key, uploaded, pending) -> game.Card | None:
+    """The card a hint or skip acted on; None when a finished card waits for "Next"."""
+    if pending:
+        return None
+    deck = ctx.deck_for(key, uploaded or {})
+    return game.current_card(play.restore(stored, deck), deck)
 
 
 def link_code(stored_code: str, query_code: str) -> tuple[str, object]:

@@ -30,21 +30,35 @@ class ClassHub:
 
     def record(self, student, card: game.Card, feedback: game.Feedback,
                state: game.GameState, heard: str, typed: bool) -> None:  # fmt: skip
-        """Queue one judged answer for the class; never raises, never waits."""
+        """Queue one judged answer for the class; never raises, never waits.
+
+        Only what the server judged goes to the class: the card, the verdict, what was heard.
+        Tries, points and streak are counted by `classroom` itself (classroom.scoring), never
+        read from `state`, which a browser can forge; the round id only labels the answer.
+        """
         judgement = feedback.judgement
         round_ = state.round
-        if student is None or self._room is None or judgement is None or round_ is None:
+        if student is None or self._room is None or judgement is None:
             return
         if judgement.verdict is game.Verdict.NO_SPEECH:  # nothing was said: no try, no answer
             return
-        progress = state.progress.get(round_.deck)
-        tries = round_.results[-1].tries if feedback.card_done else round_.turn.tries
+        deck = round_.deck if round_ is not None else ""
+        progress = state.progress.get(deck)
         self._room.record_answer(
             student, card_id=card.id, answer=card.display, verdict=judgement.verdict,
-            heard=heard, tries=tries, points=feedback.points, streak=round_.streak,
-            deck=round_.deck, round_id=f"{round_.deck}#{progress.rounds if progress else 0}",
-            typed=typed,
+            heard=heard, deck=deck, round_id=f"{deck}#{progress.rounds if progress else 0}",
+            typed=typed, close_counts=judgement.reason is not game.Reason.SEVERAL,
         )  # fmt: skip
+
+    def hint(self, student, card: game.Card) -> None:
+        """The app gave a class student a hint on `card`: the class counts it."""
+        if student is not None and self._room is not None:
+            self._room.record_hint(student, card.id)
+
+    def skip(self, student) -> None:
+        """A class student skipped the card on screen: the class's streak for them ends."""
+        if student is not None and self._room is not None:
+            self._room.record_skip(student)
 
     def close(self) -> None:
         if self._room is not None:

@@ -102,8 +102,9 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
                          **showing)  # fmt: skip
     ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
                   api_name=False)  # fmt: skip
-    ui.hint_btn.click(bind(play.hint, ctx), inputs, ui.screen, api_name="hint")
-    ui.skip_btn.click(bind(play.skip, ctx), inputs, ui.screen, api_name="skip")
+    # In a class, hints and skips count too: the server keeps its own score (classroom.scoring)
+    ui.hint_btn.click(bind(classes.hint, ctx), answers, ui.screen, api_name="hint")
+    ui.skip_btn.click(bind(classes.skip, ctx), answers, ui.screen, api_name="skip")
     ui.listen_btn.click(
         bind(play.listen, ctx),
         [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.answered, ui.prefs],
