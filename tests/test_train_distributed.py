@@ -1,22 +1,27 @@
-"""train finetune under torchrun: two CPU processes (gloo) train as one data-parallel run.
+"""train finetune under torchrun and accelerate: two CPU processes (gloo) train as one run.
 
 The run is launched as a user launches it (`torchrun --standalone --nproc-per-node 2 -m train
-finetune ...`) on the 72 training clips of the word folder, 4 clips per process and step, for 9
-steps: exactly one pass, so each process must have trained on half the clips and, together,
-on every clip once. Before the fix each process trained alone on all of them. Transcripts are
-one to three words long, so batches differ in width, and 5 evaluation clips do not split evenly
-in two: both once broke joining batches on the main process.
+finetune ...`, and `accelerate launch --multi_gpu --num_processes 2 -m train finetune ...`) on
+the 72 training clips of the word folder, 4 clips per process and step, for 9 steps: exactly one
+pass, so each process must have trained on half the clips and, together, on every clip once.
+Before the fix each process trained alone on all of them. Transcripts are one to three words
+long, so batches differ in width, and 5 evaluation clips do not split evenly in two: both once
+broke joining batches on the main process. The loss logged is the one a single process logs on
+the same 8 clips (it was twice that). `accelerate launch` without --multi_gpu runs one process
+on a machine without GPUs: that run must fail saying so, not train alone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 from train_data import (
     TRAIN_VOICES,
     WORDS,
@@ -27,19 +32,46 @@ from train_data import (
 )
 from whisper_tiny import cached_model
 
+from train.finetune import finetune
+from train.options import FinetuneOptions
+
 AUTOUSE = (fresh_asr, one_torch_thread)  # train_data fixtures, applied to every test here
 REPO = Path(__file__).resolve().parents[1]
 CLIPS = len(TRAIN_VOICES) * len(WORDS)  # 72
 BATCH, STEPS, PROCESSES = 4, 9, 2
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launcher(name: str) -> list[str]:
+    """The command line that starts `PROCESSES` processes of `python -m train`."""
+    if name == "torchrun":
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                "--nproc-per-node", str(PROCESSES)]  # fmt: skip
+    return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
+            "--num_processes", str(PROCESSES), "--num_machines", "1", "--mixed_precision", "no",
+            "--dynamo_backend", "no", "--main_process_port", str(free_port())]  # fmt: skip
+
+
+ARGUMENTS = [
+    "--train-split", "train", "--eval-split", "test[:5]", "--eval-steps", str(STEPS),
+    "--eval-batch-size", "2", "--generation-max-length", "8", "--audio-window", "3",
+    "--batch-size", str(BATCH), "--max-steps", str(STEPS), "--save-steps", str(STEPS),
+    "--learning-rate", "1e-3", "--warmup-steps", "0", "--logging-steps", "3",
+    "--no-gradient-checkpointing",
+]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def run(whisper_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The output folder and console output of one 2-process run (shared by the tests here)."""
+def data(whisper_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The base model, and the word folder's clips with transcripts of 1-3 words."""
     words = cached_word_folder(whisper_root, "words")
-    base = cached_model(whisper_root, words=WORDS)
     root = tmp_path_factory.mktemp("ddp")
-    varied = root / "varied"  # the same clips, transcripts of 1-3 words
+    varied = root / "varied"
     varied.mkdir()
     lines = (words / "metadata.csv").read_text(encoding="utf-8").splitlines()[1:]
     rows = []
@@ -47,21 +79,23 @@ def run(whisper_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
         name, word, split = line.split(",")
         rows.append((str(words / name), " ".join([word] * (1 + i % 3)), split))
     write_metadata(varied, rows, ("file_name", "transcription", "split"))
-    out = root / "out"
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone",
-        "--nproc-per-node", str(PROCESSES), "-m", "train", "finetune",
-        "--dataset", str(varied), "--base-model", str(base), "--output-dir", str(out),
-        "--train-split", "train", "--eval-split", "test[:5]", "--eval-steps", str(STEPS),
-        "--eval-batch-size", "2", "--generation-max-length", "8", "--audio-window", "3",
-        "--batch-size", str(BATCH), "--max-steps", str(STEPS), "--save-steps", str(STEPS),
-        "--learning-rate", "1e-3", "--warmup-steps", "0", "--logging-steps", "3",
-        "--no-gradient-checkpointing",
-    ]  # fmt: skip
+    return {"base": cached_model(whisper_root, words=WORDS), "varied": varied, "root": root}
+
+
+def launch(command: list[str], data: dict[str, Path], out: Path) -> subprocess.CompletedProcess:
+    command = [*command, "-m", "train", "finetune", "--dataset", str(data["varied"]),
+               "--base-model", str(data["base"]), "--output-dir", str(out), *ARGUMENTS]  # fmt: skip
     env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
+    return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
     )
+
+
+@pytest.fixture(scope="module", params=["torchrun", "accelerate"])
+def run(request: pytest.FixtureRequest, data: dict[str, Path]) -> dict:
+    """The output folder and console output of one 2-process run (shared by the tests here)."""
+    out = data["root"] / f"out-{request.param}"
+    done = launch(launcher(request.param), data, out)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
     summary = json.loads((out / "training.json").read_text(encoding="utf-8"))
@@ -98,3 +132,40 @@ def test_one_output_folder_written_once(run: dict) -> None:
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [f"checkpoint-{STEPS}"]
     assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()
     assert not [p.name for p in out.rglob("*") if ".tmp" in p.name or p.name.endswith("~")]
+
+
+def test_loss_is_logged_as_one_process_logs_it(
+    run: dict, data: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # One process on the same first 8 clips (the main process reads 8 and gives each 4).
+    alone = finetune(
+        FinetuneOptions(
+            dataset=str(data["varied"]), base_model=str(data["base"]),
+            output_dir=str(tmp_path_factory.mktemp("alone")), eval_split="none",
+            batch_size=BATCH * PROCESSES, max_steps=1, logging_steps=1, learning_rate=1e-3,
+            warmup_steps=0, audio_window=3, gradient_checkpointing=False,
+        )
+    )  # fmt: skip
+    (step, loss), *_ = run["summary"]["losses"]
+
+    assert step == 1 and alone.losses[0][0] == 1
+    # Two processes average their batches' means; one takes the mean over all 8 clips. Their
+    # transcripts differ in length, so the two differ a little; twice is the bug.
+    assert loss == pytest.approx(alone.losses[0][1], rel=0.1)
+
+
+@pytest.mark.skipif(torch.cuda.device_count() > 1, reason="with GPUs accelerate starts them all")
+def test_accelerate_without_multi_gpu_says_it_runs_one_process(
+    data: dict[str, Path], tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2",
+               "--main_process_port", str(free_port())]  # fmt: skip
+
+    done = launch(command, data, tmp_path / "out")
+
+    assert done.returncode == 1
+    assert "error: accelerate launch started one process, not the several asked for" in (
+        done.stderr
+    )
+    assert "--multi_gpu" in done.stderr
+    assert not (tmp_path / "out").exists()  # nothing trained, nothing written

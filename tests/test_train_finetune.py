@@ -183,7 +183,7 @@ def test_resume_from_a_named_checkpoint(words: Path, base16: Path, tmp_path: Pat
         ({"train_split": "dev"}, "no rows of split 'dev'"),
         (
             {"audio_window": 5, "train_split": "train[72:]"},  # only the two 8 s clips
-            r"No usable examples.*2 longer than the 5 s window",
+            r"No usable clips.*2 longer than the 5 s window",
         ),
     ],
 )

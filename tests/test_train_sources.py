@@ -243,7 +243,16 @@ def test_train_has_no_import_cycles() -> None:
     assert [m for m in graph if reaches(m, m, set())] == []
 
 
+# Modules that read a file's header for its duration (soundfile.info), never its samples: the
+# survey before training would otherwise decode a whole corpus to count its clips.
+HEADERS_ONLY = {"clips.py"}
+
+
 @pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
 def test_train_decodes_audio_only_through_asr(module: str) -> None:
     text = (PACKAGE / module).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*import (soundfile|av)\b", text, re.MULTILINE)
+    if module in HEADERS_ONLY:
+        assert "import soundfile" in text and "soundfile.info(" in text
+        assert not re.search(r"\bsoundfile\.(?!info\b)\w+|^\s*(import|from) av\b", text, re.M)
+    else:
+        assert not re.search(r"^\s*import (soundfile|av)\b", text, re.MULTILINE)

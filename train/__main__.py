@@ -32,7 +32,11 @@ def _finetune(o: opts.FinetuneOptions) -> None:
     if not is_main_process():  # under torchrun or accelerate launch, one process speaks
         return
     split = None if o.eval_split.lower() == "none" else o.eval_split
-    print(f"saved the model to {result.output_dir}: {result.describe(split)}")
+    if result.already_done:
+        print(f"nothing to do: {result.output_dir} holds this run, finished: "
+              f"{result.describe(split)}")  # fmt: skip
+    else:
+        print(f"saved the model to {result.output_dir}: {result.describe(split)}")
     if result.scores:
         s = result.scores
         print(

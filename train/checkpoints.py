@@ -95,6 +95,12 @@ def _metric_name(state: dict[str, Any], step: int, value: float | None) -> str |
     return None
 
 
+def checkpoint_step(checkpoint: str | Path) -> int:
+    """The step a checkpoint folder was saved at, from its trainer state."""
+    state = json.loads((Path(checkpoint) / STATE_FILE).read_text(encoding="utf-8"))
+    return int(state.get("global_step") or 0)
+
+
 def pick(folder: Path) -> tuple[Path, Kept]:
     """The checkpoint of `folder` to use, from the newest trainer state."""
     found = checkpoints(folder)

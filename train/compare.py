@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from train.clips import ClipLimits
 from train.data import open_source
 from train.errors import TrainError
 from train.evaluate import EvalResult, evaluate_model, load_recognizer
@@ -118,6 +119,7 @@ def compare(options: CompareOptions) -> Comparison:
                 model_name=model.value,
                 backend=options.backend,
                 batch_size=options.batch_size,
+                limits=ClipLimits.for_window(recognizer.window_seconds, options.min_seconds, None),
             )
             log.info(result.summary())
             results[model.name, dataset.name] = result

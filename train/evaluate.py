@@ -1,8 +1,9 @@
 """`python -m train evaluate`: WER and CER of a model on a data set, orthographic and normalised.
 
 The model runs through `asr`'s own backends (transformers or CTranslate2): Swedish, transcribe,
-greedy, one decode per clip, as the game runs it, so the numbers are the game's. Clips longer than
-the model's window are left out and counted, as in training.
+greedy, one decode per clip, as the game runs it, so the numbers are the game's. Clips outside the
+limits (`train.clips`: too short, longer than the model's window or --max-seconds, no transcript)
+are left out and counted, as in training, and surveyed before the model loads.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from train.checkpoints import resolve_model
+from train.clips import ClipLimits, survey
 from train.data import SAMPLE_RATE, Source, open_source
 from train.errors import TrainError
 from train.metrics import Scores, score
-from train.options import EvaluateOptions
+from train.options import MIN_SECONDS, EvaluateOptions
 from train.text import NORMALIZER, clean_transcript
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class EvalResult:
     chose_checkpoint: bool = False
     """True when this split also chose the checkpoint during training: the WER is optimistic."""
     left_out: dict[str, int] = field(default_factory=dict)
-    """Clips not scored, by reason (e.g. longer than the window)."""
+    """Clips not scored, by reason (shorter than the minimum, longer than the window, ...)."""
     seconds: float = 0.0
     examples: list[dict[str, str]] = field(default_factory=list)
     """The first few {"reference", "hypothesis"} pairs, for a person to read."""
@@ -145,12 +147,16 @@ def evaluate_model(
     backend: str,
     batch_size: int = 16,
     keep_examples: int = 20,
+    limits: ClipLimits | None = None,
 ) -> EvalResult:
-    """Transcribe every clip of `split` that fits the model's window and score the lot."""
+    """Transcribe every clip of `split` within `limits` and score the lot.
+
+    `limits`: by default the model's window and the default minimum duration."""
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
-    limit = recognizer.window_seconds * SAMPLE_RATE
+    if limits is None:
+        limits = ClipLimits.for_window(recognizer.window_seconds, MIN_SECONDS, None)
     references: list[str] = []
     hypotheses: list[str] = []
     left_out: Counter[str] = Counter()
@@ -165,13 +171,11 @@ def evaluate_model(
     progress = tqdm(desc=f"evaluating on {source} ({split})", unit="clip", leave=False)
     for utterance in source.examples(split):
         progress.update()
-        text = clean_transcript(utterance.text)
-        if len(utterance.audio) > limit:
-            left_out[f"longer than the {recognizer.window_seconds:g} s window"] += 1
-        elif not text:
-            left_out["empty transcript"] += 1
+        why = limits.problem(len(utterance.audio) / SAMPLE_RATE, utterance.text)
+        if why is not None:
+            left_out[why] += 1
         else:
-            batch.append((utterance.audio, text))
+            batch.append((utterance.audio, clean_transcript(utterance.text)))
             if len(batch) == batch_size:
                 flush()
     if batch:
@@ -193,11 +197,15 @@ def evaluate_model(
 
 
 def evaluate(options: EvaluateOptions) -> EvalResult:
+    from asr.models import window_seconds
+
     source = open_source(options.dataset)
     source.check(options.split)  # before the model loads
-    recognizer = load_recognizer(
-        options.model, options.backend, options.device, options.max_new_tokens
-    )
+    model = resolve_model(options.model)  # a run's folder of checkpoints: the kept one
+    limits = ClipLimits.for_window(window_seconds(model), options.min_seconds, options.max_seconds)
+    found = survey(source, options.split, limits)
+    log.info("%s (%s): %s", source, options.split, found.summary())
+    recognizer = load_recognizer(model, options.backend, options.device, options.max_new_tokens)
     result = evaluate_model(
         recognizer,
         source,
@@ -206,6 +214,7 @@ def evaluate(options: EvaluateOptions) -> EvalResult:
         backend=options.backend,
         batch_size=options.batch_size,
         keep_examples=options.examples,
+        limits=limits,
     )
     if options.output:
         result.save(options.output)

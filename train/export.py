@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from train.checkpoints import resolve_model
+from train.checkpoints import pick, resolve_model
 from train.errors import TrainError
 from train.evaluate import EvalResult
 from train.finetune import EVALUATION_FILE, SUMMARY_FILE
@@ -39,14 +39,18 @@ def model_card(
     training: dict[str, Any] | None,
     license: str,
     repo: str | None = None,
+    checkpoint: str | None = None,
 ) -> str:
     """The hub model card: `huggingface_hub` metadata (model-index with the measured WER, the
-    data sets by hub id) and a body that says what was measured, how, and which checkpoint."""
+    data sets by hub id) and a body that says what was measured, how, and which checkpoint.
+
+    `training`: the run's training.json (None: not known, and no base model is named);
+    `checkpoint`: which checkpoint of a run that stopped early this is (`Kept.describe`)."""
     from huggingface_hub import ModelCard, ModelCardData
 
     options = (training or {}).get("options", {})
-    base = options.get("base_model", "openai/whisper-small")
-    on_hub = base.count("/") == 1 and not Path(base).expanduser().exists()
+    base = options.get("base_model")
+    on_hub = bool(base) and base.count("/") == 1 and not Path(base).expanduser().exists()
     data = ModelCardData(
         language="sv",
         license=license,
@@ -58,7 +62,13 @@ def model_card(
         model_name=name,
         eval_results=[item for r in results for item in _hub_results(r)] or None,
     )
-    body = [f"# {name}", "", _intro(base, on_hub), "", "## Word error rate", ""]
+    body = [f"# {name}", "", _intro(base, on_hub), ""]
+    if checkpoint:
+        body += [
+            f"This is {checkpoint} of a run that stopped before its end, not the model a "
+            "finished run saves.", "",
+        ]  # fmt: skip
+    body += ["## Word error rate", ""]
     body += _results_section(results) if results else [NOT_MEASURED]
     if options:
         body += ["", "## Training", "", *_training_section(options, training or {})]
@@ -101,7 +111,13 @@ def _hub_results(result: EvalResult) -> list[Any]:
     ]
 
 
-def _intro(base: str, on_hub: bool) -> str:
+def _intro(base: str | None, on_hub: bool) -> str:
+    if base is None:
+        return (
+            "Swedish speech recognition: a Whisper model fine-tuned with `python -m train "
+            "finetune` of *Säg det!*, a speaking game for learners of Swedish. Its run's folder "
+            "records no base model (no training.json)."
+        )
     link = f"[{base}](https://huggingface.co/{base})" if on_hub else f"`{base}`"
     return (
         f"Swedish speech recognition: {link} fine-tuned with `python -m train finetune` of "
@@ -143,6 +159,9 @@ def _training_section(options: dict[str, Any], training: dict[str, Any]) -> list
         "gradient_accumulation_steps", "audio_window", "seed",
     )  # fmt: skip
     lines += [f"- {key.replace('_', ' ')}: {options[key]}" for key in keys if key in options]
+    if not training.get("finished", "steps" in training):  # a run stopped before its end
+        lines.append("- stopped before its end: see the checkpoint above")
+        return lines
     lines.append(f"- processes: {training.get('world_size', 1)}")
     lines.append(f"- steps done: {training.get('steps')}")
     if training.get("kept_description"):
@@ -166,6 +185,7 @@ def export(options: ExportOptions, api: Any = None) -> Exported:
 
     given = Path(options.model)
     model_dir = Path(resolve_model(options.model))  # a run's folder of checkpoints: the kept one
+    checkpoint = pick(given)[1].describe() if model_dir != given else None
     if not is_hf_dir(model_dir):
         raise TrainError(
             f"{model_dir} is not a transformers Whisper checkpoint (config.json with "
@@ -183,7 +203,8 @@ def export(options: ExportOptions, api: Any = None) -> Exported:
     name = options.push_to_hub.split("/")[-1] if options.push_to_hub else given.name
     card = out / CARD_FILE
     card.write_text(
-        model_card(name, results, training, options.license, options.push_to_hub), encoding="utf-8"
+        model_card(name, results, training, options.license, options.push_to_hub, checkpoint),
+        encoding="utf-8",
     )
     log.info("wrote %s (%s) and its model card", out, options.quantization)
     url = None

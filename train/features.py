@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from train.clips import ClipLimits
 from train.errors import TrainError
 from train.source import SAMPLE_RATE, Source
 from train.text import clean_transcript
@@ -41,9 +42,10 @@ def encode_labels(tokenizer: Any, text: str) -> list[int]:
 class SpeechStream(torch.utils.data.IterableDataset):
     """Training or evaluation examples of one split, read and featurised as they are needed.
 
-    Clips longer than the model's window are left out (the encoder would never hear their end,
-    and a transcript it cannot hear teaches it to make words up), and so are empty transcripts
-    and transcripts longer than `max_label_tokens`; each pass logs how many. `seed` shuffles,
+    Clips outside `limits` are left out (`train.clips`: too short to hold a word, longer than
+    the window, whose end the encoder would never hear and so learn to make words up, or with
+    an empty transcript), and so are transcripts longer than `max_label_tokens`; each pass logs
+    how many. `seed` shuffles,
     differently in every epoch (`set_epoch`, which the Trainer calls); None keeps the order, as
     evaluation needs. Dataloader workers each read their own share of the split.
     """
@@ -54,14 +56,14 @@ class SpeechStream(torch.utils.data.IterableDataset):
         split: str,
         processor: Any,
         *,
-        window_seconds: float,
+        limits: ClipLimits,
         max_label_tokens: int,
         seed: int | None = None,
         whole_batches: int = 1,
         pad_to: int = 1,
     ) -> None:
         self.source, self.split, self.processor = source, split, processor
-        self.window_seconds = window_seconds
+        self.limits = limits
         self.max_label_tokens = max_label_tokens
         self.seed = seed
         self.whole_batches = whole_batches
@@ -106,11 +108,10 @@ class SpeechStream(torch.utils.data.IterableDataset):
 
     def featurise(self, audio: np.ndarray, text: str) -> tuple[dict | None, str]:
         """(example, "used"), or (None, why it is left out)."""
-        if len(audio) > self.window_seconds * SAMPLE_RATE:
-            return None, f"longer than the {self.window_seconds:g} s window"
+        why = self.limits.problem(len(audio) / SAMPLE_RATE, text)
+        if why is not None:
+            return None, why
         text = clean_transcript(text)
-        if not text:
-            return None, "empty transcript"
         labels = encode_labels(self.processor.tokenizer, text)
         if len(labels) > self.max_label_tokens:
             return None, f"transcript over {self.max_label_tokens} tokens"

@@ -8,59 +8,47 @@ Only the main process logs and writes files.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from transformers import Seq2SeqTrainingArguments
-from transformers.trainer_callback import ProgressCallback
+from transformers.trainer_callback import ProgressCallback, TrainerState
 
 from train import model as model_mod
-from train.checkpoints import Kept, kept_from_state, resume_point
+from train.checkpoints import checkpoint_step, kept_from_state, pick, resume_point
+from train.clips import ClipLimits, Survey, survey
 from train.data import Source, open_source
 from train.errors import TrainError
 from train.features import SpeechCollator, SpeechStream
 from train.metrics import Scores, score
 from train.options import FinetuneOptions
-from train.processes import world_size
+from train.processes import is_main_process, launch_problem, world_size
+from train.runs import EVALUATION_FILE as EVALUATION_FILE
+from train.runs import SUMMARY_FILE as SUMMARY_FILE
+from train.runs import (
+    FinetuneResult,
+    finished_run,
+    outcome,
+    start_summary,
+    write_report,
+    write_summary,
+)
 from train.trainer import ReadableProgress, SpeechTrainer, data_parallel_report
 
 log = logging.getLogger(__name__)
 
-SUMMARY_FILE = "training.json"
-EVALUATION_FILE = "evaluation.json"
-
-
-@dataclass(frozen=True)
-class FinetuneResult:
-    output_dir: Path
-    steps: int
-    """Optimiser steps done, counting those before a resume."""
-    losses: list[tuple[int, float]] = field(default_factory=list)
-    """(step, training loss) as logged every --logging-steps."""
-    scores: Scores | None = None
-    """The saved model on the evaluation split (None without one)."""
-    kept: Kept | None = None
-    """The checkpoint the saved model is, and the metric that chose it (None: the last step)."""
-    data_parallel: dict[str, Any] = field(default_factory=dict)
-    """World size and what each process trained on (`train.trainer.data_parallel_report`)."""
-    seconds: float = 0.0
-
-    def describe(self, eval_split: str | None) -> str:
-        """Which model was saved: "checkpoint-150 (best by WER on 'dev': 12.30; ...)"."""
-        if self.kept is None or self.kept.metric is None:
-            return f"the model after the last step ({self.steps})"
-        return self.kept.describe(eval_split)
-
 
 def finetune(options: FinetuneOptions) -> FinetuneResult:
     started = time.perf_counter()
-    # 1. Check what can be checked before anything heavy loads.
+    # 1. Check what can be checked before anything heavy loads; a finished run is left alone.
+    problem = launch_problem()
+    if problem:
+        raise TrainError(problem)
     precision = _precision(options.precision)
     evaluating = options.eval_split.lower() != "none"
     if evaluating and options.save_steps % options.eval_steps:
@@ -70,17 +58,31 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         )
     output_dir = Path(options.output_dir)
     resume_from = resume_point(options.resume, output_dir)
+    finished = finished_run(output_dir, resume_from, options.max_steps)
+    if finished is not None:
+        log.info(
+            "%s was trained to step %d already: nothing to do (raise --max-steps to train on, "
+            "or --resume no to start afresh)", output_dir, finished.steps,
+        )  # fmt: skip
+        return finished
+    # A checkpoint at --max-steps whose run stopped before saving its model: finish, not train.
+    trained = resume_from is not None and checkpoint_step(resume_from) >= options.max_steps
 
-    # 2. Data: every split opens and has a usable row, before the model loads.
+    # 2. Data: every split opens, has a usable row, and (on disk) clips within the limits.
     train_source = open_source(options.dataset, options.shuffle_buffer)
     eval_source = train_source
     if options.eval_dataset:
         eval_source = open_source(options.eval_dataset, options.shuffle_buffer)
-    check_data(train_source, options.train_split, eval_source if evaluating else None,
-               options.eval_split)  # fmt: skip
+    limits = ClipLimits.for_window(
+        _window_before_loading(options), options.min_seconds, options.max_seconds
+    )
+    surveys = check_data(train_source, options.train_split, eval_source if evaluating else None,
+                         options.eval_split, limits)  # fmt: skip
 
-    # 3. The base model, in Swedish, with its window cut if asked.
-    model, processor = model_mod.load_base(options.base_model, options.language)
+    # 3. The base model (the kept checkpoint when only finishing), in Swedish, its window cut
+    # if asked.
+    base = str(pick(Path(resume_from).parent)[0]) if trained else options.base_model
+    model, processor = model_mod.load_base(base, options.language)
     if options.audio_window is not None:
         model_mod.cut_window(model, processor.feature_extractor, options.audio_window)
     window = model_mod.window_seconds(model)
@@ -90,7 +92,7 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
     processes = world_size()
     streams = {
         split_name: SpeechStream(
-            source, split, processor, window_seconds=window, max_label_tokens=max_labels,
+            source, split, processor, limits=limits, max_label_tokens=max_labels,
             seed=seed, whole_batches=whole, pad_to=pad,
         )
         for split_name, source, split, seed, whole, pad in (
@@ -114,13 +116,22 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(ReadableProgress())
 
-    # 5. Train, from the last checkpoint if there is one.
-    log.info(
-        "fine-tuning %s on %s (%s) for %d steps, %s, window %d s, %d process(es)%s",
-        options.base_model, train_source, options.train_split, options.max_steps, precision,
-        window, trainer.args.world_size, f", resuming from {resume_from}" if resume_from else "",
-    )  # fmt: skip
-    trainer.train(resume_from_checkpoint=resume_from)
+    # 5. Train, from the last checkpoint if there is one. training.json says what is trained
+    # from the start, so a run stopped early still names its base model and data.
+    if trainer.is_world_process_zero():
+        write_summary(output_dir, start_summary(options, train_source, surveys))
+    if trained:
+        log.info("%s reached step %d: saving and evaluating its kept checkpoint, %s",
+                 resume_from, options.max_steps, Path(base).name)  # fmt: skip
+        trainer.state = TrainerState.load_from_json(str(Path(resume_from) / "trainer_state.json"))
+    else:
+        log.info(
+            "fine-tuning %s on %s (%s) for %d steps, %s, window %d s, %d process(es)%s",
+            options.base_model, train_source, options.train_split, options.max_steps, precision,
+            window, trainer.args.world_size,
+            f", resuming from {resume_from}" if resume_from else "",
+        )  # fmt: skip
+        trainer.train(resume_from_checkpoint=resume_from)
 
     # 6. Save the kept model where asr finds it, and what it scored. Every process evaluates
     # and counts (collective steps under several processes); only the main one writes files.
@@ -144,23 +155,44 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         seconds=time.perf_counter() - started,
     )
     if trainer.is_world_process_zero():
-        _report(output_dir, options, result, (train_source, eval_source), _evaluations(trainer))
+        summary = start_summary(options, train_source, surveys) | outcome(result)
+        write_report(output_dir, options, result, eval_source, _evaluations(trainer), summary)
     return result
 
 
 def check_data(
-    train_source: Source, train_split: str, eval_source: Source | None, eval_split: str
-) -> None:
-    """Every split opens, has the columns and files it needs, and a usable row (or raise)."""
-    checks = [(train_source, train_split, "--train-split")]
+    train_source: Source, train_split: str, eval_source: Source | None, eval_split: str,
+    limits: ClipLimits,
+) -> dict[str, Survey]:  # fmt: skip
+    """Every split opens, has the columns and files it needs, and a usable row, and (on the main
+    process) its clips are counted by `limits`, each kind named (`train.clips`); or raise."""
+    checks = [("train", train_source, train_split, "--train-split")]
     if eval_source is not None:
-        checks.append((eval_source, eval_split, "--eval-split"))
-    for source, split, flag in checks:
+        checks.append(("eval", eval_source, eval_split, "--eval-split"))
+    surveys: dict[str, Survey] = {}
+    for name, source, split, flag in checks:
         try:
             source.check(split)
+            if is_main_process():  # one process reads the headers; the others wait in training
+                surveys[name] = survey(source, split, limits)
         except TrainError as e:
             raise TrainError(f"{flag} {split}: {e}") from e
-    log.info("data checked: %s", ", ".join(f"{s} ({split})" for s, split, _ in checks))
+    log.info("data checked: %s", ", ".join(f"{s} ({split})" for _, s, split, _ in checks))
+    for name, found in surveys.items():
+        log.info("%s split: %s", name, found.summary())
+    return surveys
+
+
+def _window_before_loading(options: FinetuneOptions) -> float:
+    """The window the model will have: --audio-window, else the base model's (from its
+    config.json where it is a folder; 30 s for a hub id)."""
+    from asr.models import window_seconds
+
+    base = window_seconds(options.base_model)
+    if options.audio_window is None:
+        return base
+    model_mod.check_window(options.audio_window, base)
+    return float(options.audio_window)
 
 
 def _state(trainer: Any) -> dict[str, Any]:
@@ -258,45 +290,3 @@ def _metrics_function(tokenizer: Any):
         return score(references, hypotheses).to_dict()
 
     return compute
-
-
-def _report(
-    output_dir: Path, options: FinetuneOptions, result: FinetuneResult,
-    sources: tuple[Source, Source], evaluations: int,
-) -> None:  # fmt: skip
-    """evaluation.json and training.json, and a warning where the reported split chose."""
-    from train.evaluate import EvalResult, describe_source
-
-    train_source, eval_source = sources
-    chose = result.kept is not None and result.kept.metric is not None and evaluations > 1
-    if result.scores is not None:
-        EvalResult(
-            model=str(output_dir),
-            split=options.eval_split,
-            backend="transformers (Trainer)",
-            scores=result.scores,
-            chose_checkpoint=chose,
-            **describe_source(eval_source),
-        ).save(output_dir / EVALUATION_FILE)
-        if chose:
-            log.warning(
-                "the WER in %s is on %r, the split that also chose the checkpoint among %d "
-                "evaluations: it is optimistic. For a fair number, choose on another split "
-                "(--eval-split dev) and report with `python -m train evaluate --split test`.",
-                EVALUATION_FILE, options.eval_split, evaluations,
-            )  # fmt: skip
-    summary = {
-        "options": asdict(options),
-        "train_dataset": describe_source(train_source),
-        "steps": result.steps,
-        "seconds": round(result.seconds, 1),
-        "kept": result.kept.to_dict() if result.kept else None,
-        "kept_description": result.describe(options.eval_split),
-        "kept_split_is_reported_split": chose,
-        "data_parallel": result.data_parallel,
-        "world_size": result.data_parallel.get("world_size", 1),
-        "losses": result.losses,
-        "scores": result.scores.to_dict() if result.scores else None,
-    }
-    text = json.dumps(summary, indent=2, ensure_ascii=False)
-    (output_dir / SUMMARY_FILE).write_text(text + "\n", encoding="utf-8")

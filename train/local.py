@@ -133,22 +133,20 @@ def pick_column(
 def check_entries(
     table: Path, rows: list[dict], file_col: str, text_col: str, folder: Path
 ) -> list[Entry]:
-    """Entries for the rows; every missing file is reported at once (up to 10 named)."""
-    entries, missing, empty = [], [], 0
+    """Entries for the rows; every missing file is reported at once (up to 10 named).
+
+    Rows with an empty transcript stay: `train.clips` counts and names them with the rest."""
+    entries, missing = [], []
     for number, row in enumerate(rows, start=2):  # line 1 is the header
         path = folder / row[file_col]
         if not row[file_col] or not path.is_file():
             missing.append(f"line {number}: {row[file_col] or '(empty)'}")
-        elif not row[text_col]:
-            empty += 1
         else:
             entries.append(Entry(path, row[text_col], f"{table.name}:{number} ({row[file_col]})"))
     if missing:
         more = f"; and {len(missing) - 10} more" if len(missing) > 10 else ""
         shown = "; ".join(missing[:10]) + more
         raise TrainError(f"{table}: {len(missing)} audio file(s) not found in {folder}: {shown}.")
-    if empty:
-        log.warning("%s: left out %d row(s) with an empty transcript", table, empty)
     return entries
 
 

@@ -59,6 +59,15 @@ def window_seconds(model: Any) -> int:
     return model.config.max_source_positions // POSITIONS_PER_SECOND
 
 
+def check_window(seconds: int, current: float) -> None:
+    """Refuse an --audio-window the base model's window of `current` seconds cannot be cut to."""
+    if not 1 <= seconds <= current:
+        raise TrainError(
+            f"--audio-window {seconds}: must be a whole number of seconds from 1 to "
+            f"{current:g} (the base model hears {current:g} s)."
+        )
+
+
 def cut_window(model: Any, feature_extractor: Any, seconds: int) -> None:
     """Shorten the encoder's input window to `seconds`, in place.
 
@@ -69,11 +78,7 @@ def cut_window(model: Any, feature_extractor: Any, seconds: int) -> None:
     encoder no longer sees the padding up to 30 s, which it was trained with: hence fine-tuning.
     """
     current = window_seconds(model)
-    if not 1 <= seconds <= current:
-        raise TrainError(
-            f"--audio-window {seconds}: must be a whole number of seconds from 1 to {current} "
-            f"(the base model hears {current} s)."
-        )
+    check_window(seconds, current)
     if seconds == current:
         return
     import torch

@@ -28,6 +28,15 @@ DATASET_HELP = (
     "Prefix 'cv:', 'nst:' or 'folder:' to a path to say which kind it is. Append "
     "'?text=COLUMN' or '?audio=COLUMN' (both: '?text=A&audio=B') to name the columns"
 )
+MIN_SECONDS = 0.1
+MIN_SECONDS_HELP = (
+    "clips shorter than this many seconds are left out and counted (a 0-second clip has "
+    "nothing to hear)"
+)
+MAX_SECONDS_HELP = (
+    "clips longer than this many seconds are left out and counted (default and most: the "
+    "model's window)"
+)
 SPLIT_HELP = (
     "split expression: a name ('train', 'dev'/'validation', 'test'), a slice of one "
     "('test[:500]', 'train[2000:]'), or several joined with '+' ('train+validation')"
@@ -54,6 +63,8 @@ class DataOptions:
         "clips held for shuffling a streamed hub data set, in each dataloader worker (local "
         "ones shuffle fully); default 6000 for NST, which is ordered by speaker, else 1000",
     )
+    min_seconds: float = option(MIN_SECONDS, MIN_SECONDS_HELP)
+    max_seconds: float | None = option(None, MAX_SECONDS_HELP)
 
 
 @dataclass(kw_only=True)
@@ -154,6 +165,8 @@ class EvaluateOptions:
     model: str = option(help="model: a folder (transformers or CTranslate2) or a hub id")
     dataset: str = option(help=DATASET_HELP)
     split: str = option("test", SPLIT_HELP)
+    min_seconds: float = option(MIN_SECONDS, MIN_SECONDS_HELP)
+    max_seconds: float | None = option(None, MAX_SECONDS_HELP)
     output: str | None = option(None, "JSON file to write (default: print only the summary)")
     backend: str = option(
         "transformers",
@@ -179,6 +192,7 @@ class CompareOptions:
         nargs="+",
     )
     split: str = option("test", "split of every test set; " + SPLIT_HELP)
+    min_seconds: float = option(MIN_SECONDS, MIN_SECONDS_HELP)
     output_dir: str = option("comparison", "folder for comparison.md and comparison.csv")
     backend: str = option(
         "transformers", "recogniser for every model", choices=["transformers", "ctranslate2"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from train.clips import ClipLimits
 from train.data import open_source
 from train.errors import TrainError
 from train.evaluate import evaluate_model, load_recognizer
@@ -218,10 +219,15 @@ def sweep(options: SweepOptions) -> list[SweepRow]:
             **(base | {"output_dir": str(run_dir), "learning_rate": rate, "eval_split": "none"})
         )
         trained = finetune(run)
-        recognizer = load_recognizer(str(run_dir), "transformers", "auto", 128)
+        recognizer = load_recognizer(
+            str(run_dir), "transformers", "auto", options.generation_max_length
+        )
         result = evaluate_model(
             recognizer, eval_source, options.eval_split, model_name=str(run_dir),
             backend="transformers", batch_size=options.eval_batch_size, keep_examples=0,
+            limits=ClipLimits.for_window(
+                recognizer.window_seconds, options.min_seconds, options.max_seconds
+            ),
         )  # fmt: skip
         s = result.scores
         row = SweepRow(

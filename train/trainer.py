@@ -46,6 +46,13 @@ class SpeechTrainer(Seq2SeqTrainer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read = ReadCount()
+        # Whisper's forward takes **kwargs, so the Trainer takes it for a model that averages its
+        # loss over the tokens of every process (`num_items_in_batch`). It does not: it returns
+        # its own batch's mean, which the Trainer then multiplied by the world size and left
+        # undivided for gradient accumulation: the logged loss (and the gradient) were world
+        # size x accumulation steps times the true one. A plain batch mean is what it is.
+        self.model_accepts_loss_kwargs = False
+        self.loss_is_scaled_for_ga = False  # a batch mean: the Trainer divides it for accumulation
 
     def get_train_dataloader(self) -> Any:
         if self.args.world_size == 1:
