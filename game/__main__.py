@@ -28,15 +28,29 @@ def check(paths: list[Path]) -> int:
     return 1 if failed else 0
 
 
-def import_anki(apkg: Path, out_dir: Path, answer_field: str | None, name: str | None) -> int:
+def _field(value: str | None) -> str | int | None:
+    """A note field named on the command line: a name, or a 0-based number."""
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def import_anki(
+    apkg: Path,
+    out_dir: Path,
+    answer_field: str | None,
+    name: str | None,
+    pronunciation_field: str | None = None,
+) -> int:
     from game.anki import AnkiImportError
     from game.anki import import_anki as run_import
 
-    field: str | int | None = answer_field
-    if answer_field is not None and answer_field.isdigit():
-        field = int(answer_field)
     try:
-        result = run_import(apkg, out_dir, answer_field=field, name=name)
+        result = run_import(
+            apkg,
+            out_dir,
+            answer_field=_field(answer_field),
+            name=name,
+            pronunciation_field=_field(pronunciation_field),
+        )
     except AnkiImportError as e:
         print(f"✗ {e}")
         return 1
@@ -62,13 +76,20 @@ def main(argv: list[str] | None = None) -> int:
         help="the note field with the Swedish word, by name or 0-based number "
         "(default: the first field with text and no picture)",
     )
+    p_anki.add_argument(
+        "--pronunciation-field",
+        help="the note field with how Listen says the word, IPA in [ ] or a respelling "
+        "(default: a field named Pronunciation, Uttal or IPA)",
+    )
     p_anki.add_argument("--name", help="the deck's name (default: the Anki deck's name)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "check":
         return check(args.paths)
-    return import_anki(args.apkg, args.out_dir, args.answer_field, args.name)
+    return import_anki(
+        args.apkg, args.out_dir, args.answer_field, args.name, args.pronunciation_field
+    )
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ _SOUND_RE = re.compile(r"\[sound:([^\]]+)\]")
 _BREAK_RE = re.compile(r"<\s*/?\s*(?:br|div|p|li)\b[^>]*>", re.I)
 _TAG_RE = re.compile(r"<[^>]*>")
 _ARTICLE_RE = re.compile(r"(en|ett) (.+)", re.I | re.S)
+# Note fields taken as the card's pronunciation for Listen when no field is named.
+PRONUNCIATION_FIELDS = ("pronunciation", "uttal", "ipa")
 
 
 class AnkiImportError(Exception):
@@ -88,6 +90,15 @@ class AnkiImport:
 
 class _Skip(Exception):
     """A note is left out; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """Which note fields hold the answer and the pronunciation (None: found by their content,
+    or none)."""
+
+    answer: str | int | None = None
+    pronunciation: str | int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,11 +202,15 @@ def import_anki(
     name: str | None = None,
     limits: ZipLimits | None = None,
     workdir: Path | None = None,
+    pronunciation_field: str | int | None = None,
 ) -> AnkiImport:
     """Import the notes of an Anki package that have a picture into a new deck folder `out_dir`.
 
     `answer_field` names the field holding the Swedish word (case-insensitive) or gives its
-    0-based index; by default it is a note's first field with text and no picture. `name` is the
+    0-based index; by default it is a note's first field with text and no picture.
+    `pronunciation_field` names (or numbers) the field holding how Listen should say the word
+    (IPA in [ ] or a respelling, as the deck column `pronunciation`); by default a field named
+    Pronunciation, Uttal or IPA, if the note type has one. `name` is the
     deck name; by default the Anki deck most imported notes are in, else the file's stem.
     `limits` caps the package as `game.safezip` does any zip; it is unpacked into a private
     folder under `workdir` (default: the system's temp folder), removed afterwards. Notes that
@@ -218,13 +233,22 @@ def import_anki(
         if not counts:
             raise AnkiImportError(f"{apkg.name} holds no notes to import")
         model = col.models[counts.most_common(1)[0][0]]
-        if answer_field is not None and _find_field(model.fields, answer_field) is None:
-            listed = ", ".join(f"{i}: {f!r}" for i, f in enumerate(model.fields))
-            raise AnkiImportError(
-                f"answer_field {answer_field!r} is not a field of note type {model.name!r}; "
-                f"give a field name or number among: {listed}"
+        for option, wanted in (
+            ("answer_field", answer_field),
+            ("pronunciation_field", pronunciation_field),
+        ):
+            if wanted is not None and _find_field(model.fields, wanted) is None:
+                listed = ", ".join(f"{i}: {f!r}" for i, f in enumerate(model.fields))
+                raise AnkiImportError(
+                    f"{option} {wanted!r} is not a field of note type {model.name!r}; "
+                    f"give a field name or number among: {listed}"
+                )
+        if pronunciation_field is None:
+            pronunciation_field = next(
+                (f for f in model.fields if f.strip().casefold() in PRONUNCIATION_FIELDS), None
             )
-        rows, skipped, no_audio, used = _build_rows(col, package, answer_field)
+        fields = _Fields(answer_field, pronunciation_field)
+        rows, skipped, no_audio, used = _build_rows(col, package, fields)
         if not rows:
             reasons = "\n".join(f"  - {s}" for s in skipped[:10])
             raise AnkiImportError(f"no note of {apkg.name} could become a card:\n{reasons}")
@@ -302,7 +326,7 @@ def _find_field(fields: tuple[str, ...], answer_field: str | int) -> int | None:
 
 
 def _build_rows(
-    col: _Collection, package: _Package, answer_field: str | int | None
+    col: _Collection, package: _Package, chosen: _Fields
 ) -> tuple[list[dict[str, str]], list[LeftOut], list[LeftOut], list[int]]:
     """The items.csv rows, the notes left out, the cards left without their recording, and the
     ids of the notes that became cards."""
@@ -315,7 +339,7 @@ def _build_rows(
         fields = flds.split("\x1f")
         preview = next((t for t in map(_clean_text, fields) if t), "")[:30]
         try:
-            row, sound_lost = _note_row(col.models.get(mid), fields, package, answer_field, answers)
+            row, sound_lost = _note_row(col.models.get(mid), fields, package, chosen, answers)
         except _Skip as reason:
             skipped.append(LeftOut(place, preview, str(reason)))
             continue
@@ -332,14 +356,24 @@ def _note_row(
     model: _Model | None,
     fields: list[str],
     package: _Package,
-    answer_field: str | int | None,
+    chosen: _Fields,
     answers: dict[str, int],
 ) -> tuple[dict[str, str], str]:
     """The note's items.csv row, and why its recording was left out ("" if it was not)."""
     if model is None:
         raise _Skip("its note type is missing from the collection")
+    answer_field = chosen.answer
+    said = (
+        _find_field(model.fields, chosen.pronunciation)
+        if chosen.pronunciation is not None
+        else None
+    )
     if answer_field is None:
-        texts = (i for i, f in enumerate(fields) if _clean_text(f) and not _IMG_RE.search(f))
+        texts = (
+            i
+            for i, f in enumerate(fields)
+            if i != said and _clean_text(f) and not _IMG_RE.search(f)
+        )
         index = next(texts, None)
     elif (index := _find_field(model.fields, answer_field)) is None:
         raise _Skip(f"its note type {model.name!r} has no field {answer_field!r}")
@@ -366,7 +400,15 @@ def _note_row(
             sound_lost = str(reason)
     image = package.add(source, picture, suffix)
     row = dict(image=image, answer=answer, article=article, accept="", hint="", audio=audio)
+    row["pronunciation"] = _field_text(model, fields, chosen.pronunciation)
     return row, sound_lost
+
+
+def _field_text(model: _Model, fields: list[str], wanted: str | int | None) -> str:
+    """The plain text of the field `wanted` names ("" when there is none); `game.deck` checks
+    it when the deck loads."""
+    index = _find_field(model.fields, wanted) if wanted is not None else None
+    return _clean_text(fields[index]) if index is not None and index < len(fields) else ""
 
 
 def _first_picture(fields: list[str]) -> str | None:

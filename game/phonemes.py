@@ -85,6 +85,10 @@ LENGTH = "ː"
 LETTER_ESPEAK = {"ʈ": "t", "ɖ": "d"}  # after another retroflex
 
 
+# What a respelling is written in: Swedish letters and those of loanwords, with - and '.
+SPELLING = frozenset("abcdefghijklmnopqrstuvwxyzåäöéèáàüëïçæø-'")
+
+
 class IpaError(ValueError):
     """A pronunciation that cannot be said; the message names what and where."""
 
@@ -112,6 +116,8 @@ def parse(value: str) -> Pronunciation | None:
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
         return None
+    if len(value) > 2 and value[0] == value[-1] == "/":  # /ˈtoːʈa/, as dictionaries write it
+        value = f"[{value[1:-1]}]"
     if value.startswith("["):
         if not value.endswith("]") or value.startswith("[[") or value.count("[") != 1:
             raise IpaError(f"{value!r}: write IPA between one pair of brackets, e.g. [dɵɧ]")
@@ -122,6 +128,11 @@ def parse(value: str) -> Pronunciation | None:
         raise IpaError(f"{value!r}: IPA starts with [, e.g. [dɵɧ]")
     if not any(c.isalpha() for c in value):
         raise IpaError(f"{value!r} has no letters: write a respelling (sjorta) or IPA in [ ]")
+    if odd := [c for c in value if not (c.casefold() in SPELLING or c.isspace())]:
+        raise IpaError(
+            f"{value!r} is no Swedish spelling ({odd[0]!r}): write IPA in brackets, [{value}], "
+            "or a respelling in letters"
+        )
     return Pronunciation(text=" ".join(value.split()))
 
 
