@@ -10,8 +10,16 @@ from pathlib import Path
 from game.deck import DeckError, load_deck
 
 
-def check(paths: list[Path]) -> int:
-    """Validate decks; print a summary or the problems of each. 1 if any deck is invalid."""
+def check(paths: list[Path], pronunciation: bool = False) -> int:
+    """Validate decks; print a summary or the problems of each. 1 if any deck is invalid.
+    With `pronunciation`, also what Listen says against the Swedish lexicon (advice only)."""
+    lexicon = None
+    if pronunciation:
+        from game.lexicon import Lexicon
+
+        lexicon = Lexicon.installed()
+        if lexicon is None:
+            print("! the Swedish lexicon is not installed: pip install gruut-lang-sv==2.0.1")
     failed = 0
     for path in paths:
         try:
@@ -23,6 +31,12 @@ def check(paths: list[Path]) -> int:
         print(f"✓ {path}: {deck.name!r}, {len(deck.cards)} cards")
         for warning in deck.warnings:
             print(f"  ! {warning}")
+        if lexicon is not None:
+            from game import voice
+            from game.lexicon import advice
+
+            for line in advice(deck, lexicon, voice.spoken_ipa):
+                print(f"  ? {line}")
     if len(paths) > 1:
         print(f"{len(paths) - failed} of {len(paths)} decks are valid.")
     return 1 if failed else 0
@@ -68,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     p_check = commands.add_parser("check", help="validate deck folders and list every problem")
     p_check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="deck folders")
+    p_check.add_argument(
+        "--pronunciation",
+        action="store_true",
+        help="compare what Listen says with a Swedish lexicon (needs gruut-lang-sv)",
+    )
     p_anki = commands.add_parser("import-anki", help="turn an Anki .apkg into a deck folder")
     p_anki.add_argument("apkg", type=Path, help="the .apkg file (exported from Anki)")
     p_anki.add_argument("out_dir", type=Path, help="the deck folder to create (new or empty)")
@@ -86,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command == "check":
-        return check(args.paths)
+        return check(args.paths, args.pronunciation)
     return import_anki(
         args.apkg, args.out_dir, args.answer_field, args.name, args.pronunciation_field
     )

@@ -55,6 +55,8 @@ class Card:
     pronunciation: Pronunciation | None = None
     """How Listen says the answer when the deck has no recording of it: IPA or a respelling
     (the deck's `pronunciation` column), for words speech synthesis gets wrong."""
+    where: str = field(default="", compare=False)
+    """Where the deck lists the card ("items.csv, line 4"), for messages to its teacher."""
 
     def __post_init__(self) -> None:
         if self.article not in ("", *ARTICLES):

@@ -480,6 +480,7 @@ def _read_card(
         image=image,
         audio=audio,
         pronunciation=pronunciation,
+        where=f"{table}, line {line}",
     )
 
 

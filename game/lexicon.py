@@ -18,10 +18,11 @@ import importlib.util
 import itertools
 import sqlite3
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from game.cards import Card, Deck
 from game.phonemes import fold
 
 _DENTAL_RETROFLEX = {"t": "ʈ", "d": "ɖ", "n": "ɳ", "s": "ʂ", "l": "ɭ", "ɕ": "ʂ"}
@@ -132,6 +133,39 @@ class Lexicon:
         readings = itertools.islice(itertools.product(*(r.forms for r in references)), MAX_FORMS**2)
         accepted = tuple(" ".join(parts) for parts in readings)
         return Comparison(text, spoken, tuple(references), accepted)
+
+
+def advice(deck: Deck, lexicon: Lexicon, speak: Callable[[Card], str | None]) -> list[str]:
+    """For a teacher: each card whose synthesised word (`speak` gives its IPA) differs from the
+    lexicon's, or has a word the lexicon lacks, with its row and what to do. Cards with their
+    own recording are left out: Listen plays the recording."""
+    lines = []
+    for card in deck.cards:
+        if card.audio is not None:
+            continue
+        spoken = speak(card)
+        if spoken is None:
+            return ["espeak-ng is not installed: nothing was compared"]
+        where = f"{card.where}: " if card.where else ""
+        found = lexicon.compare(card.display, spoken)
+        if found.missing:
+            words = ", ".join(repr(w) for w in found.missing)
+            given = " (from its pronunciation)" if card.pronunciation else ""
+            lines.append(
+                f"{where}{words} is not in the lexicon, so Listen's [{spoken}]{given} is "
+                "unchecked: listen to it, and give it a pronunciation if it sounds wrong"
+            )
+        elif not found.same:
+            readings = itertools.product(*(r.forms for r in found.references))
+            wanted = " or ".join(
+                " ".join(p.replace(" ", "").replace("'", "ˈ") for p in parts)
+                for parts in itertools.islice(readings, 4)
+            )
+            lines.append(
+                f"{where}Listen says {card.display!r} as [{spoken}], the lexicon as [{wanted}]: "
+                "give it a pronunciation (IPA in [ ]) if the lexicon is right"
+            )
+    return lines
 
 
 def restore_retroflexes(phonemes: str, alignments: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ espeak-ng; one that cannot be read leaves the deck playable and says which row a
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -158,3 +159,25 @@ def test_anki_unreadable_pronunciation_names_its_row(tmp_path):
     deck = load_upload([apkg], tmp_path / "work")
     assert len(deck.cards) == 1
     assert any("line 2: the pronunciation cannot be read" in w for w in deck.warnings)
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+def test_check_compares_listen_with_the_lexicon(make_deck, capsys):
+    rows = [
+        "hund.png,hund,en,,,,",  # espeak-ng says it as the lexicon does
+        "badkar.png,badkar,ett,,,,",  # espeak-ng's short a
+        "mobil.png,mobil,en,,,,[mʊˈbiːl]",  # not in the lexicon
+        "dusch.png,dusch,en,,,,[dɵð]",  # unreadable: espeak-ng's [ʃ] for the spelling
+        "tarta.png,tårta,en,,,ljud.wav,",  # its own recording: nothing to check
+    ]
+    folder = make_deck(rows, header=HEADER, pictures=None)
+    (folder / "ljud.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt ")
+    assert main(["check", "--pronunciation", str(folder)]) == 0
+    out = capsys.readouterr().out
+    advice = [line for line in out.splitlines() if line.startswith("  ? ")]
+    assert len(advice) == 3, out
+    assert "items.csv, line 3: Listen says 'ett badkar' as [ˈɛt bˈadkar], the lexicon" in out
+    assert "items.csv, line 4: 'mobil' is not in the lexicon" in out
+    assert "(from its pronunciation)" in out
+    assert "items.csv, line 5: Listen says 'en dusch' as [ɛn dˈɵʃ]" in out
+    assert "items.csv, line 5: the pronunciation cannot be read" in out
