@@ -3,7 +3,8 @@
 Pure Python: imports neither gradio nor torch. The app-facing API:
 
 - `load_deck(path) -> Deck` (raises `DeckError` listing every problem), `find_decks(*roots)`
-- `judge(card, heard) -> Judgement` with a `Verdict`, feedback and a letter diff
+- `judge(card, heard) -> Judgement` with a `Verdict`, feedback and a letter diff; `Signs`: the
+  recogniser's own figures for a transcript (no-speech probability, mean log-probability)
 - session steps `(state, deck, input) -> (state, Feedback)`: `start_round`, `answer`, `hint`,
   `skip`, plus `current_card` and `summary`; `to_dict`/`from_dict`/`fit_to_deck` to store a state;
   the session alone gives points (`Feedback.points`, `CardResult.points`)
@@ -11,6 +12,7 @@ Pure Python: imports neither gradio nor torch. The app-facing API:
 
 from game.cards import Card, Deck
 from game.deck import DeckError, DeckLimits, Problem, find_decks, load_deck
+from game.hearing import Signs
 from game.judge import DiffSpan, Judgement, Reason, Verdict, judge
 from game.session import (
     MAX_TRIES,
@@ -47,6 +49,7 @@ __all__ = [
     "Reason",
     "Round",
     "RoundSummary",
+    "Signs",
     "Verdict",
     "answer",
     "current_card",

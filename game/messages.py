@@ -116,6 +116,50 @@ MESSAGES: dict[str, dict[str, str]] = {
     "letters_1": {"en": "one letter", "sv": "en bokstav"},
     "letters_n": {"en": "{n} letters", "sv": "{n} bokstäver"},
     "different": {"en": "Not quite: {i_heard} {heard}.", "sv": "Inte riktigt: {i_heard} {heard}."},
+    "other_word": {
+        "en": "Not quite: {i_heard} {heard}: that is another word.",
+        "sv": "Inte riktigt: {i_heard} {heard}: det är ett annat ord.",
+    },
+    "not_speech": {
+        "en": "That did not sound like a word to me (a cough, a breath, noise?). "
+        "Say the word again: that cost no try.",
+        "sv": "Det lät inte som ett ord (en hostning, en utandning, brus?). "
+        "Säg ordet igen: det kostade inget försök.",
+    },
+    "no_word": {
+        "en": "Not yet: {i_heard} {heard}, but no word for the picture. "
+        "Say the word: that cost no try.",
+        "sv": "Inte än: {i_heard} {heard}, men inget ord för bilden. "
+        "Säg ordet: det kostade inget försök.",
+    },
+    "right_spelled": {
+        "en": "Right: {answer}! (I heard {heard}: the same sound, spelled another way.)",
+        "sv": "Rätt: {answer}! (Jag hörde {heard}: samma ljud, stavat på ett annat sätt.)",
+    },
+    "spelled_typed": {
+        "en": "Almost: {heard} sounds right, but the word is spelled another way.",
+        "sv": "Nästan: {heard} låter rätt, men ordet stavas på ett annat sätt.",
+    },
+    "compound_part": {
+        "en": "Almost: {i_heard} {heard}: that is only part of the word. Say the whole word.",
+        "sv": "Nästan: {i_heard} {heard}: det är bara en del av ordet. Säg hela ordet.",
+    },
+    "syllables": {
+        "en": "Almost: {i_heard} {heard}, {count}. Say every syllable.",
+        "sv": "Nästan: {i_heard} {heard}, {count}. Säg varje stavelse.",
+    },
+    "syllables_fewer_1": {"en": "one syllable too few", "sv": "en stavelse för lite"},
+    "syllables_fewer_n": {"en": "{n} syllables too few", "sv": "{n} stavelser för lite"},
+    "syllables_more_1": {"en": "one syllable too many", "sv": "en stavelse för mycket"},
+    "syllables_more_n": {"en": "{n} syllables too many", "sv": "{n} stavelser för mycket"},
+    "ordinal": {
+        "en": "Almost: {heard} is an ordinal (första, andra, tredje…). Say the number itself.",
+        "sv": "Nästan: {heard} är ett ordningstal (första, andra, tredje …). Säg själva talet.",
+    },
+    "cognate": {
+        "en": "Almost: {heard} is Danish or Norwegian. Say the Swedish word.",
+        "sv": "Nästan: {heard} är danska eller norska. Säg det svenska ordet.",
+    },
     # --- the session ---------------------------------------------------------------------------
     "no_card_answer": {
         "en": "There is no card to answer: start a round.",

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from game.cards import Card, Deck
-from game.judge import Judgement, Reason, Verdict, answer_words, judge
+from game.hearing import Signs
+from game.judge import Judgement, Reason, Verdict, answer_words, judge, other_forms
 from game.messages import Text, render_all, say
 from game.transcript import spoken
 
@@ -172,13 +173,20 @@ def current_card(state: GameState, deck: Deck) -> Card | None:
 
 
 def answer(
-    state: GameState, deck: Deck, heard: str, *, typed: bool = False
+    state: GameState, deck: Deck, heard: str, signs: Signs | None = None, *, typed: bool = False
 ) -> tuple[GameState, Feedback]:
-    """Judge an answer to the current card and move the round on."""
+    """Judge an answer to the current card and move the round on.
+
+    `signs`: the recogniser's figures for this transcript (`game.Signs` of
+    `asr.Transcript.no_speech_prob` and `avg_logprob`); a transcript they show is most likely
+    no speech costs no try, like silence. Another card's word of the deck is wrong however
+    near it is to this card's.
+    """
     card = current_card(state, deck)
     if card is None or state.round is None:
         return state, Feedback.of(say("no_card_answer"))
-    judgement = judge(card, heard, typed=typed)
+    others = other_forms(deck.cards, card)
+    judgement = judge(card, heard, typed=typed, signs=signs or Signs(), others=others)
     turn = state.round.turn
     if judgement.verdict is Verdict.NO_SPEECH:
         return state, Feedback.of(

@@ -12,14 +12,36 @@ from typing import NamedTuple
 
 from game.cards import Card
 
-# Whisper writes the spoken article "en"/"ett" as the digit 1 now and then.
-ARTICLE_WORDS = {"en": "en", "ett": "ett", "1": "", "ena": "en", "etta": "ett"}
+# Whisper writes the spoken article "en"/"ett" as the digit 1 now and then, and "ett" the
+# Danish and Norwegian way, "et" (the same sound: a short e and a t).
+ARTICLE_WORDS = {"en": "en", "ett": "ett", "1": "", "ena": "en", "etta": "ett", "et": "ett"}
 # Words that frame an answer in a short sentence: "det är en hund", "jag tror att det är en katt",
-# "min hund", "det är en hund, va?".
+# "min hund", "det är en hund, va?", "på bilden finns det en hund".
 FRAME_WORDS = frozenset(
-    "det här där den detta är var jag tror att kanske nog heter kallas en ett ser ut som "
-    "va väl eller hur min mitt din ditt it is a an the this that".split()
+    "det här där den detta är var jag tror tycker att kanske nog heter kallas en ett ser ut som "
+    "finns va väl eller hur min mitt din ditt it is a an the this that".split()
 )
+
+# Words that name nothing: pronouns, prepositions, conjunctions, small adverbs and verbs that
+# carry a sentence. A transcript of these alone ("Det är det.", "Ja, det är...") holds no word
+# for the picture: the learner has not answered yet.
+FUNCTION_WORDS = FRAME_WORDS | frozenset(
+    "han hon vi ni de dem mig dig sig oss er honom henne hans hennes deras sin sitt "
+    "på i av med till från om för under över vid hos mot utan efter före bakom bredvid framför "
+    "mellan och men så när som då nu här sen också bara ju inte ingen inget inga "
+    "har hade ska skulle kan kunde vill ville blir blev finns fanns är var tycker vet "
+    "and the of to in on it's i you".split()
+)
+# Prepositions: the words after one place or describe the answer ("en hund på gräset", "en katt
+# med en boll"), they do not offer another answer for the picture.
+PREPOSITIONS = frozenset(
+    "på i under över vid bredvid framför bakom med hos mellan ovanför nedanför till från ur "
+    "bland runt genom längs".split()
+)
+# Words that negate what follows them in a clause: "det är inte en katt".
+NEGATIONS = frozenset("inte ingen inget inga icke ej".split())
+# Names written as letters: words, though they have no vowel (a "tv" is not a cut-off sound).
+INITIALISMS = frozenset("tv mc pc cd dvd wc bh tv:n mc:n".split())
 
 _VOWELS = set("aeiouyåäöé")
 _DOTTED = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e"})
@@ -55,6 +77,17 @@ def dots_only(heard: str, expected: str) -> bool:
 
 def is_vowel(letter: str) -> bool:
     return letter in _VOWELS
+
+
+def is_fragment(word: str) -> bool:
+    """A letter or a run of consonants alone ("h", "sk", "ncrv", "pfff"): no Swedish word.
+
+    What Whisper writes on a breath or at the start of a cut-off word; initialisms ("tv") are
+    words of their own.
+    """
+    if word in INITIALISMS or any(c.isdigit() for c in word):  # "4" is a number, said
+        return False
+    return len(word) == 1 or not any(is_vowel(c) for c in word)
 
 
 def syllables(word: str) -> int:

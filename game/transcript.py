@@ -15,9 +15,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Words around an answer that carry no meaning of their own: "ja", "typ", "alltså". Sounds of
-# hesitation are recognised by their shape instead (`is_hesitation`).
-FILLERS = frozenset("ja jo nja nej typ alltså liksom tack okej ok aha oj åh asså".split())
+# Words around an answer that carry no meaning of their own: "ja", "typ", "alltså", and a
+# greeting ("hej", "tjena": Whisper's commonest word on a cough). Sounds of hesitation are
+# recognised by their shape instead (`is_hesitation`).
+FILLERS = frozenset(
+    "ja jo nja nej typ alltså liksom tack okej ok aha oj åh asså jaha jaså nåja "
+    "hej hejsan hallå tjena tjenare tja hejdå hello hi hey bye okay yes yeah".split()
+)
+# Words by which a learner takes back what they said: "en katt, nej, en hund" answers "en hund".
+CORRECTIONS = frozenset("nej nä näe förlåt ursäkta menar vänta sorry".split())
 
 # Sound tags such as "[Musik]", "(skratt)", "*host*" or "♪": the recogniser describing, not the
 # learner speaking.
@@ -51,6 +57,15 @@ _CREDITS = tuple(
         r"(thankyou|thanks)(sovery|very|so)?(much)?forwatching(thisvideo)?",
         r"(please)?(like(and|&))?subscribe(tomychannel|tothechannel)?",
         r"subtitlesby.*",
+        # The same outro in the other languages Whisper learnt it in: "Untertitel der
+        # Amara.org-Community", "Sous-titres réalisés par la communauté d'Amara.org", ...
+        r"(untertitel|untertitelung|soustitres|soustitrage|sottotitoli|subtítulos|subtitulos"
+        r"|napisy|ondertitels?|ondertiteling|legendas|undertekster|tekstitys|teksting)"
+        r"(av|af|by|der|des|par|para|pela|por|door|dalla|przez|von|im|från|fra|realisés)?.*",
+        # Politeness alone, Whisper's stock line on silence: "Thank you.", "You", "Tack så
+        # mycket." (a word of thanks beside an answer is a filler and stays harmless)
+        r"(thankyou|thanks)(very|so)?(much)?(alot)?|you|byebye|seeyou(later|soon|nexttime)?",
+        r"tack(såmycket|såjättemycket|skaduha)|visesi?(morgon|sen|nästagång)?|hejdå|hejhej",
     )
 )
 # Hesitation sounds: vowels with h, m or r and nothing else ("eh", "ehm", "öhh", "uhm", "aah",
@@ -63,6 +78,12 @@ _HESITATION = re.compile(
     r"|[eäöau]+m{2,}|u+m+|e+r+m+|e{2,}r+|ä{2,}r+"  # emm, umm, um, erm, eeer
 )
 _DIGITS = re.compile(r"\d{1,7}")
+# A word cut off by the recogniser: "En h-", "Ett sk…" (a hyphen with no letter after it, or an
+# ellipsis straight after the word).
+_CUT = re.compile(r"-(?![^\W\d_])|\.\.\.|…")
+# Where one clause of a transcript ends: a comma, a colon or a sentence end ("det är inte en
+# katt, det är en hund": the second clause holds the answer).
+_CLAUSE_END = re.compile(r"[,;:.!?…]|\n")
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,8 @@ class Word:
     text: str
     start: int
     end: int
+    cut: bool = False
+    """Written as cut off ("h-", "sk…"): a start of a word, not a word."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,22 @@ class Spoken:
     @property
     def texts(self) -> list[str]:
         return [word.text for word in self.words]
+
+    def clause_ends_after(self, i: int) -> bool:
+        """True when a comma or sentence end stands between word `i` and the next one."""
+        if i + 1 >= len(self.words):
+            return True
+        gap = self.transcript[self.words[i].end : self.words[i + 1].start]
+        return bool(_CLAUSE_END.search(gap))
+
+
+def is_latin(word: str) -> bool:
+    """Written in the Latin alphabet (with digits): a Swedish answer can be nothing else.
+
+    Whisper on a cough or on silence writes outros it learnt in other scripts ("ご視聴ありがとう
+    ございました", "Продолжение следует…"); no learner's Swedish is written so.
+    """
+    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in word)
 
 
 def is_hesitation(word: str) -> bool:
@@ -178,13 +217,35 @@ def spoken(heard: str, keep: frozenset[str] = frozenset()) -> Spoken:
     start = 0
     for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
         sentence = [
-            Word(m.group().casefold(), m.start() + start, m.end() + start)
+            Word(m.group().casefold(), m.start() + start, m.end() + start,
+                 bool(_CUT.match(text, m.end() + start)))
             for m in _WORD.finditer(text[start:end])
-        ]
-        words += strip_credits(sentence)
+        ]  # fmt: skip
+        # A sentence with a word in another script is an outro, names and all ("Субтитры
+        # сделал DimaTorzok"): no learner's answer.
+        if all(is_latin(word.text) for word in sentence):
+            words += strip_credits(sentence)
         start = end
-    words = [as_number(word, keep) for word in words]
+    words = last_answer([as_number(word, keep) for word in words], keep)
     return Spoken(text, tuple(w for w in words if w.text in keep or not is_filler(w.text)))
+
+
+def last_answer(words: list[Word], keep: frozenset[str] = frozenset()) -> list[Word]:
+    """The words after the learner's last correction: "en katt, nej, en hund" → "en hund".
+
+    A learner who takes a word back means the next one: the last candidate is the answer. A
+    correction word counts only between two things said ("nej, en hund" and "en hund, nej?"
+    keep everything); the answer's own words are never taken for one.
+    """
+
+    def said(part: list[Word]) -> bool:
+        return any(w.text in keep or not is_filler(w.text) for w in part)
+
+    for i in range(len(words) - 1, 0, -1):
+        marker = words[i].text in CORRECTIONS and words[i].text not in keep
+        if marker and said(words[:i]) and said(words[i + 1 :]):
+            return words[i + 1 :]
+    return words
 
 
 def spoken_words(heard: str, keep: frozenset[str] = frozenset()) -> list[str]:
