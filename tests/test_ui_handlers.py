@@ -342,3 +342,33 @@ def test_a_refusal_is_titled_in_the_learners_language():
 
     error = refusal("choose_deck", "sv")
     assert error.title == "Fel" and error.message == say("choose_deck", "sv")
+
+
+class Knowing:
+    """A recogniser that hears `text` and says how sure it is that there was no speech."""
+
+    def __init__(self, text: str, no_speech_prob: float | None) -> None:
+        self.text, self.no_speech_prob = text, no_speech_prob
+
+    def transcribe(self, audio, sample_rate=None) -> asr.Transcript:
+        return asr.Transcript(self.text, 0.1, 0.1, False, no_speech_prob=self.no_speech_prob,
+                              avg_logprob=-0.4)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("heard", "no_speech_prob", "tries"),
+    [
+        ("Tack för att du tittade.", 0.9, 0),  # the model says: a cough, not speech
+        ("häst", 0.9, 0),
+        ("häst", 0.1, 1),
+        ("häst", None, 1),
+    ],
+)
+def test_what_the_model_knows_about_no_speech_reaches_the_game(tmp_path, heard, no_speech_prob,
+                                                               tries):  # fmt: skip
+    ctx = two_cards(tmp_path, Knowing(heard, no_speech_prob))
+    start = handlers.begin(ctx, {}, "Djur", {})  # hund and katt: "häst" is wrong for both
+    screen = handlers.answer_audio(ctx, "answer.wav", part(start, "stored"), "Djur", {}, None,
+                                   True)  # fmt: skip
+    turn = game.from_dict(part(screen, "stored")).round.turn
+    assert turn.tries == tries

@@ -123,8 +123,10 @@ def judge_heard(ctx: Context, result: asr.Transcript | str, stored, key, uploade
     if isinstance(result, str):
         return told(ctx, "plain_text", stored, key, uploaded, pending, prefs, request, text=result)
     extra = {"heard": result.text, "seconds": result.seconds, "typed": False}
+    # What the model itself knows: a transcript it most likely heard no speech in costs no try.
+    signs = game.Signs(result.no_speech_prob, result.avg_logprob)
     return step(ctx, game.answer, stored, key, uploaded, pending, auto, prefs, request,
-                result.text, extra=extra, student=student)  # fmt: skip
+                result.text, signs, extra=extra, student=student)  # fmt: skip
 
 
 def told(ctx: Context, key_: str, stored, key, uploaded, pending, prefs=None,
