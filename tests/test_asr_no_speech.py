@@ -48,3 +48,25 @@ def test_no_model_run_no_figures(whisper_root):
     transcriber = asr.load_transcriber(model, "ctranslate2", "cpu", warm_up=False)
     silent = transcriber.transcribe((16_000, np.zeros(16_000, np.int16)))
     assert silent.no_speech and silent.no_speech_prob is None and silent.avg_logprob is None
+
+
+@pytest.mark.parametrize(("no_speech", "tries"), [(True, 0), (False, 1)])
+def test_in_the_app_a_clip_the_model_calls_no_speech_costs_no_try(whisper_root, tmp_path,
+                                                                   no_speech, tries):  # fmt: skip
+    import soundfile
+
+    import game
+    from tests.test_ui_handlers import part, two_cards
+    from ui import play
+
+    model = cached_model(whisper_root, hears="katt", no_speech=no_speech)
+    transcriber = asr.load_transcriber(model, "ctranslate2", "cpu", warm_up=False)
+    ctx = two_cards(tmp_path, transcriber)
+    wav = tmp_path / "cough.wav"
+    soundfile.write(wav, CLIP[1], CLIP[0])
+    start = play.begin(ctx, {}, "Djur", {})
+    card = game.current_card(game.from_dict(part(start, "stored")), ctx.library.first())
+    if card.answer == "katt":  # the word heard is the card's: answer the other card instead
+        start = play.skip(ctx, part(start, "stored"), "Djur", {}, None, True)
+    screen = play.answer_audio(ctx, str(wav), part(start, "stored"), "Djur", {}, None, True)
+    assert game.from_dict(part(screen, "stored")).round.turn.tries == tries
