@@ -86,6 +86,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "a SQLite file, or a .db file (default: /data when it exists, else ~/.cache/sag-det)",
     )
     parser.add_argument(
+        "--voice",
+        type=Path,
+        default=env("SAGDET_VOICE"),
+        help="a Piper voice file (.onnx, its .onnx.json beside it) that says Listen's words; "
+        "without it, or without the piper package, espeak-ng does",
+    )
+    parser.add_argument(
         "--allow-saving-decks",
         action="store_true",
         default=env("SAGDET_ALLOW_SAVING_DECKS") == "1",
@@ -156,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         secret=browser_secret(),
         db_url=args.db,
         teacher_key=os.environ.get("SAGDET_TEACHER_KEY", ""),
+        voice_model=args.voice,
     )
     demo = build_demo(load_decks(*roots), model, options)
     launch(demo, microphones=max(1, args.max_microphones))

@@ -169,7 +169,8 @@ def units(ipa: str) -> list[str]:
 
 
 def to_espeak(ipa: str) -> str:
-    """espeak-ng's Swedish phoneme mnemonics for `ipa`, to be read as `[[...]]`."""
+    """espeak-ng's Swedish phoneme mnemonics for `ipa`, to be read as `[[...]]`; a word without
+    a stress mark is stressed on its first syllable."""
     words: list[list[str]] = [[]]
     for unit in units(ipa):
         if unit == " ":
@@ -201,6 +202,8 @@ def _word(units_: list[str]) -> str:
             said = LETTER_ESPEAK.get(base) if previous in RETROFLEXES else None
             out.append((said or CONSONANTS[base]) + (":" if long_ else ""))
         previous = base
+    if "'" not in out:  # a word said alone is stressed: else espeak-ng stresses its neighbour
+        out.insert(0, "'")
     return "".join(out)
 
 

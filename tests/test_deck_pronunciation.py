@@ -28,7 +28,7 @@ ROWS = [
     "berg.png,berg,ett,,,,bärj",  # a respelling
     "sked.png,sked,en,,,,",  # none: espeak-ng reads the spelling
 ]
-SAID = {"dusch": "en [[d8sx]]", "tårta": "en [['to:r.ta]]", "berg": "ett bärj", "sked": "en sked"}
+SAID = {"dusch": "en [['d8sx]]", "tårta": "en [['to:r.ta]]", "berg": "ett bärj", "sked": "en sked"}
 PICTURES = {f"{name}.png": png_bytes() for name in ("dusch", "tarta", "berg", "sked")}
 
 

@@ -130,9 +130,9 @@ def test_every_sound_reaches_espeak_as_itself(sound):
         ("²tʰoːʈa", "'to:r.ta"),  # ʰ left to the voice; ʈ as the flap and t
         ("²tˈoːʈa", "t'o:r.ta"),  # the lexicon's way: ² at the start, ˈ at the stressed vowel
         ("²tandbɔʂʈɛ", "'tandbOs.tE"),  # ʈ after ʂ: plain t, the tongue is already back
-        ("dɵɧ", "d8sx"),
+        ("dɵɧ", "'d8sx"),
         ("ˈjakːa", "'jak:a"),
-        ("ɛn ²kɑː.ka", "En 'kA:ka"),
+        ("ɛn ²kɑː.ka", "'En 'kA:ka"),
     ],
 )
 def test_ipa_becomes_espeak_mnemonics(ipa, mnemonics):

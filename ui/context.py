@@ -17,6 +17,7 @@ from typing import Protocol
 
 import asr
 import game
+from game import voice
 from game.library import DeckLibrary
 from ui.classroom_hub import ClassHub
 from ui.files import UPLOADS_DISK_BYTES, NeutralNames, Thumbnails, UploadShelf, new_work_dir
@@ -83,6 +84,7 @@ class AppOptions:
     uploads_disk_bytes: int = UPLOADS_DISK_BYTES  # uploaded decks on disk, all together
     db_url: str | None = None  # class mode's database (classroom.default_database_url if None)
     teacher_key: str = field(default="", repr=False)  # the deployer's key for every class
+    voice_model: Path | None = None  # a Piper voice file for Listen; None: espeak-ng only
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Context:
     uploads: UploadShelf  # uploaded decks, by the token their uploader's browser keeps
     classes: ClassHub  # class mode's database, opened on the first class action
     pieces: StreamPieces = field(default_factory=StreamPieces)  # streamed pieces, swept when old
+    neural: voice.NeuralVoice | None = None  # the deployer's neural voice for Listen, if any
 
     @classmethod
     def create(cls, decks: dict[str, game.Deck] | DeckLibrary, model: Model,
@@ -115,7 +118,8 @@ class Context:
         uploads = UploadShelf(options.work_dir / "uploads", max_bytes=options.uploads_disk_bytes,
                               let_go=let_go)  # fmt: skip
         classes = ClassHub(options.db_url)
-        return cls(library, model, options, public, thumbs, uploads, classes)
+        neural = voice.NeuralVoice(options.voice_model) if options.voice_model else None
+        return cls(library, model, options, public, thumbs, uploads, classes, neural=neural)
 
     @property
     def voice_dir(self) -> Path:

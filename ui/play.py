@@ -146,7 +146,7 @@ def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
     deck = ctx.deck_for(key, uploaded, lang)
     view = View(restore(stored, deck), deck, lang, pending=pending, answered=answered)
     card = view.listen_card()
-    path = voice.word_audio(card, ctx.voice_dir) if card else None
+    path = voice.word_audio(card, ctx.voice_dir, ctx.neural) if card else None
     if path is None:
         raise gr.Error(say("no_recording", view.lang))
     played = ctx.public.public(path)  # a deck's own recording may be named after the answer
