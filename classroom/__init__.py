@@ -24,7 +24,7 @@ from classroom.errors import (
     WrongPin,
     WrongTeacherKey,
 )
-from classroom.location import default_database_url, url_from_setting
+from classroom.location import default_database_url, outbox_path, url_from_setting
 from classroom.results import (
     CSV_COLUMNS,
     ClassResults,
@@ -61,5 +61,6 @@ __all__ = [
     "WrongPin",
     "WrongTeacherKey",
     "default_database_url",
+    "outbox_path",
     "url_from_setting",
 ]

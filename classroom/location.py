@@ -14,6 +14,7 @@ Order, first that applies:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping
@@ -115,6 +116,27 @@ def _check_sqlite_file(setting: str, path: Path) -> None:
         raise BadDatabaseSetting(setting, f"{folder} is a file, so no folder can be made there")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise BadDatabaseSetting(setting, f"{folder} cannot be written")
+
+
+def outbox_path(url: str, *, data_dir: Path = DATA_DIR, home: Path | None = None) -> Path:
+    """Where answers wait while the database at `url` does not take them (classroom.outbox).
+
+    Beside a SQLite file (it goes where the database goes); for a server, one file per
+    database (its URL without the password, hashed) on the persistent disk when there is one,
+    else in the user's cache. A restart of the app on the same database finds it again.
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    on_disk = database not in ("", ":memory:") and not database.startswith("file:")
+    if parsed.get_backend_name() == "sqlite" and on_disk:
+        file = Path(database)
+        return file.with_name(f"{file.name}-outbox.sqlite")
+    named = hashlib.sha256(parsed.render_as_string(hide_password=True).encode()).hexdigest()
+    if data_dir.is_dir() and os.access(data_dir, os.W_OK | os.X_OK):
+        folder = data_dir / "sag-det-outbox"
+    else:
+        folder = (home if home is not None else Path.home()) / ".cache" / "sag-det" / "outbox"
+    return folder / f"{named[:20]}.sqlite"
 
 
 def sqlite_url(path: Path) -> str:

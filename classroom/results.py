@@ -88,7 +88,11 @@ class ClassResults:
     """Up to ten words with the most answers that were not correct."""
     leaderboard: tuple[LeaderRow, ...]
     status: WriterStatus
-    """Whether this class's answers are being recorded (figures of this app process)."""
+    """Whether this class's answers are being recorded: recorded (in the database), waiting
+    to be (in this server's outbox or memory), lost."""
+    as_of: datetime | None = None
+    """None: the figures are the database's now. Else when they were read: the database
+    does not answer, and these are the figures the teacher was shown last."""
 
 
 @dataclass(frozen=True)

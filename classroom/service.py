@@ -14,8 +14,9 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -31,7 +32,8 @@ from classroom.errors import (
     InvalidName,
     WrongTeacherKey,
 )
-from classroom.location import default_database_url, url_from_setting
+from classroom.location import default_database_url, outbox_path, url_from_setting
+from classroom.outbox import Outbox
 from classroom.results import ClassResults, Progress
 from classroom.schema import ClassRow, StudentRow, migrate
 from classroom.students import join_or_rejoin
@@ -60,6 +62,16 @@ class NewClass:
     def link_query(self) -> str:
         """What a join link adds to the app's address: "?class=K7QX3M"."""
         return f"?class={self.code}"
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A class's results as a teacher last saw them, for while the database is away."""
+
+    key: str  # the teacher key's hash, to check a key without the database
+    results: ClassResults
+    at: datetime
+    written: int  # answers this process had written for the class then
 
 
 @dataclass(frozen=True)
@@ -96,10 +108,16 @@ class Classroom:
         clock: Clock = lambda: datetime.now(UTC),
         timeout: float = 5.0,
         writer_capacity: int = 10_000,
-        retry_delays: Sequence[float] = (0.5, 2.0),
+        retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
+        outbox: Path | None = None,
     ) -> None:
         """Open the database and bring its schema up to date; DatabaseUnavailable if it can't
-        (BadDatabaseSetting for a `url` that never could)."""
+        (BadDatabaseSetting for a `url` that never could).
+
+        Answers the database cannot take wait in `outbox` (None: classroom.location's place
+        for this database), and answers an earlier run left there are delivered now.
+        `retry_delays` are the pauses between tries to deliver them, the last repeated.
+        """
         self.url = url_from_setting(url) if url else default_database_url()
         self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
         self._clock = clock
@@ -109,9 +127,16 @@ class Classroom:
         except (SQLAlchemyError, OSError) as exc:
             log.error("class database cannot be opened: %s", exc)
             raise DatabaseUnavailable("start") from None
+        self.outbox = Outbox(outbox or outbox_path(self.url))
         self._writer = AnswerWriter(
-            self.engine, capacity=writer_capacity, retry_delays=retry_delays, clock=clock
+            self.engine,
+            self.outbox,
+            capacity=writer_capacity,
+            retry_delays=retry_delays,
+            clock=clock,
         )
+        self._seen: dict[str, _Seen] = {}  # by code: the last results a teacher was shown
+        self._seen_lock = threading.Lock()
         self._turns: dict[int, scoring.Turn] = {}  # by student id: the server's own count
         self._turns_lock = threading.Lock()
 
@@ -247,12 +272,23 @@ class Classroom:
             self._turns[student.student_id] = scoring.skipped(self._turn(student))
 
     def class_results(self, code: str, teacher_key: str) -> ClassResults:
-        """The class's dashboard figures; WrongTeacherKey (and nothing else) for a wrong key."""
-        with self._database("show the results"), self.engine.connect() as conn:
-            found = self._teacher_class(conn, code, teacher_key)
-            students = results.student_results(conn, found.id)
-            words = results.word_results(conn, found.id)
-        return ClassResults(
+        """The class's dashboard figures; WrongTeacherKey (and nothing else) for a wrong key.
+
+        While the database does not answer, a teacher who saw the results before gets them as
+        they were then (`as_of`), with what is recorded, waiting and lost now; otherwise
+        DatabaseUnavailable.
+        """
+        code = identity.normalize_code(code)
+        try:
+            with self.engine.connect() as conn:
+                found = self._teacher_class(conn, code, teacher_key)
+                students = results.student_results(conn, found.id)
+                words = results.word_results(conn, found.id)
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("class database failed to show the results: %s", exc)
+            return self._as_last_seen(code, teacher_key)
+        recorded = sum(s.answers for s in students)
+        shown = ClassResults(
             code=found.code,
             name=found.name,
             decks=tuple(json.loads(found.decks)),
@@ -262,8 +298,24 @@ class Classroom:
             words=words,
             missed_most=results.missed_most(words),
             leaderboard=results.leaderboard(students),
-            status=self.status(found.code),
+            status=self._writer.status(found.code, recorded=recorded),
         )
+        seen = _Seen(found.key_hash, shown, self._clock(), self.status(found.code).recorded)
+        with self._seen_lock:
+            self._seen[found.code] = seen
+        return shown
+
+    def _as_last_seen(self, code: str, teacher_key: str) -> ClassResults:
+        with self._seen_lock:
+            seen = self._seen.get(code)
+        if seen is None:
+            raise DatabaseUnavailable("show the results")
+        if not isinstance(teacher_key, str) or not identity.check_salted(teacher_key, seen.key):
+            raise WrongTeacherKey()
+        since = self.status(code).recorded - seen.written  # what this process wrote since
+        recorded = sum(s.answers for s in seen.results.students) + since
+        status = self._writer.status(code, recorded=recorded)
+        return replace(seen.results, status=status, as_of=seen.at)
 
     def export_class(self, code: str, teacher_key: str) -> str:
         """CSV text, one row per recorded answer (columns: results.CSV_COLUMNS). Write it with
@@ -299,11 +351,17 @@ class Classroom:
         return self._writer.status(identity.normalize_code(code) if code else None)
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until queued answers are written (or counted lost); for tests and shutdown."""
+        """Wait until queued answers are written or kept in the outbox (tests, shutdown)."""
         return self._writer.flush(timeout)
 
+    def deliver(self, timeout: float = 30.0) -> bool:
+        """Try the outbox now and wait until no answer waits; False if some still do."""
+        return self._writer.deliver(timeout)
+
     def close(self) -> None:
+        """Write what is queued (or keep it in the outbox), then let the database go."""
         self._writer.close()
+        self.outbox.close()
         self.engine.dispose()
 
     def __enter__(self) -> Classroom:

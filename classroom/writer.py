@@ -1,14 +1,23 @@
 """The background writer: judged answers go into a queue and one thread writes them in batches.
 
-Why: a learner's verdict must never wait for the database, and a database that is slow, down or
-full must never turn into an error in a learner's game. `submit` only puts a row on a bounded
-queue and returns at once. The thread writes whatever has gathered in one transaction; when a
-write fails it retries after short pauses, then counts the rows as lost, logs why, and keeps
-going, so the class's results say how many answers are missing instead of pretending.
+Why: a learner's verdict must never wait for the database, and a database that is slow, down,
+locked or full must never turn into an error in a learner's game, nor cost the class an answer.
+`submit` only puts a row on a bounded queue and returns at once. The thread writes whatever has
+gathered in one transaction; when the database fails, the batch goes to the outbox on local disk
+(classroom.outbox) at once, and so does every batch after it until the outbox is empty again:
+the thread delivers the outbox, oldest first, after a pause that grows while the database stays
+away (`retry_delays`). Each answer carries a key that the database keeps unique, and rows are
+inserted "on conflict do nothing", so a batch delivered twice (a crash between the database's
+commit and the outbox's delete) is recorded once.
+
+An answer is lost only when the outbox itself refuses it (the local disk is full or gone); it is
+counted, logged and said on the dashboard. A row the database refuses for good (its class or
+student was deleted meanwhile) is counted as refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -19,172 +28,356 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 
+from classroom.outbox import Outbox, Waiting
 from classroom.schema import AnswerRow
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+Item = tuple[str, Row]
+_WAKE = ("", {})  # put on the queue to make the thread try the outbox now
 
 
 @dataclass(frozen=True)
 class WriterStatus:
-    """How recording answers goes, for a teacher's dashboard; counts are this process's."""
+    """How recording a class's answers goes, for a teacher's dashboard."""
 
     ok: bool
-    """False while the last write failed."""
+    """False while the database does not take answers."""
     recorded: int
+    """Answers recorded: in the database, with a class's results; else by this process."""
+    waiting: int
+    """Answers judged and kept, in memory or in the outbox on disk, to be recorded."""
     lost: int
-    pending: int
-    message: str
-    """A sentence for the teacher."""
+    """Answers neither recorded nor kept: the outbox itself refused them (this process)."""
+    refused: int = 0
+    """Answers the database refused for good: their student or class is gone (this process)."""
+    delayed: int = 0
+    """Answers that waited in the outbox and are recorded now (this process delivered them)."""
+    since: datetime | None = None
+    """When the database stopped answering (None while it answers)."""
     reason: str = ""
-    """The last failure as the database put it, for the log and a curious deployer."""
+    """The last failure as the database or the disk put it, for the log and the deployer."""
+
+    @property
+    def message(self) -> str:
+        """The state in one English paragraph (the app says it in the teacher's language)."""
+        parts = []
+        if not self.ok:
+            since = f" since {self.since:%H:%M} UTC" if self.since else ""
+            parts.append(
+                f"The class database has not been answering{since}: {_n(self.waiting)} "
+                f"waiting on this server, to be recorded when it is back; "
+                f"{_n(self.recorded)} recorded."
+            )
+        elif self.waiting:
+            parts.append(f"{_n(self.recorded)} recorded; {self.waiting} more being written now.")
+        else:
+            parts.append(f"All answers are recorded ({_n(self.recorded)}).")
+            if self.delayed:
+                parts.append(
+                    f"{_n(self.delayed)} of them waited on this server while the database was "
+                    "not answering."
+                )
+        if self.lost:
+            parts.append(
+                f"{_n(self.lost)} could not be kept: the database was not answering and this "
+                "server's disk refused them too. They are missing from the results."
+            )
+        if self.refused:
+            parts.append(f"{_n(self.refused)} were refused: their student or class is gone.")
+        return " ".join(parts)
 
 
 class AnswerWriter:
-    """One thread that writes queued answer rows; `flush` waits for it (tests, shutdown)."""
+    """One thread that writes queued answer rows, through the outbox when it must."""
 
     def __init__(
         self,
         engine: Engine,
+        outbox: Outbox,
         *,
         capacity: int = 10_000,
         batch: int = 200,
-        retry_delays: Sequence[float] = (0.5, 2.0),
+        retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
-        self._queue: queue.Queue[tuple[str, Row] | None] = queue.Queue(maxsize=capacity)
+        self._outbox = outbox
+        self._queue: queue.Queue[Item | None] = queue.Queue(maxsize=capacity)
         self._batch = batch
-        self._retry_delays = tuple(retry_delays)
+        self._delays = tuple(retry_delays) or (0.05,)
         self._clock = clock
         self._done = threading.Condition()
-        self._unfinished = 0
+        self._queued: Counter[str] = Counter()  # in memory, not yet written or in the outbox
         self._recorded: Counter[str] = Counter()
         self._lost: Counter[str] = Counter()
+        self._refused: Counter[str] = Counter()
+        self._delayed: Counter[str] = Counter()
+        self._in_outbox = outbox.exists()  # answers of an earlier run may wait there
+        self._failures = 0  # deliveries failed in a row: the pause before the next one grows
+        self._next_try = 0.0  # time.monotonic() of the next delivery
         self._failing_since: datetime | None = None
         self._reason = ""
         self._thread = threading.Thread(target=self._run, name="classroom-writer", daemon=True)
         self._thread.start()
 
     def submit(self, code: str, row: Row) -> bool:
-        """Queue one answer row of class `code`; False (and counted lost) when the queue is full."""
+        """Queue one answer row of class `code`. When the queue is full (or the thread has
+        stopped) the row goes straight to the outbox; False only if that failed too (lost)."""
         with self._done:
-            if not self._thread.is_alive():
-                self._lose(code, 1, "the writer has stopped")
-                return False
-            try:
-                self._queue.put_nowait((code, row))
-            except queue.Full:
-                self._lose(code, 1, "too many answers waiting to be written")
-                return False
-            self._unfinished += 1
-        return True
+            if self._thread.is_alive():
+                try:
+                    self._queue.put_nowait((code, row))
+                except queue.Full:
+                    pass
+                else:
+                    self._queued[code] += 1
+                    return True
+        return self._spill([(code, row)])
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Wait until every queued row is written or lost; False if that took over `timeout`."""
+        """Wait until every queued row is written or kept in the outbox."""
         with self._done:
-            return self._done.wait_for(lambda: self._unfinished == 0, timeout=timeout)
+            return self._done.wait_for(lambda: not +self._queued, timeout=timeout)
+
+    def deliver(self, timeout: float = 30.0) -> bool:
+        """Try the outbox now, and wait until nothing waits at all; False if something still
+        waits after `timeout` (the database is still away)."""
+        with self._done:
+            self._next_try = 0.0
+        with contextlib.suppress(queue.Full):  # busy: it tries the outbox after this batch
+            self._queue.put_nowait(_WAKE)
+        with self._done:
+            return self._done.wait_for(
+                lambda: not +self._queued and not self._in_outbox, timeout=timeout
+            )
 
     def close(self, timeout: float = 30.0) -> None:
-        """Write what is queued, then stop the thread."""
+        """Write (or keep) what is queued, try the outbox once more, then stop the thread."""
         self.flush(timeout)
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join(timeout)
 
-    def status(self, code: str | None = None) -> WriterStatus:
-        """The figures for class `code`, or for every class this process wrote for."""
+    def status(self, code: str | None = None, *, recorded: int | None = None) -> WriterStatus:
+        """The figures of class `code` (every class when None); `recorded` replaces this
+        process's count with the database's own."""
+        reason = ""
+        try:
+            on_disk = self._outbox.counts()
+        except Exception as exc:  # an unreadable outbox still says what it can
+            on_disk, reason = Counter(), _reason(exc)
         with self._done:
-            recorded = self._count(self._recorded, code)
-            lost = self._count(self._lost, code)
-            pending = self._unfinished
-            since, reason = self._failing_since, self._reason
-        ok = since is None
-        return WriterStatus(
-            ok, recorded, lost, pending, _message(ok, recorded, lost, since), reason
-        )
+            since = self._failing_since
+            figures = {
+                "recorded": _count(self._recorded, code) if recorded is None else recorded,
+                "waiting": _count(self._queued, code) + _count(on_disk, code),
+                "lost": _count(self._lost, code),
+                "refused": _count(self._refused, code),
+                "delayed": _count(self._delayed, code),
+            }
+            reason = self._reason or reason
+        return WriterStatus(since is None, since=since, reason=reason, **figures)
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            with self._done:
+                outbox = self._in_outbox
+                wait = max(0.0, self._next_try - time.monotonic()) if outbox else None
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                item = _WAKE
             if item is None:
+                self._deliver()
                 return
-            items = [item]
+            items = [] if item is _WAKE else [item]
+            stop = False
             while len(items) < self._batch:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
-                    self._queue.put(None)  # stop after this batch
+                    stop = True
                     break
-                items.append(more)
-            self._write(items)
+                if more is not _WAKE:
+                    items.append(more)
+            if items:
+                try:
+                    self._write(items)
+                except Exception:  # a bug: the rows are kept, the thread lives on
+                    log.exception("the class writer failed on %d answers", len(items))
+                    self._spill(items)
+                    self._settled(items)
+            with self._done:
+                due = self._in_outbox and time.monotonic() >= self._next_try
+            if due or stop:
+                self._deliver()
+            if stop:
+                return
 
-    def _write(self, items: list[tuple[str, Row]]) -> None:
-        error: Exception | None = None
-        for delay in (0.0, *self._retry_delays):
-            time.sleep(delay)
+    def _write(self, items: list[Item]) -> None:
+        """New answers: straight to the database, unless older ones wait in the outbox."""
+        with self._done:
+            outbox = self._in_outbox
+        if not outbox:
             try:
                 self._insert([row for _, row in items])
             except (IntegrityError, DataError):
-                self._write_one_by_one(items)
-                return
-            except Exception as exc:  # whatever it is, the thread must live on: count and log
-                error = exc
-                continue
-            self._settle(items, ok=True)
-            return
-        self._settle(items, ok=False, reason=_reason(error))
+                rest = self._one_by_one(items)
+            except Exception as exc:  # whatever it is, the answers are kept and the thread lives
+                self._failing(exc)
+                rest = items
+            else:
+                self._healthy(items)
+                rest = []
+        else:
+            rest = items
+        if rest:
+            self._spill(rest)
+        self._settled(items)
 
-    def _write_one_by_one(self, items: list[tuple[str, Row]]) -> None:
-        """A batch with a bad row: keep the good rows rather than lose them all."""
-        for item in items:
+    def _deliver(self) -> None:
+        """Write the outbox to the database, oldest first, until it is empty or fails."""
+        while True:
+            try:
+                waiting = self._outbox.oldest(self._batch)
+            except Exception as exc:
+                log.error("the class outbox cannot be read: %s", _reason(exc))
+                self._later()
+                return
+            if not waiting:
+                with self._done:
+                    self._in_outbox = False
+                    self._failures = 0
+                    self._done.notify_all()
+                return
+            items = [(w.code, w.row) for w in waiting]
+            try:
+                self._insert([w.row for w in waiting])
+            except (IntegrityError, DataError):
+                rest = self._one_by_one(items, delayed=True)
+            except Exception as exc:
+                self._failing(exc)
+                self._later()
+                return
+            else:
+                self._healthy(items, delayed=True)
+                rest = []
+            done = waiting[: len(waiting) - len(rest)]
+            if not self._removed(done) or rest:
+                self._later()
+                return
+
+    def _removed(self, waiting: list[Waiting]) -> bool:
+        if not waiting:
+            return True
+        try:
+            self._outbox.remove([w.seq for w in waiting])
+        except Exception as exc:  # delivered again later: the answer keys keep them once
+            log.error("delivered class answers stay in the outbox: %s", _reason(exc))
+            return False
+        log.info("%d class answers from the outbox are recorded", len(waiting))
+        return True
+
+    def _one_by_one(self, items: list[Item], *, delayed: bool = False) -> list[Item]:
+        """A batch with a row the database refuses: keep the good rows rather than none.
+        Returns the rows not tried because the database failed meanwhile."""
+        for i, item in enumerate(items):
             try:
                 self._insert([item[1]])
             except (IntegrityError, DataError) as exc:  # this row is refused, the database works
-                self._settle([item], ok=False, reason=_reason(exc), outage=False)
+                with self._done:
+                    self._refused[item[0]] += 1
+                    self._reason = _reason(exc)
+                log.warning("a class answer was refused by the database: %s", _reason(exc))
             except Exception as exc:
-                self._settle([item], ok=False, reason=_reason(exc))
+                self._failing(exc)
+                return items[i:]
             else:
-                self._settle([item], ok=True)
+                self._healthy([item], delayed=delayed)
+        return []
 
     def _insert(self, rows: list[Row]) -> None:
         with self._engine.begin() as conn:
-            conn.execute(insert(AnswerRow), rows)
+            conn.execute(_insert_new(conn), rows)
 
-    def _settle(
-        self, items: list[tuple[str, Row]], *, ok: bool, reason: str = "", outage: bool = True
-    ) -> None:
-        """Count `items` written or lost; `outage` False: lost, but the database is working."""
+    def _spill(self, items: list[Item]) -> bool:
+        """Keep `items` in the outbox; count them lost when even that fails."""
+        try:
+            self._outbox.put(items)
+        except Exception as exc:
+            with self._done:
+                for code, _ in items:
+                    self._lost[code] += 1
+                self._reason = _reason(exc)
+            log.error("%d class answers are lost: the outbox refused them: %s", len(items), exc)
+            return False
+        with self._done:
+            if not self._in_outbox:
+                self._next_try = time.monotonic() + self._pause()
+            self._in_outbox = True
+        log.warning("%d class answers wait in the outbox for the database", len(items))
+        return True
+
+    def _settled(self, items: list[Item]) -> None:
+        """`items` left memory (written, kept or counted)."""
         with self._done:
             for code, _ in items:
-                (self._recorded if ok else self._lost)[code] += 1
-            if ok:
-                if self._failing_since is not None:
-                    log.warning("class answers are being recorded again")
-                self._failing_since = None
-            else:
-                if outage:
-                    self._failing_since = self._failing_since or self._clock()
-                self._reason = reason
-                log.warning("%d class answers were not recorded: %s", len(items), reason)
-            self._unfinished -= len(items)
+                self._queued[code] -= 1
             self._done.notify_all()
 
-    def _lose(self, code: str, count: int, reason: str) -> None:
-        """Count rows lost before they reached the queue (the caller holds the lock)."""
-        self._lost[code] += count
-        self._reason = reason
-        log.warning("%d class answers were not recorded: %s", count, reason)
+    def _healthy(self, items: list[Item], *, delayed: bool = False) -> None:
+        with self._done:
+            for code, _ in items:
+                self._recorded[code] += 1
+                if delayed:
+                    self._delayed[code] += 1
+            if self._failing_since is not None:
+                log.warning("class answers are being recorded again")
+            self._failing_since = None
+            self._reason = ""
+            self._done.notify_all()
 
-    @staticmethod
-    def _count(counter: Counter[str], code: str | None) -> int:
-        return counter.total() if code is None else counter[code]
+    def _failing(self, error: BaseException) -> None:
+        with self._done:
+            if self._failing_since is None:
+                log.warning("the class database is not taking answers: %s", _reason(error))
+            self._failing_since = self._failing_since or self._clock()
+            self._reason = _reason(error)
+
+    def _later(self) -> None:
+        """Schedule the next delivery after a pause that grows with failures in a row."""
+        with self._done:
+            self._failures += 1
+            self._next_try = time.monotonic() + self._pause()
+
+    def _pause(self) -> float:
+        return self._delays[min(self._failures, len(self._delays) - 1)]
+
+
+def _insert_new(conn: Connection) -> Any:
+    """INSERT of answer rows that skips a row whose answer key is recorded already."""
+    if conn.dialect.name == "postgresql":
+        return postgres_insert(AnswerRow).on_conflict_do_nothing(index_elements=["answer_key"])
+    if conn.dialect.name == "sqlite":
+        return sqlite_insert(AnswerRow).on_conflict_do_nothing(index_elements=["answer_key"])
+    return insert(AnswerRow)  # elsewhere the key's unique index refuses a second copy
+
+
+def _count(counter: Counter[str], code: str | None) -> int:
+    return counter.total() if code is None else counter[code]
+
+
+def _n(count: int) -> str:
+    return f"{count} answer{'' if count == 1 else 's'}"
 
 
 def _reason(error: BaseException | None) -> str:
@@ -193,20 +386,3 @@ def _reason(error: BaseException | None) -> str:
     cause = getattr(error, "orig", None) or error
     first = (str(cause).strip().splitlines() or [""])[0]
     return f"{type(cause).__name__}: {first}"[:300]
-
-
-def _message(ok: bool, recorded: int, lost: int, since: datetime | None) -> str:
-    saved = f"{recorded} answer{'' if recorded == 1 else 's'} recorded"
-    if not ok and since is not None:
-        return (
-            f"The class database has not been answering since {since:%H:%M} UTC: {lost} "
-            f"answer{'' if lost == 1 else 's'} could not be recorded ({saved}). Students can "
-            "keep playing, but their answers are missing from the results until it is back."
-        )
-    if lost:
-        return (
-            f"{saved.capitalize()}; {lost} answer{'' if lost == 1 else 's'} could not be "
-            "recorded (the class database was not answering or too slow) and are missing from "
-            "the results."
-        )
-    return f"All answers are recorded ({saved})."

@@ -92,6 +92,7 @@ def test_two_students_answer_at_once_and_the_dashboard_shows_both(running):
     assert errors == []
     head, table, words, board, _ = client(url).predict(code, key, api_name="/class_results")
     assert "2 students" in head
+    assert f"All answers are recorded ({2 * len(WORDS)} answers)" in head  # said at all times
     rows = {row[0]: row for row in table["data"]}
     assert set(rows) == {"Anna", "Omar"}
     assert all(row[2] == len(WORDS) and row[3] == "100%" for row in rows.values())

@@ -3,8 +3,9 @@
 The database is opened on the first class action only (`ClassHub`): the solo game needs none.
 A student's seat (class code, name, rejoin token) is kept in their browser, so a reload or a
 dropped connection rejoins them with their points; every judged answer is queued for the class
-after its verdict is shown, and a database that is down costs the class records (the dashboard
-says so), never a learner's game.
+after its verdict is shown, and one the database cannot take waits on this server's disk until
+it can (`classroom.outbox`; the dashboard says what is recorded and what waits), never holding
+up a learner's game.
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ def class_results(ctx: Context, code, teacher_key) -> tuple:
     )
     board = pd.DataFrame([(r.rank, r.name, r.points, r.best_streak) for r in results.leaderboard],
                          columns=["rank", "student", "points", "best streak"])  # fmt: skip
-    status = results.status.message if not results.status.ok else ""
+    status = results.status.message  # recorded, waiting, lost: always, the truth of the moment
+    if results.as_of is not None:
+        status = f"The figures below are from {results.as_of:%H:%M} UTC. {status}"
     head = (f"### {html.escape(results.name)} ({results.code}): {len(results.students)} "
             f"students, decks: {', '.join(results.decks)}")  # fmt: skip
     return (f"{head}\n\n{status}".strip(), students, words, board, gr.Timer(active=True))

@@ -1,23 +1,49 @@
 """The class database for the whole app, opened on the first class action.
 
 Outside class mode nothing is opened: the solo game needs no database. Recording an answer only
-queues it (`classroom`'s background writer), so it never holds up a learner's verdict.
+queues it (`classroom`'s background writer), so it never holds up a learner's verdict. One
+exception: answers an earlier run kept in the outbox (the database was away when it stopped)
+are delivered as soon as the database answers, without waiting for a class action.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import game
+
+log = logging.getLogger(__name__)
 
 
 class ClassHub:
     """The class database for the whole app, opened when first needed."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, retry_s: float = 10.0) -> None:
         self.url = url
         self._room = None
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        threading.Thread(target=self._deliver_waiting, args=(retry_s,), daemon=True,
+                         name="classroom-outbox").start()  # fmt: skip
+
+    def _deliver_waiting(self, retry_s: float) -> None:
+        """Answers an earlier run kept for the database: open it (retrying) to deliver them."""
+        from classroom import ClassroomError, default_database_url, outbox_path, url_from_setting
+
+        try:
+            url = url_from_setting(self.url) if self.url else default_database_url()
+            if not outbox_path(url).is_file():
+                return
+        except (ClassroomError, ValueError, OSError):
+            return
+        log.info("class answers of an earlier run wait in the outbox: delivering them")
+        while not self._closed.is_set():
+            try:
+                self.room()
+                return
+            except ClassroomError:
+                self._closed.wait(retry_s)
 
     def room(self):
         """The `classroom.Classroom`; raises `classroom.ClassroomError` when it cannot open."""
@@ -61,5 +87,7 @@ class ClassHub:
             self._room.record_skip(student)
 
     def close(self) -> None:
-        if self._room is not None:
-            self._room.close()
+        self._closed.set()
+        with self._lock:
+            if self._room is not None:
+                self._room.close()
