@@ -201,7 +201,8 @@ def run_trial(way: Way, card: game.Card, wav: Path, args, scratch: Path) -> Tria
             heard = transcriber.transcribe(answers[0].audio)
             model_done = time.perf_counter()
             verdict_from = begin + model_done - started
-        judgement = game.judge(card, heard.text)
+        signs = game.Signs(heard.no_speech_prob, heard.avg_logprob)  # as the app judges
+        judgement = game.judge(card, heard.text, signs=signs)
         done = verdict_from + time.perf_counter() - model_done
         return Trial(
             word=card.answer,

@@ -80,12 +80,13 @@ def _measure(model: Path, backend_name: str, name: str, window: float, floor: fl
         clip = asr.prepare((rate, samples)).samples.astype(np.float32)
         started = time.perf_counter()
         if floor < 0:
-            text = transcriber.transcribe((asr.SAMPLE_RATE, clip)).text
+            heard = transcriber.transcribe((asr.SAMPLE_RATE, clip))
         else:
-            text = backend._decode([clip], window)[0].text
+            heard = backend._decode([clip], window)[0]
         row.seconds.append(time.perf_counter() - started)
-        row.texts.append(text)
-        row.verdicts.append(str(game.judge(card, text).verdict))
+        row.texts.append(heard.text)
+        signs = game.Signs(heard.no_speech_prob, heard.avg_logprob)  # as the app judges
+        row.verdicts.append(str(game.judge(card, heard.text, signs=signs).verdict))
     row.guard = Counter(getattr(backend, "guard", {}))
     asr.clear_cache()
     return row
