@@ -21,7 +21,7 @@ import gradio as gr
 import asr
 from game import voice
 from game.upload import UploadLimits
-from ui import AppOptions, Model, build_demo, load_decks
+from ui import AppOptions, Model, build_demo, load_decks, zerogpu
 from ui.context import browser_secret
 from ui.files import WORK_PREFIX, new_work_dir, remove_stale_work_dirs
 from ui.play import transcribe as _transcribe
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     roots = [DEFAULT_DECKS, *([args.decks] if args.decks else [])]
     model = Model(name=f"{args.model}, remote" if args.asr_url else args.model)
     if not args.no_model:
-        model.future = asr.load_in_background(
+        model.future = zerogpu.load(  # asr.load_in_background, or at once on ZeroGPU
             args.model,
             "remote" if args.asr_url else args.backend,
             args.device,

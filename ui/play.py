@@ -19,6 +19,7 @@ import gradio as gr
 import asr
 import game
 from game import voice
+from ui import zerogpu
 from ui.context import MAX_TEXT, Context, Model, Recogniser
 from ui.screen import View, feedback_for, note, show
 from ui.text import language_of, say
@@ -222,12 +223,9 @@ def recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:
 
 recognise_here = recognise  # the plain call, before a Space may wrap it
 
-try:  # ZeroGPU on Hugging Face Spaces: the model call gets a GPU for its duration
-    import spaces
-
-    recognise = spaces.GPU(recognise)
-except ImportError:
-    pass
+# ZeroGPU on Hugging Face Spaces: each answer is a GPU task of `zerogpu.ANSWER_GPU_SECONDS`;
+# elsewhere (or without the `spaces` package) this is `recognise_here` itself.
+recognise = zerogpu.on_gpu(recognise)
 
 
 def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
