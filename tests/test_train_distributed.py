@@ -169,3 +169,27 @@ def test_accelerate_without_multi_gpu_says_it_runs_one_process(
     )
     assert "--multi_gpu" in done.stderr
     assert not (tmp_path / "out").exists()  # nothing trained, nothing written
+
+
+def test_any_window_trains_under_two_processes(data: dict[str, Path], tmp_path: Path) -> None:
+    # The student's encoder runs at a short window inside the model's forward, so through
+    # DistributedDataParallel; its two losses are averaged over the processes for the log.
+    out = tmp_path / "out"
+    command = [*launcher("torchrun"), "-m", "train", "finetune", "--dataset", str(data["varied"]),
+               "--base-model", str(data["base"]), "--output-dir", str(out), "--any-window",
+               "--eval-split", "none", "--batch-size", str(BATCH), "--max-steps", "3",
+               "--save-steps", "3", "--logging-steps", "1", "--learning-rate", "1e-3",
+               "--warmup-steps", "0", "--no-gradient-checkpointing"]  # fmt: skip
+    env = os.environ | {"OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+
+    done = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    summary = json.loads((out / "training.json").read_text(encoding="utf-8"))
+    assert summary["world_size"] == PROCESSES and summary["steps"] == 3
+    assert json.loads((out / "config.json").read_text())["any_audio_window"] is True
+    state = json.loads((out / "checkpoint-3" / "trainer_state.json").read_text())
+    logged = [entry for entry in state["log_history"] if "loss" in entry]
+    assert len(logged) == 3 and all(e["encoder_loss"] >= 0 < e["decoder_loss"] for e in logged)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from train.anywindow import clip_positions
 from train.clips import ClipLimits
 from train.errors import TrainError
 from train.source import SAMPLE_RATE, Source
@@ -118,7 +119,12 @@ class SpeechStream(torch.utils.data.IterableDataset):
         features = self.processor.feature_extractor(
             audio, sampling_rate=SAMPLE_RATE, return_tensors="np"
         ).input_features[0]
-        return {"input_features": features.astype(np.float32), "labels": labels}, "used"
+        example = {
+            "input_features": features.astype(np.float32),
+            "labels": labels,
+            "positions": clip_positions(len(audio)),
+        }
+        return example, "used"
 
     def _report(self, counts: Counter[str], alone: bool) -> None:
         used = counts.pop("used", 0)
@@ -140,8 +146,9 @@ class SpeechCollator:
     """Pads a list of examples into a batch the model takes.
 
     Features all have the window's length already (the extractor pads every clip to it), so
-    they are stacked; so are the clips' `example_id`s, which `train.trainer` takes out before
-    the model sees the batch. Labels differ in length: they are padded with -100, the index
+    they are stacked; so are the clips' `example_id`s and the encoder positions each clip
+    covers (`clip_positions`, for --any-window), which `train.trainer` takes out before the
+    model sees the batch. Labels differ in length: they are padded with -100, the index
     PyTorch's cross-entropy ignores, so padding adds nothing to the loss (padding with
     <|endoftext|> would teach the model to say it again and again).
     """
@@ -160,6 +167,8 @@ class SpeechCollator:
         if (labels[:, 0] == self.decoder_start_token_id).all():
             labels = labels[:, 1:]
         batch = {"input_features": features, "labels": labels}
+        if all("positions" in e for e in examples):
+            batch["clip_positions"] = torch.tensor([e["positions"] for e in examples])
         if all("example_id" in e for e in examples):
             batch["example_ids"] = torch.tensor([e["example_id"] for e in examples])
         return batch

@@ -20,6 +20,7 @@ from transformers import Seq2SeqTrainingArguments
 from transformers.trainer_callback import ProgressCallback, TrainerState
 
 from train import model as model_mod
+from train.anywindow import WindowDistillation
 from train.checkpoints import checkpoint_step, kept_from_state, pick, resume_point
 from train.clips import ClipLimits, Survey, survey
 from train.data import Source, open_source
@@ -56,6 +57,7 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
             f"--save-steps {options.save_steps} must be a multiple of --eval-steps "
             f"{options.eval_steps}: the best checkpoint is chosen among the evaluated ones."
         )
+    _check_any_window(options)
     output_dir = Path(options.output_dir)
     resume_from = resume_point(options.resume, output_dir)
     finished = finished_run(output_dir, resume_from, options.max_steps)
@@ -87,6 +89,11 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         model_mod.cut_window(model, processor.feature_extractor, options.audio_window)
     window = model_mod.window_seconds(model)
     max_labels = min(options.max_label_tokens, model.config.max_target_positions)
+    distillation = None
+    if options.any_window and not trained:  # the teacher: the base model, before it trains
+        distillation = WindowDistillation.prepare(
+            model, options.window_margin, options.decoder_weight, options.seed
+        )
     model.config.use_cache = False  # useless in training, and it clashes with checkpointing
 
     processes = world_size()
@@ -112,6 +119,7 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         data_collator=SpeechCollator(model.config.decoder_start_token_id),
         processing_class=processor,
         compute_metrics=_metrics_function(processor.tokenizer) if evaluating else None,
+        any_window=distillation,
     )
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(ReadableProgress())
@@ -126,9 +134,9 @@ def finetune(options: FinetuneOptions) -> FinetuneResult:
         trainer.state = TrainerState.load_from_json(str(Path(resume_from) / "trainer_state.json"))
     else:
         log.info(
-            "fine-tuning %s on %s (%s) for %d steps, %s, window %d s, %d process(es)%s",
+            "fine-tuning %s on %s (%s) for %d steps, %s, window %s, %d process(es)%s",
             options.base_model, train_source, options.train_split, options.max_steps, precision,
-            window, trainer.args.world_size,
+            f"any up to {window} s" if distillation else f"{window} s", trainer.args.world_size,
             f", resuming from {resume_from}" if resume_from else "",
         )  # fmt: skip
         trainer.train(resume_from_checkpoint=resume_from)
@@ -181,6 +189,21 @@ def check_data(
     for name, found in surveys.items():
         log.info("%s split: %s", name, found.summary())
     return surveys
+
+
+def _check_any_window(options: FinetuneOptions) -> None:
+    if not options.any_window:
+        return
+    if options.audio_window is not None:
+        raise TrainError(
+            "--any-window trains the full window to work at any shorter one: leave out "
+            f"--audio-window {options.audio_window}."
+        )
+    if options.window_margin < 0 or options.decoder_weight < 0:
+        raise TrainError(
+            f"--window-margin {options.window_margin:g} and --decoder-weight "
+            f"{options.decoder_weight:g} must be 0 or more."
+        )
 
 
 def _window_before_loading(options: FinetuneOptions) -> float:

@@ -79,6 +79,25 @@ class ModelOptions:
         "A shorter window cuts the positional embeddings and the feature extractor to match, "
         "leaves out longer clips, and makes one-word recognition several times faster on CPU",
     )
+    any_window: bool = option(
+        False,
+        "audio-context fine-tuning (FUTO's whisper-acft), for a model that works at any window "
+        "up to its full one: each batch is encoded at its longest clip's length plus a random "
+        "margin, and the encoder's states over the clips are pulled towards the frozen base "
+        "model's at the full window, beside the decoder's loss. The saved config says "
+        "any_audio_window, so the app encodes only each answer and a margin. Not with "
+        "--audio-window",
+    )
+    window_margin: float = option(
+        2.0,
+        "with --any-window: the most seconds of padding after a batch's longest clip (each "
+        "batch draws its margin at random from 0 to this)",
+    )
+    decoder_weight: float = option(
+        1.0,
+        "with --any-window: weight of the decoder's loss at the short window, beside the "
+        "encoder's distance to the full window's states",
+    )
 
 
 @dataclass(kw_only=True)

@@ -43,9 +43,13 @@ class SpeechTrainer(Seq2SeqTrainer):
     padded with unscored copies (`train.features.SpeechStream`).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, any_window: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read = ReadCount()
+        self.any_window = any_window
+        """`train.anywindow.WindowDistillation` for --any-window, else None."""
+        self._parts: list[torch.Tensor] = []  # (encoder, decoder) losses since the last log
+        self._draw = (-1, 0)  # (step, micro-batch) of the last window drawn
         # Whisper's forward takes **kwargs, so the Trainer takes it for a model that averages its
         # loss over the tokens of every process (`num_items_in_batch`). It does not: it returns
         # its own batch's mean, which the Trainer then multiplied by the world size and left
@@ -84,11 +88,38 @@ class SpeechTrainer(Seq2SeqTrainer):
             self.read.ids.update(int(i) for i in ids.tolist())
         return super().training_step(model, inputs, num_items_in_batch)
 
+    def compute_loss(
+        self, model: Any, inputs: dict[str, Any], return_outputs: bool = False,
+        num_items_in_batch: Any = None,
+    ) -> Any:  # fmt: skip
+        positions = inputs.pop("clip_positions", None)
+        if self.any_window is None or not model.training or positions is None:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        step = self.state.global_step
+        self._draw = (step, self._draw[1] + 1 if self._draw[0] == step else 0)
+        loss, encoder, decoder, outputs = self.any_window.loss(
+            model, inputs, positions, f"{step}:{self._draw[1]}", self.accelerator.autocast()
+        )
+        self._parts.append(torch.stack([encoder.detach(), decoder.detach()]).float())
+        return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
+        """The Trainer's log, with --any-window's two losses beside the loss (every process
+        logs at the same steps, so their mean over processes is taken here)."""
+        if "loss" in logs and self._parts:
+            parts = torch.stack(self._parts).mean(dim=0)
+            if self.args.world_size > 1:
+                parts = self.accelerator.reduce(parts, reduction="mean")
+            logs["encoder_loss"], logs["decoder_loss"] = (float(p) for p in parts)
+            self._parts.clear()
+        super().log(logs, *args, **kwargs)
+
     def prediction_step(
         self, model: Any, inputs: dict[str, Any], prediction_loss_only: bool,
         ignore_keys: list[str] | None = None, **gen_kwargs: Any,
     ) -> Any:  # fmt: skip
         inputs.pop("example_ids", None)
+        inputs.pop("clip_positions", None)
         return super().prediction_step(
             model, inputs, prediction_loss_only, ignore_keys=ignore_keys, **gen_kwargs
         )
@@ -147,8 +178,11 @@ def log_line(step: int, max_steps: int, logs: dict[str, float]) -> str:
             f"{logs.get('eval_loss', float('nan')):.4f}"
         )
     if "loss" in logs:
+        parts = ""
+        if "encoder_loss" in logs:
+            parts = f" (encoder {logs['encoder_loss']:.4f}, decoder {logs['decoder_loss']:.4f})"
         return (
-            f"step {step}/{max_steps}: loss {logs['loss']:.4f}, "
+            f"step {step}/{max_steps}: loss {logs['loss']:.4f}{parts}, "
             f"learning rate {logs.get('learning_rate', 0):.2e}"
         )
     shown = ", ".join(
