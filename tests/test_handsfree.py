@@ -431,3 +431,27 @@ def test_speech_after_a_short_pause_drops_the_early_start(tmp_path):
     assert len(verdicts) == 1 and tab.answers == 1  # one answer, judged once
     assert len(recogniser.begun) == 2 and recogniser.begun[-1] < verdicts[0]
     assert (tab.hearing.early.started, tab.hearing.early.used) == (2, 1)  # the first dropped
+
+
+def test_no_early_start_when_each_recognition_is_a_wrapped_call(tmp_path, monkeypatch):
+    # On ZeroGPU each recognition is a GPU task of its own, outside the model's queue: the queue
+    # always reads idle there, and an early start would spend a second task on most answers.
+    recogniser = Idle("hund")
+    monkeypatch.setattr(handlers, "recognise", lambda model, audio: model.transcribe(audio))
+    recogniser.transcribe = lambda audio, sample_rate=None: asr.Transcript("hund", 0.1, 0.1,
+                                                                           False)  # fmt: skip
+    tab = Tab(context(tmp_path, recogniser))
+
+    verdicts = shown_on(tab, recogniser, cut(said("hund", 1.5)))
+
+    assert len(verdicts) == 1 and tab.answers == 1
+    assert tab.hearing.early.started == 0 and recogniser.begun == []
+
+
+def test_a_wrapped_recognition_runs_in_the_events_context(monkeypatch):
+    import contextvars
+
+    visitor = contextvars.ContextVar("visitor", default="nobody")
+    monkeypatch.setattr(handlers, "recognise", lambda model, audio: visitor.get())
+    visitor.set("the learner")  # what Gradio sets for the event a wrapped call reads
+    assert handsfree._submit(object(), "answer.wav").result(timeout=5) == "the learner"

@@ -28,6 +28,7 @@ to say one word, and no try is used.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 from collections import deque
@@ -201,6 +202,8 @@ def _start_early(ctx: Context, hearing: Hearing) -> None:
     recogniser = ctx.model.get()
     if recogniser is None or not hearing.endpointer.in_speech:
         return
+    if play.recognise is not play.recognise_here:  # a wrapped call (ZeroGPU): each recognition
+        return  # is a GPU task of its own, and the model's queue cannot say it is idle
     backlog = _backlog(ctx)  # None where the recogniser cannot say (a remote engine): no
     idle = backlog is not None and backlog[0] == 0
     hearing.early.consider(hearing.endpointer, lambda u: _submit(recogniser, u.audio), idle)
@@ -263,7 +266,8 @@ def _submit(recogniser: object, audio: object) -> Future:
             return failed
     if _threads is None:
         _threads = ThreadPoolExecutor(8, thread_name_prefix="handsfree")
-    return _threads.submit(play.recognise, recogniser, audio)
+    # The event's context goes along: a wrapped call (ZeroGPU) reads the visitor from it.
+    return _threads.submit(contextvars.copy_context().run, play.recognise, recogniser, audio)
 
 
 async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
