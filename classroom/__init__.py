@@ -21,9 +21,11 @@ from classroom.errors import (
     InvalidClass,
     InvalidName,
     NameTaken,
+    TooManyTries,
     WrongPin,
     WrongTeacherKey,
 )
+from classroom.limits import Limits, Rule
 from classroom.location import default_database_url, outbox_path, url_from_setting
 from classroom.results import (
     CSV_COLUMNS,
@@ -50,12 +52,15 @@ __all__ = [
     "InvalidClass",
     "InvalidName",
     "LeaderRow",
+    "Limits",
     "NameTaken",
     "NewClass",
     "Progress",
+    "Rule",
     "SchemaTooNew",
     "Student",
     "StudentResult",
+    "TooManyTries",
     "WordResult",
     "WriterStatus",
     "WrongPin",

@@ -7,6 +7,10 @@ them.
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+from typing import ClassVar
+
 
 class ClassroomError(Exception):
     """Base of every class-mode error; its message is meant for the person at the screen."""
@@ -57,6 +61,29 @@ class WrongTeacherKey(ClassroomError):
 
     def __init__(self) -> None:
         super().__init__("That teacher key does not open this class. Check the key and the code.")
+
+
+class TooManyTries(ClassroomError):
+    """A client (or many at one class or student) tried too often; `wait` until it may again."""
+
+    SAID: ClassVar[dict[str, str]] = {
+        "classes": "Too many classes were made from here",
+        "students": "Too many students joined from here or in this class just now",
+        "codes": "Too many class codes that match no class came from here",
+        "keys": "Too many wrong teacher keys for this class",
+        "pins": "Too many wrong PINs for this name",
+    }
+    THEN: ClassVar[dict[str, str]] = {
+        "codes": "then check the code with your teacher",
+        "pins": "or ask your teacher for a new PIN",
+    }
+
+    def __init__(self, what: str, wait: timedelta) -> None:
+        self.what = what
+        self.minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        then = self.THEN.get(what, "then try again")
+        unit = "minute" if self.minutes == 1 else "minutes"
+        super().__init__(f"{self.SAID[what]}. Wait {self.minutes} {unit}, {then}.")
 
 
 class InvalidClass(ClassroomError):

@@ -107,6 +107,8 @@ class StudentRow(Base):
     name_key: Mapped[str] = mapped_column(String(200))
     token_hash: Mapped[str] = mapped_column(String(64))
     pin_hash: Mapped[str] = mapped_column(String(200))
+    # Unused since schema 2 (wrong PINs are limited in memory, per address: classroom.limits);
+    # kept, so that an older database needs no change and an older app still reads it.
     failed_pins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)

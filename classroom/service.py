@@ -32,6 +32,7 @@ from classroom.errors import (
     InvalidName,
     WrongTeacherKey,
 )
+from classroom.limits import Gate, Limits
 from classroom.location import default_database_url, outbox_path, url_from_setting
 from classroom.outbox import Outbox
 from classroom.results import ClassResults, Progress
@@ -110,6 +111,7 @@ class Classroom:
         writer_capacity: int = 10_000,
         retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
         outbox: Path | None = None,
+        limits: Limits | None = None,
     ) -> None:
         """Open the database and bring its schema up to date; DatabaseUnavailable if it can't
         (BadDatabaseSetting for a `url` that never could).
@@ -117,10 +119,12 @@ class Classroom:
         Answers the database cannot take wait in `outbox` (None: classroom.location's place
         for this database), and answers an earlier run left there are delivered now.
         `retry_delays` are the pauses between tries to deliver them, the last repeated.
+        `limits` are how often a client may try things (classroom.limits; None: a school's).
         """
         self.url = url_from_setting(url) if url else default_database_url()
         self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
         self._clock = clock
+        self.gate = Gate(limits)
         try:
             self.engine = make_engine(self.url, timeout=timeout)
             migrate(self.engine)
@@ -141,12 +145,20 @@ class Classroom:
         self._turns_lock = threading.Lock()
 
     def create_class(
-        self, name: str, decks: Sequence[str], teacher_key: str | None = None
+        self,
+        name: str,
+        decks: Sequence[str],
+        teacher_key: str | None = None,
+        *,
+        client: str = "",
     ) -> NewClass:
         """A new class with a fresh join code; `teacher_key` None makes a random key.
 
         Pass the deployer's `SAGDET_TEACHER_KEY` as `teacher_key` to use it for every class.
+        `client` (the address asking, here and below) is what the limits count against:
+        TooManyTries when it made too many classes.
         """
+        self.gate.before_class(client, self._clock())
         class_name = identity.clean_name(
             name,
             limit=identity.CLASS_NAME_MAX,
@@ -168,24 +180,33 @@ class Classroom:
         )
         with self._database("create a class"):
             code = self._insert_class(row)
+        self.gate.made_class(client, now)
         log.info("class %s created with %d decks", code, len(deck_names))
         return NewClass(code, class_name, deck_names, key, expires)
 
     def join_class(
-        self, code: str, name: str, rejoin_token: str | None = None, pin: str | None = None
+        self,
+        code: str,
+        name: str,
+        rejoin_token: str | None = None,
+        pin: str | None = None,
+        *,
+        client: str = "",
     ) -> Student:
         """Join class `code` as `name`, or rejoin as them with their token or PIN.
 
         Raises ClassNotFound, ClassExpired, InvalidName, NameTaken (the name is someone else's and
-        neither token nor PIN proves otherwise), WrongPin, DatabaseUnavailable.
+        neither token nor PIN proves otherwise), WrongPin, TooManyTries, DatabaseUnavailable.
         """
         code = identity.normalize_code(code)
         clean = identity.clean_name(name)
         now = self._clock()
         with self._database("let you join"):
             with self.engine.connect() as conn:
-                found = self._open_class(conn, code, now)
-            joined = join_or_rejoin(self.engine, found.id, clean, rejoin_token, pin, now)
+                found = self._open_class(conn, code, now, client)
+            joined = join_or_rejoin(
+                self.engine, found.id, found.code, clean, rejoin_token, pin, now, self.gate, client
+            )
         if joined.rejoined:
             self._writer.flush(timeout=2.0)  # this student's last answers, if still queued
         else:  # a new student: nothing this process counted under the id is theirs
@@ -271,7 +292,7 @@ class Classroom:
         with self._turns_lock:
             self._turns[student.student_id] = scoring.skipped(self._turn(student))
 
-    def class_results(self, code: str, teacher_key: str) -> ClassResults:
+    def class_results(self, code: str, teacher_key: str, *, client: str = "") -> ClassResults:
         """The class's dashboard figures; WrongTeacherKey (and nothing else) for a wrong key.
 
         While the database does not answer, a teacher who saw the results before gets them as
@@ -281,12 +302,12 @@ class Classroom:
         code = identity.normalize_code(code)
         try:
             with self.engine.connect() as conn:
-                found = self._teacher_class(conn, code, teacher_key)
+                found = self._teacher_class(conn, code, teacher_key, client)
                 students = results.student_results(conn, found.id)
                 words = results.word_results(conn, found.id)
         except (SQLAlchemyError, OSError) as exc:
             log.error("class database failed to show the results: %s", exc)
-            return self._as_last_seen(code, teacher_key)
+            return self._as_last_seen(code, teacher_key, client)
         recorded = sum(s.answers for s in students)
         shown = ClassResults(
             code=found.code,
@@ -305,31 +326,31 @@ class Classroom:
             self._seen[found.code] = seen
         return shown
 
-    def _as_last_seen(self, code: str, teacher_key: str) -> ClassResults:
+    def _as_last_seen(self, code: str, teacher_key: str, client: str) -> ClassResults:
         with self._seen_lock:
             seen = self._seen.get(code)
         if seen is None:
             raise DatabaseUnavailable("show the results")
-        if not isinstance(teacher_key, str) or not identity.check_salted(teacher_key, seen.key):
-            raise WrongTeacherKey()
+        self._check_key(code, seen.key, teacher_key, client)
         since = self.status(code).recorded - seen.written  # what this process wrote since
         recorded = sum(s.answers for s in seen.results.students) + since
         status = self._writer.status(code, recorded=recorded)
         return replace(seen.results, status=status, as_of=seen.at)
 
-    def export_class(self, code: str, teacher_key: str) -> str:
+    def export_class(self, code: str, teacher_key: str, *, client: str = "") -> str:
         """CSV text, one row per recorded answer (columns: results.CSV_COLUMNS). Write it with
         encoding "utf-8-sig" so that Excel reads å, ä, ö right."""
         with self._database("export the results"), self.engine.connect() as conn:
-            found = self._teacher_class(conn, code, teacher_key)
+            found = self._teacher_class(conn, code, teacher_key, client)
             return results.answers_csv(conn, found.id)
 
-    def reset_pin(self, code: str, teacher_key: str, name: str) -> str:
-        """A new PIN for a student who forgot theirs (the teacher reads it out); unlocks them."""
+    def reset_pin(self, code: str, teacher_key: str, name: str, *, client: str = "") -> str:
+        """A new PIN for a student who forgot theirs (the teacher reads it out); every wrong
+        PIN counted against the student is forgotten."""
         clean = identity.clean_name(name)
         pin = identity.new_pin()
         with self._database("reset the PIN"), self.engine.begin() as conn:
-            found = self._teacher_class(conn, code, teacher_key)
+            found = self._teacher_class(conn, code, teacher_key, client)
             student = _student_named(conn, found.id, clean)
             if student is None:
                 raise InvalidName(f"No student is called “{clean}” in this class.")
@@ -338,6 +359,7 @@ class Classroom:
                 .where(StudentRow.id == student.id)
                 .values(pin_hash=identity.pin_hash(pin), failed_pins=0, locked_until=None)
             )
+        self.gate.new_pin(student.id)
         return pin
 
     def _turn(self, student: Student) -> scoring.Turn:
@@ -381,19 +403,37 @@ class Classroom:
                 continue
         raise DatabaseUnavailable("create a class")
 
-    def _open_class(self, conn: Connection, code: str, now: datetime) -> ClassRow:
-        found = _class_by_code(conn, code)
+    def _open_class(self, conn: Connection, code: str, now: datetime, client: str) -> ClassRow:
+        found = self._class_by_code(conn, code, client)
         if found.expires_at is not None and now >= found.expires_at:
             raise ClassExpired(found.code)
         return found
 
-    def _teacher_class(self, conn: Connection, code: str, teacher_key: str) -> ClassRow:
-        found = _class_by_code(conn, identity.normalize_code(code))
-        if not isinstance(teacher_key, str) or not identity.check_salted(
-            teacher_key, found.key_hash
-        ):
-            raise WrongTeacherKey()
+    def _class_by_code(self, conn: Connection, code: str, client: str) -> Any:
+        """The class of `code`; ClassNotFound, counted against `client` (codes are not to be
+        searched for)."""
+        now = self._clock()
+        self.gate.before_code(client, now)
+        try:
+            return _class_by_code(conn, code)
+        except ClassNotFound:
+            self.gate.wrong_code(client, now)
+            raise
+
+    def _teacher_class(
+        self, conn: Connection, code: str, teacher_key: str, client: str
+    ) -> ClassRow:
+        found = self._class_by_code(conn, identity.normalize_code(code), client)
+        self._check_key(found.code, found.key_hash, teacher_key, client)
         return found
+
+    def _check_key(self, code: str, key_hash: str, teacher_key: object, client: str) -> None:
+        """WrongTeacherKey (counted against `client`) unless `teacher_key` opens the class."""
+        now = self._clock()
+        self.gate.before_key(client, code, now)
+        if not isinstance(teacher_key, str) or not identity.check_salted(teacher_key, key_hash):
+            self.gate.wrong_key(client, code, now)
+            raise WrongTeacherKey()
 
     @contextmanager
     def _database(self, doing: str) -> Iterator[None]:

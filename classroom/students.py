@@ -3,14 +3,16 @@
 A name belongs to the first student who takes it in a class. Coming back as that student needs
 proof: the rejoin token their browser kept, or their PIN (another device, a cleared browser).
 Without proof the joiner is told the name is taken, and the other student's points are never
-touched. Five wrong PINs lock PIN rejoins for that name for 15 minutes, so 10,000 PINs cannot be
-tried one by one; the teacher can reset a PIN (Classroom.reset_pin).
+touched. Wrong PINs are limited per address, per student and address, and (for addresses that
+tried wrong) per student, so 10,000 PINs cannot be tried one by one, and nobody locks a student
+out by typing wrong PINs for them (classroom.limits); the teacher can give a new PIN
+(Classroom.reset_pin), which also clears what was counted against the student.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -18,10 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from classroom import identity
 from classroom.errors import NameTaken, WrongPin
+from classroom.limits import Gate
 from classroom.schema import StudentRow
 
-PIN_TRIES = 5
-PIN_LOCK = timedelta(minutes=15)
 _TABLE = StudentRow.__table__
 
 
@@ -37,23 +38,30 @@ class Joined:
 def join_or_rejoin(
     engine: Engine,
     class_id: int,
+    code: str,
     name: str,
     token: str | None,
     pin: str | None,
     now: datetime,
+    gate: Gate,
+    client: str,
 ) -> Joined:
-    """Join class `class_id` as `name` (already cleaned), or rejoin with `token` or `pin`."""
+    """Join class `class_id` (`code`) as `name` (already cleaned), or rejoin with `token` or
+    `pin`; `client` is the address the limits count against."""
     key = identity.name_key(name)
     with engine.begin() as conn:
         found = conn.execute(
             select(StudentRow).where(StudentRow.class_id == class_id, StudentRow.name_key == key)
         ).first()
     if found is None:
-        return _new_student(engine, class_id, name, key, now)
+        gate.before_student(client, code, now)
+        joined = _new_student(engine, class_id, name, key, now)
+        gate.new_student(client, code, now)
+        return joined
     if token and identity.check_token(token, found.token_hash):
         return Joined(found.id, found.name, token, None, rejoined=True)
     if pin:
-        return _rejoin_with_pin(engine, found, pin, now)
+        return _rejoin_with_pin(engine, found, pin, now, gate, client)
     raise NameTaken(found.name)
 
 
@@ -76,20 +84,18 @@ def _new_student(engine: Engine, class_id: int, name: str, key: str, now: dateti
     return Joined(int(student_id), name, token, pin, rejoined=False)
 
 
-def _rejoin_with_pin(engine: Engine, found: Any, pin: str, now: datetime) -> Joined:
-    if found.locked_until is not None and now < found.locked_until:
-        minutes = max(1, round((found.locked_until - now).total_seconds() / 60))
-        raise WrongPin(
-            f"Too many wrong PINs for “{found.name}”. Wait {minutes} minutes, or ask your "
-            "teacher for a new PIN."
-        )
+def _rejoin_with_pin(
+    engine: Engine, found: Any, pin: str, now: datetime, gate: Gate, client: str
+) -> Joined:
+    gate.before_pin(client, found.id, now)
     digits = "".join(ch for ch in str(pin) if ch.isdigit())[:12]
     if not identity.check_pin(digits, found.pin_hash):
-        _count_wrong_pin(engine, found, now)
+        gate.wrong_pin(client, found.id, now)
         raise WrongPin(
             f"That is not the PIN for “{found.name}”. Try again, or choose another name if "
             "that is not you."
         )
+    gate.right_pin(client, found.id)
     token = identity.new_token()  # a new device: it gets its own token, the old one stops
     with engine.begin() as conn:
         conn.execute(
@@ -98,15 +104,3 @@ def _rejoin_with_pin(engine: Engine, found: Any, pin: str, now: datetime) -> Joi
             .values(token_hash=identity.token_hash(token), failed_pins=0, locked_until=None)
         )
     return Joined(found.id, found.name, token, None, rejoined=True)
-
-
-def _count_wrong_pin(engine: Engine, found: Any, now: datetime) -> None:
-    """Count a wrong PIN in the database itself, so tries made at the same moment all count."""
-    mine = _TABLE.c.id == found.id
-    with engine.begin() as conn:
-        conn.execute(_TABLE.update().where(mine).values(failed_pins=_TABLE.c.failed_pins + 1))
-        failed = conn.execute(select(_TABLE.c.failed_pins).where(mine)).scalar_one()
-        if failed >= PIN_TRIES:
-            conn.execute(
-                _TABLE.update().where(mine).values(failed_pins=0, locked_until=now + PIN_LOCK)
-            )

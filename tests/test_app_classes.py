@@ -229,3 +229,36 @@ def test_a_forged_game_state_changes_nothing_the_teacher_sees(running):
         ("correct", "1", "12", "3"),
     ]  # fmt: skip
     assert counted["Fuskare"] == counted["Ärlig"]
+
+
+def test_guessing_teacher_keys_through_the_app_is_limited_per_address(running):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    url, _ = running
+    code, key = new_class(url)
+    guesser = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.77"})
+    for n in range(10):
+        with pytest.raises(AppError, match="teacher key does not open"):
+            guesser.predict(code, f"guess-{n:04d}", api_name="/class_results")
+    with pytest.raises(AppError, match="Too many wrong teacher keys"):
+        guesser.predict(code, key, api_name="/class_results")  # even the right key, for now
+    head, *_ = client(url).predict(code, key, api_name="/class_results")  # the teacher, elsewhere
+    assert code in head
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "client"),
+    [("127.0.0.1", "", "127.0.0.1"), ("127.0.0.1", "203.0.113.5", "203.0.113.5"),
+     ("10.0.0.2", "1.2.3.4, 203.0.113.5", "203.0.113.5"),  # our proxy's own entry is last
+     ("93.184.216.34", "203.0.113.5", "93.184.216.34")],  # not our proxy: the header is a claim
+)  # fmt: skip
+def test_the_address_limits_count_against(peer, forwarded, client):
+    from types import SimpleNamespace
+
+    from ui.classes import client_of
+
+    headers = {"x-forwarded-for": forwarded} if forwarded else {}
+    request = SimpleNamespace(client=SimpleNamespace(host=peer), headers=headers)
+    assert client_of(request) == client
+    assert client_of(None) == ""

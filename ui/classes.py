@@ -11,6 +11,7 @@ up a learner's game.
 from __future__ import annotations
 
 import html
+import ipaddress
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,23 @@ def _in(lang: str, error: Exception) -> str:
     return say(key, lang)
 
 
+def client_of(request: gr.Request | None) -> str:
+    """The address a request came from, as class mode's limits count it: behind a proxy of our
+    own (a loopback or private peer that sends X-Forwarded-For, as deploy/'s nginx does), the
+    address the proxy saw; else the peer itself. A header from anyone else is not believed."""
+    if request is None:
+        return ""
+    peer = getattr(getattr(request, "client", None), "host", "") or ""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    try:
+        trusted = ipaddress.ip_address(peer).is_loopback or ipaddress.ip_address(peer).is_private
+    except ValueError:
+        trusted = False
+    if forwarded and trusted:
+        return forwarded.split(",")[-1].strip()[:64]
+    return peer
+
+
 def _room_or_error(ctx: Context):
     with _plainly():
         return ctx.classes.room()
@@ -64,7 +82,8 @@ def create_class(ctx: Context, name, decks, request: gr.Request = None) -> str:
     if unknown:
         raise gr.Error(f"No deck called {unknown[0]!r} on this server: choose from the menu.")
     with _plainly():
-        made = room.create_class(name or "", decks, ctx.options.teacher_key or None)
+        made = room.create_class(name or "", decks, ctx.options.teacher_key or None,
+                                 client=client_of(request))  # fmt: skip
     link = f"{_base_url(request)}{made.link_query}"
     key = ("the deployer's teacher key" if ctx.options.teacher_key
            else f"`{made.teacher_key}` (shown once: keep it, it opens the dashboard)")  # fmt: skip
@@ -93,7 +112,8 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
     mine = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
     with _plainly(lang):
         student = room.join_class(code or "", name or "", rejoin_token=seat.get("token") if mine
-                                  else None, pin=(pin or "").strip() or None)  # fmt: skip
+                                  else None, pin=(pin or "").strip() or None,
+                                  client=client_of(request))  # fmt: skip
     deck = next((d for d in student.decks if ctx.library.has(d)), None)
     if deck is None:
         raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
@@ -113,11 +133,11 @@ def _welcome(student, lang: str = "en") -> str:
     return "\n\n".join(lines)
 
 
-def class_results(ctx: Context, code, teacher_key) -> tuple:
+def class_results(ctx: Context, code, teacher_key, request: gr.Request = None) -> tuple:
     """The dashboard: a summary line, students, the words missed most, the leaderboard."""
     room = _room_or_error(ctx)
     with _plainly():
-        results = room.class_results(code or "", teacher_key or "")
+        results = room.class_results(code or "", teacher_key or "", client=client_of(request))
     students = pd.DataFrame(
         [(s.name, s.rounds, s.answers, f"{s.accuracy:.0%}", s.points, s.best_streak)
          for s in results.students],
@@ -137,11 +157,11 @@ def class_results(ctx: Context, code, teacher_key) -> tuple:
     return (f"{head}\n\n{status}".strip(), students, words, board, gr.Timer(active=True))
 
 
-def export_class(ctx: Context, code, teacher_key) -> str:
+def export_class(ctx: Context, code, teacher_key, request: gr.Request = None) -> str:
     """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
     room = _room_or_error(ctx)
     with _plainly():
-        text = room.export_class(code or "", teacher_key or "")
+        text = room.export_class(code or "", teacher_key or "", client=client_of(request))
     folder = Path(tempfile.mkdtemp(prefix="class-", dir=ctx.options.work_dir))
     path = folder / f"class-{(code or '').strip().upper()}.csv"
     path.write_text(text, encoding="utf-8-sig")  # Excel reads å, ä, ö right with the BOM
@@ -182,7 +202,7 @@ def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
     return code, gr.Tabs(selected="class")
 
 
-def rejoin(ctx: Context, seat) -> tuple:
+def rejoin(ctx: Context, seat, request: gr.Request = None) -> tuple:
     """A page load in a browser that joined a class: back in the class, points and all.
 
     Only a browser with a seat opens the database; a seat the class no longer knows (expired,
@@ -195,7 +215,8 @@ def rejoin(ctx: Context, seat) -> tuple:
         return None, gr.update(), gr.update()
     try:
         student = ctx.classes.room().join_class(seat["code"], seat["name"],
-                                                rejoin_token=seat["token"])  # fmt: skip
+                                                rejoin_token=seat["token"],
+                                                client=client_of(request))  # fmt: skip
     except ClassroomError as e:
         return None, f"You are no longer in class {seat['code']}: {e}", {}
     return student, _welcome(student), gr.update()
