@@ -19,6 +19,7 @@ from train.errors import TrainError
 from train.evaluate import EvalResult
 from train.finetune import EVALUATION_FILE, SUMMARY_FILE
 from train.options import ExportOptions
+from train.windows import windows_table
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,15 @@ def _results_section(results: list[EvalResult]) -> list[str]:
         "Normalised scores compare both sides after this text normaliser: "
         + " / ".join(normalizers) + ". Orthographic: the text as written.",
     ]  # fmt: skip
+    for r in results:
+        if r.windows:
+            lines += [
+                "",
+                f"By encoder window on {r.dataset_name or r.dataset} ({r.split}; clips decoded "
+                f"one at a time, {r.backend}; `auto` is the app's answer window):",
+                "",
+                *windows_table(r.windows),
+            ]
     optimistic = [r for r in results if r.chose_checkpoint]
     for r in optimistic:
         lines += [

@@ -196,6 +196,13 @@ class EvaluateOptions:
     batch_size: int = option(16, "clips per model call")
     max_new_tokens: int = option(128, "longest transcript (tokens) to generate per clip")
     examples: int = option(20, "reference/hypothesis pairs to keep in the JSON for reading")
+    windows: str | None = option(
+        None,
+        "encoder windows to score at, comma-separated: seconds, and 'auto' for the app's "
+        "answer window (the clip and a margin; from 1 s for an --any-window model), e.g. "
+        "30,10,5,auto. WER and mean decode time at each, in the JSON and the printed table; "
+        "clips are decoded one at a time, and only those the shortest window hears whole",
+    )
 
 
 @dataclass(kw_only=True)
