@@ -29,7 +29,7 @@ from pathlib import Path
 from PIL import Image
 
 from game import files
-from game.deck import COLUMNS, DeckLimits, write_deck_file
+from game.deck import COLUMNS, HINT_COLUMNS, DeckLimits, write_deck_file
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused, flat_name, member_path
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ MAX_ANSWER_CHARS = DeckLimits().max_answer_chars
 MAX_PICTURE_BYTES = files.PICTURE.max_bytes
 MAX_PIXELS = files.MAX_PIXELS
 MAX_AUDIO_BYTES = files.AUDIO.max_bytes
-CSV_HEADER = COLUMNS
+CSV_HEADER = tuple(c for c in COLUMNS if c not in HINT_COLUMNS[1:])  # Anki has no translated hints
 _PICTURE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".webp"}  # MPO: phones
 _RESERVED_NAMES = ("deck.toml", "items.csv")
 _COLLECTIONS = ("collection.anki21", "collection.anki2")  # the first one found is read

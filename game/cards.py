@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from game.messages import Translated
 from game.phonemes import Pronunciation
 
 ARTICLES = ("en", "ett")
@@ -47,7 +48,8 @@ class Card:
     """Other answers that count as correct (synonyms, spelling variants). One may lead with its
     own article ("ett armbandsur" for "en klocka"); without one, any article goes for it."""
     hint: str = ""
-    """The teacher's hint, shown with the first hint level."""
+    """The teacher's hint, shown with the first hint level where the learner's language has
+    none of its own below (in any language: "says woof")."""
     image: Path | None = None
     """The picture, an absolute path inside the deck folder."""
     audio: Path | None = None
@@ -57,6 +59,10 @@ class Card:
     (the deck's `pronunciation` column), for words speech synthesis gets wrong."""
     where: str = field(default="", compare=False)
     """Where the deck lists the card ("items.csv, line 4"), for messages to its teacher."""
+    hint_sv: str = ""
+    """The hint for a learner whose page is in Swedish ("säger voff"); `hint` where empty."""
+    hint_en: str = ""
+    """The hint for a learner whose page is in English; `hint` where empty."""
 
     def __post_init__(self) -> None:
         if self.article not in ("", *ARTICLES):
@@ -65,6 +71,11 @@ class Card:
     @property
     def id(self) -> str:
         return card_id(self.answer)
+
+    @property
+    def hints(self) -> Translated:
+        """The hint in every language the deck gives it, to be said in the learner's."""
+        return Translated(self.hint, (("sv", self.hint_sv), ("en", self.hint_en)))
 
     @property
     def alternatives(self) -> tuple[tuple[str, str], ...]:
@@ -86,6 +97,8 @@ class Deck:
     """A validated deck: a name, its cards, and the credits to show."""
 
     name: str
+    """The deck's key: learners' rounds and class records name the deck by it, so it never
+    changes with the page's language (`title` is what a learner reads)."""
     cards: tuple[Card, ...]
     language: str = "sv"
     description: str = ""
@@ -95,6 +108,23 @@ class Deck:
     path: Path | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """Oddities that do not stop the deck from playing (each with file and row)."""
+    name_sv: str = ""
+    """The name shown on a Swedish page ("Djur"); `name` where empty."""
+    name_en: str = ""
+    """The name shown on an English page ("Animals"); `name` where empty."""
+    description_sv: str = ""
+    """The description on a Swedish page; `description` where empty."""
+    description_en: str = ""
+    """The description on an English page; `description` where empty."""
+
+    def title(self, lang: str) -> str:
+        """The deck's name as a learner reading `lang` sees it in the deck menu."""
+        return Translated(self.name, (("sv", self.name_sv), ("en", self.name_en))).in_lang(lang)
+
+    def about(self, lang: str) -> str:
+        """The deck's description in `lang`, where the deck gives one."""
+        translations = (("sv", self.description_sv), ("en", self.description_en))
+        return Translated(self.description, translations).in_lang(lang)
 
     def card(self, card_id: str) -> Card | None:
         """The card with this id, or None when the deck no longer has it."""

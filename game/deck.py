@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import tomli_w
 
-from game import files, phonemes, sheets, swedish
+from game import files, messages, phonemes, sheets, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,22 @@ log = logging.getLogger(__name__)
 DECK_FILE = "deck.toml"
 ITEMS_FILE = "items.csv"
 ITEMS_XLSX = sheets.ITEMS_XLSX  # the same table, kept in Excel
-COLUMNS = ("image", "answer", "article", "accept", "hint", "audio", "pronunciation")
+# A text shown to learners may come in each language of the screen (`game.messages.LANGUAGES`),
+# as the same key or column with the language after it: hint_sv, name_en. The plain one is what
+# a page in another language shows, or one the deck gives no translation for.
+HINT_COLUMNS = ("hint", *(f"hint_{lang}" for lang in messages.LANGUAGES))
+COLUMNS = ("image", "answer", "article", "accept", *HINT_COLUMNS, "audio", "pronunciation")
 REQUIRED_COLUMNS = ("image", "answer")
-TEXT_KEYS = ("name", "language", "description", "author", "license", "attribution")
+TEXT_KEYS = (
+    "name",
+    *(f"name_{lang}" for lang in messages.LANGUAGES),
+    "language",
+    "description",
+    *(f"description_{lang}" for lang in messages.LANGUAGES),
+    "author",
+    "license",
+    "attribution",
+)
 LANGUAGES = ("sv",)
 DELIMITERS = (",", ";", "\t")
 
@@ -120,6 +133,10 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
         attribution=meta.get("attribution", ""),
         path=root,
         warnings=tuple(str(w) for w in report.warnings),
+        name_sv=meta.get("name_sv", ""),
+        name_en=meta.get("name_en", ""),
+        description_sv=meta.get("description_sv", ""),
+        description_en=meta.get("description_en", ""),
     )
     log.info("loaded deck %r: %d cards, %d warnings", deck.name, len(cards), len(deck.warnings))
     return deck
@@ -326,8 +343,9 @@ def _read_table(
                 start,
             )
             continue
-        if "hint" in row:  # a line break typed into a hint (Alt+Enter in Excel) is a space
-            row["hint"] = " ".join(row["hint"].split())
+        for column in HINT_COLUMNS:  # a line break typed into a hint (Alt+Enter) is a space
+            if column in row:
+                row[column] = " ".join(row[column].split())
         rows.append((start, row))
     return rows
 
@@ -337,7 +355,7 @@ def _swallows_rows(row: dict[str, str], delimiter: str) -> bool:
     it into one cell, silently losing cards. Only a hint may hold a line break of its own."""
     for column, value in row.items():
         later = value.splitlines()[1:]
-        if later and (column != "hint" or any(delimiter in part for part in later)):
+        if later and (column not in HINT_COLUMNS or any(delimiter in part for part in later)):
             return True
     return False
 
@@ -459,11 +477,14 @@ def _read_card(
     accept = tuple(
         dict.fromkeys(a for a in (p.strip() for p in row.get("accept", "").split("|")) if a)
     )
-    hint = row.get("hint", "")
-    if len(hint) > limits.max_hint_chars:
-        report.warn(table, f"the hint is long (over {limits.max_hint_chars} characters)", line)
-    if answer and _gives_away(hint, answer):
-        report.warn(table, "the hint gives the answer away", line)
+    hints = {column: row.get(column, "") for column in HINT_COLUMNS}
+    for column, hint in hints.items():
+        if len(hint) > limits.max_hint_chars:
+            report.warn(
+                table, f"the {column} is long (over {limits.max_hint_chars} characters)", line
+            )
+        if answer and _gives_away(hint, answer):
+            report.warn(table, f"the {column} gives the answer away", line)
     image = files.check_file(root, row.get("image", ""), files.PICTURE, table, line, report)
     audio = None
     if row.get("audio"):
@@ -476,11 +497,13 @@ def _read_card(
         answer=answer,
         article=article,
         accept=accept,
-        hint=hint,
+        hint=hints["hint"],
         image=image,
         audio=audio,
         pronunciation=pronunciation,
         where=f"{table}, line {line}",
+        hint_sv=hints["hint_sv"],
+        hint_en=hints["hint_en"],
     )
 
 

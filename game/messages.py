@@ -3,7 +3,8 @@
 The judge and the session say *what* to tell the learner as a `Text` (a key, and the words that
 go into it); `Text.render(lang)` says it in English or Swedish from one table. Swedish words the
 learner is learning go in *asterisks* whatever the language, and a teacher's hint is passed
-through as the teacher wrote it. English is the fallback for a language the table lacks.
+through in the learner's language where the teacher wrote one (`Translated`), else as written.
+English is the fallback for a language the table lacks.
 """
 
 from __future__ import annotations
@@ -29,12 +30,34 @@ class Text:
         return self.render("en")
 
 
-Value = str | int | Text | tuple[Text, ...]  # a tuple is a list, said with commas
+@dataclass(frozen=True)
+class Translated:
+    """A teacher's words and their translations (a hint, a deck's name): said in the learner's
+    language where the teacher gave it, else as `default`, else in any language given."""
+
+    default: str
+    translations: tuple[tuple[str, str], ...] = ()
+    """(language, text) pairs: ("sv", "säger voff"); empty texts count as missing."""
+
+    def in_lang(self, lang: str) -> str:
+        own = next((text for code, text in self.translations if code == lang and text), "")
+        return own or self.default or next((text for _, text in self.translations if text), "")
+
+    def __bool__(self) -> bool:
+        return bool(self.default or any(text for _, text in self.translations))
+
+    def __str__(self) -> str:
+        return self.in_lang("en")
+
+
+Value = str | int | Text | Translated | tuple[Text, ...]  # a tuple is a list, said with commas
 
 
 def _said(value: Value, lang: str) -> str | int:
     if isinstance(value, Text):
         return value.render(lang)
+    if isinstance(value, Translated):
+        return value.in_lang(lang)
     if isinstance(value, tuple):
         return ", ".join(text.render(lang) for text in value)
     return value

@@ -245,8 +245,9 @@ def hint(state: GameState, deck: Deck) -> tuple[GameState, Feedback]:
     turn = state.round.turn
     level = min(turn.hints + 1, HINT_LEVELS)
     pattern = hint_text(card, level)
-    # The teacher's hint is said as the teacher wrote it, in whatever language.
-    text = say("teacher_hint", hint=card.hint, text=pattern) if card.hint and level == 1 else (
+    # The teacher's hint goes in every language the teacher wrote it in: the screen says the
+    # learner's (hint_sv, hint_en), else the `hint` column as written.
+    text = say("teacher_hint", hint=card.hints, text=pattern) if card.hints and level == 1 else (
         say("hint", text=pattern))  # fmt: skip
     new_round = replace(state.round, turn=replace(turn, hints=level))
     tries_left = MAX_TRIES - turn.tries
