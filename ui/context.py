@@ -130,8 +130,19 @@ class Context:
         return self.uploads.root
 
     def menu(self, uploaded: dict) -> list[str]:
-        """The deck menu's choices: every deck everyone has, then the player's own uploads."""
+        """The deck menu's keys: every deck everyone has, then the player's own uploads."""
         return self.library.names() + sorted(uploaded)
+
+    def choices(self, uploaded: dict, lang: str | None = None) -> list[tuple[str, str]]:
+        """The deck menu's (label, key) pairs, in `menu`'s order: a deck everyone has is labelled
+        with its name in `lang` (`Deck.title`), an upload with its key; the key is what rounds
+        and classes keep, whatever the page's language. Without a `lang`, every label is its
+        key."""
+        everyone = {name: self.library.get(name) for name in self.library.names()}
+        return [
+            (deck.title(lang) if lang and (deck := everyone.get(key)) else key, key)
+            for key in self.menu(uploaded)
+        ]
 
     def deck_for(self, key: str, uploaded: dict, lang: str = "en") -> game.Deck:
         """The deck a player chose: one they uploaded, one everyone has, else the first.

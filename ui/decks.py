@@ -38,7 +38,7 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
         screen = begin(ctx, browser, key, uploaded, prefs, request)
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
         screen = _model_notice(ctx, (*screen[:4], gone, *screen[5:]), key, uploaded, lang)
-        return (*screen, uploaded, deck_menu(ctx, key, uploaded))
+        return (*screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
     known = name if name and ctx.library.get(name) else key
     chosen = playing if playing in uploaded else known
@@ -46,7 +46,7 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     screen = _model_notice(ctx, screen, chosen, uploaded, lang_of(prefs, request))
     # The menu's choices come with its value: an uploaded deck is not among the choices the
     # page was built with, and a value outside them is an error in the browser.
-    return (*screen, uploaded, deck_menu(ctx, chosen, uploaded))
+    return (*screen, uploaded, deck_menu(ctx, chosen, uploaded, prefs, request))
 
 
 def _model_notice(ctx: Context, screen: tuple, key: str, uploaded: dict, lang: str) -> tuple:
@@ -61,18 +61,23 @@ def _model_notice(ctx: Context, screen: tuple, key: str, uploaded: dict, lang: s
     return (*screen[:FEEDBACK], screen[FEEDBACK] + notice, *screen[FEEDBACK + 1 :])
 
 
-def deck_menu(ctx: Context, key, uploaded) -> dict:
+def deck_menu(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> dict:
     """The deck menu, showing `key`: after every page load (one saved for everyone since is
-    offered), an upload and joining a class."""
-    return gr.update(choices=ctx.menu(uploaded or {}), value=key)
+    offered), a change of language, an upload and joining a class. Labelled in the page's
+    language (`prefs`, `request`); a caller without either gets the decks' names."""
+    lang = lang_of(prefs, request) if prefs or request is not None else None
+    return gr.update(choices=ctx.choices(uploaded or {}, lang), value=key)
 
 
-def credits(ctx: Context, key, uploaded) -> str:
+def credits(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> str:
+    """The line under the menu: the deck's description in the page's language, and its
+    attribution (as the deck gives it: a licence is quoted, not translated)."""
+    lang = lang_of(prefs, request)
     try:
-        deck = ctx.deck_for(key, uploaded)
+        deck = ctx.deck_for(key, uploaded, lang)
     except gr.Error:  # an upload let go: the round's handler says so
         return ""
-    parts = [p for p in (deck.description, deck.attribution) if p]
+    parts = [p for p in (deck.about(lang), deck.attribution) if p]
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
 
@@ -98,7 +103,7 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
     if deck.warnings:
         report += f"\n\n{say('warnings', lang)}\n" + "\n".join(f"- {w}" for w in deck.warnings)
     saving = gr.update(visible=ctx.options.allow_saving_decks)
-    return report, uploaded, deck_menu(ctx, key, uploaded), saving
+    return report, uploaded, deck_menu(ctx, key, uploaded, prefs, request), saving
 
 
 def remember(ctx: Context, key, uploaded, mine) -> dict:

@@ -55,16 +55,21 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         [*ui.screen, ui.uploaded, ui.deck_key],
         api_name="start",
     )
-    loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded], ui.deck_key,
+    loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
                 api_name="deck_menu")  # fmt: skip
     demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, js=LOAD_JS,
               api_name=False)  # fmt: skip
     demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_name=False)
-    ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded], ui.credits,
+    ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
                        api_name=False)  # fmt: skip
-    ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
-                      [ui.language, ui.prefs], ui.prefs, js=SWITCH_JS,
-                      api_name=False)  # fmt: skip
+    switched = ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
+                                 [ui.language, ui.prefs], ui.prefs, js=SWITCH_JS,
+                                 api_name=False)  # fmt: skip
+    # The deck menu and the line under it follow the new language at once, as the labels do.
+    switched.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
+                  api_name=False).then(bind(decks.credits, ctx),
+                                       [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
+                                       api_name=False)  # fmt: skip
 
 
 def _wire_answers(ctx: Context, ui: Layout) -> None:
