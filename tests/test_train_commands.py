@@ -268,3 +268,32 @@ def test_push_uploads_checkpoint_ct2_and_card(tmp_path: Path) -> None:
     assert hub.calls[0][1]["private"] is True
     assert hub.calls[2][1]["path_in_repo"] == "ctranslate2"
     assert hub.calls[3][1]["path_in_repo"] == "README.md"
+
+
+def readme_train_commands() -> list[list[str]]:
+    """The `python -m train ...` commands of the README's train section, as argument lists."""
+    import shlex
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Reproducing the models (`train`)", 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in section.split("```bash\n")[1:]:
+        code = block.split("```", 1)[0].replace("\\\n", " ")
+        for line in code.splitlines():
+            words = shlex.split(line, comments=True)
+            if "train" in words and "..." not in words and words[:2] != ["pip", "install"]:
+                commands.append(words[words.index("train") + 1 :])
+    return commands
+
+
+@pytest.mark.parametrize("argv", readme_train_commands(), ids=lambda argv: argv[0])
+def test_readme_train_commands_parse(argv: list[str]) -> None:
+    from train.__main__ import build_parser
+
+    build_parser().parse_args(argv)  # an unknown flag or a bad value exits
+
+
+def test_readme_has_train_commands() -> None:
+    names = {argv[0] for argv in readme_train_commands()}
+    assert names >= {"finetune", "evaluate", "sweep", "compare", "export"}
+    assert any("--any-window" in argv for argv in readme_train_commands())
