@@ -65,6 +65,17 @@ class WordResult:
 
 
 @dataclass(frozen=True)
+class StudentWord:
+    """One student's answers to one word."""
+
+    name: str
+    card_id: str
+    answer: str
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True)
 class LeaderRow:
     rank: int
     """1 for the most points; equal points and best streak share a rank (1, 1, 3)."""
@@ -93,6 +104,13 @@ class ClassResults:
     as_of: datetime | None = None
     """None: the figures are the database's now. Else when they were read: the database
     does not answer, and these are the figures the teacher was shown last."""
+    by_student_word: tuple[StudentWord, ...] = ()
+    """Each student's answers to each word they answered, by student, then word."""
+    kept_decks: tuple[str, ...] = ()
+    """The class's decks it keeps itself (uploaded by the teacher)."""
+    delete_at: datetime | None = None
+    """When the class and everything of its students is deleted (None: when the teacher
+    deletes it)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +176,21 @@ def word_results(conn: Connection, class_id: int) -> tuple[WordResult, ...]:
         for card, answer, n, ok in rows
     ]
     return tuple(sorted(words, key=lambda w: (w.accuracy, -w.answers, w.card_id)))
+
+
+def student_words(conn: Connection, class_id: int) -> tuple[StudentWord, ...]:
+    a = AnswerRow
+    correct = func.sum(case((a.verdict == CORRECT, 1), else_=0))
+    rows = conn.execute(
+        select(StudentRow.name, a.card_id, func.max(a.answer), func.count(a.id), correct)
+        .join(StudentRow, StudentRow.id == a.student_id)
+        .where(a.class_id == class_id)
+        .group_by(StudentRow.name, StudentRow.name_key, a.card_id)
+        .order_by(StudentRow.name_key, a.card_id)
+    )
+    return tuple(
+        StudentWord(name, card, answer, int(n), int(ok or 0)) for name, card, answer, n, ok in rows
+    )
 
 
 def missed_most(words: tuple[WordResult, ...]) -> tuple[WordResult, ...]:

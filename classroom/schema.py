@@ -33,6 +33,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -47,7 +48,7 @@ from classroom.errors import ClassroomError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _LOCK_ID = 0x5A6DE7  # the Postgres advisory lock held while migrating ("säg det")
 
 Step = Callable[[Connection], None]
@@ -151,6 +152,21 @@ class AnswerRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ClassDeckRow(Base):
+    """A deck a class keeps for itself (a teacher's upload): a zip of its folder, so that every
+    app replica can unpack it, and it goes when the class goes."""
+
+    __tablename__ = "sagdet_class_deck"
+    __table_args__ = (UniqueConstraint("class_id", "name"),)
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("sagdet_class.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    """The deck as the class names it (one of the class's decks)."""
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of `archive`: an unpacked copy is reused while it is the same."""
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class SchemaTooNew(ClassroomError):
     def __init__(self, found: int) -> None:
         super().__init__(
@@ -166,7 +182,12 @@ def _answer_key_and_hints(conn: Connection) -> None:
     conn.execute(text("CREATE UNIQUE INDEX ix_sagdet_answer_key ON sagdet_answer (answer_key)"))
 
 
-MIGRATIONS: dict[int, Step] = {2: _answer_key_and_hints}
+def _class_decks(conn: Connection) -> None:
+    """Schema 3: decks a class keeps for itself."""
+    ClassDeckRow.__table__.create(conn)
+
+
+MIGRATIONS: dict[int, Step] = {2: _answer_key_and_hints, 3: _class_decks}
 """version -> the step that takes a database from version - 1 to it. A new database is created
 as the current metadata says, at SCHEMA_VERSION."""
 

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from classroom import identity, results, scoring
+from classroom import identity, lifecycle, results, scoring
 from classroom.database import make_engine
 from classroom.errors import (
     ClassExpired,
@@ -32,6 +32,7 @@ from classroom.errors import (
     InvalidName,
     WrongTeacherKey,
 )
+from classroom.lifecycle import KeptDeck
 from classroom.limits import Gate, Limits
 from classroom.location import default_database_url, outbox_path, url_from_setting
 from classroom.outbox import Outbox
@@ -95,6 +96,8 @@ class Student:
     rejoined: bool
     resume: scoring.Turn = field(default=scoring.Turn(), repr=False)
     """Where the server's count stood at the last answer recorded before this join."""
+    kept: tuple[str, ...] = ()
+    """The class's decks that it keeps itself (`Classroom.kept_deck` hands them out)."""
 
 
 class Classroom:
@@ -112,6 +115,7 @@ class Classroom:
         retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
         outbox: Path | None = None,
         limits: Limits | None = None,
+        keep_days: float | None = 90,
     ) -> None:
         """Open the database and bring its schema up to date; DatabaseUnavailable if it can't
         (BadDatabaseSetting for a `url` that never could).
@@ -120,9 +124,12 @@ class Classroom:
         for this database), and answers an earlier run left there are delivered now.
         `retry_delays` are the pauses between tries to deliver them, the last repeated.
         `limits` are how often a client may try things (classroom.limits; None: a school's).
+        A class ends `expiry_days` after it is made (or when the teacher ends it), and it is
+        deleted with its students' data `keep_days` after its end (None: never).
         """
         self.url = url_from_setting(url) if url else default_database_url()
         self.expiry = None if expiry_days is None else timedelta(days=expiry_days)
+        self.keep = None if keep_days is None else timedelta(days=keep_days)
         self._clock = clock
         self.gate = Gate(limits)
         try:
@@ -143,6 +150,7 @@ class Classroom:
         self._seen_lock = threading.Lock()
         self._turns: dict[int, scoring.Turn] = {}  # by student id: the server's own count
         self._turns_lock = threading.Lock()
+        self._purge()
 
     def create_class(
         self,
@@ -150,13 +158,15 @@ class Classroom:
         decks: Sequence[str],
         teacher_key: str | None = None,
         *,
+        kept: Mapping[str, bytes] | None = None,
         client: str = "",
     ) -> NewClass:
         """A new class with a fresh join code; `teacher_key` None makes a random key.
 
         Pass the deployer's `SAGDET_TEACHER_KEY` as `teacher_key` to use it for every class.
-        `client` (the address asking, here and below) is what the limits count against:
-        TooManyTries when it made too many classes.
+        `kept` are decks the class keeps itself (a teacher's upload): deck name -> a zip of its
+        folder, each one of `decks`. `client` (the address asking, here and below) is what the
+        limits count against: TooManyTries when it made too many classes.
         """
         self.gate.before_class(client, self._clock())
         class_name = identity.clean_name(
@@ -166,6 +176,7 @@ class Classroom:
             marks=identity.CLASS_NAME_MARKS,
         )
         deck_names = _clean_decks(decks)
+        own = lifecycle.checked(deck_names, kept or {})
         key = teacher_key if teacher_key is not None else identity.new_teacher_key()
         if len(key.strip()) < TEACHER_KEY_MIN:
             raise InvalidClass(f"A teacher key needs at least {TEACHER_KEY_MIN} characters.")
@@ -178,8 +189,9 @@ class Classroom:
             created_at=now,
             expires_at=expires,
         )
+        self._purge()
         with self._database("create a class"):
-            code = self._insert_class(row)
+            code = self._insert_class(row, own)
         self.gate.made_class(client, now)
         log.info("class %s created with %d decks", code, len(deck_names))
         return NewClass(code, class_name, deck_names, key, expires)
@@ -215,6 +227,7 @@ class Classroom:
         with self._database("load your points"), self.engine.connect() as conn:
             mine = results.progress(conn, joined.student_id)
             resume = results.last_turn(conn, joined.student_id)
+            kept = lifecycle.kept_names(conn, found.id)
         decks = tuple(json.loads(found.decks))
         return Student(
             found.id,
@@ -228,6 +241,7 @@ class Classroom:
             mine,
             joined.rejoined,
             resume,
+            kept,
         )
 
     def record_answer(
@@ -305,6 +319,8 @@ class Classroom:
                 found = self._teacher_class(conn, code, teacher_key, client)
                 students = results.student_results(conn, found.id)
                 words = results.word_results(conn, found.id)
+                grid = results.student_words(conn, found.id)
+                kept = lifecycle.kept_names(conn, found.id)
         except (SQLAlchemyError, OSError) as exc:
             log.error("class database failed to show the results: %s", exc)
             return self._as_last_seen(code, teacher_key, client)
@@ -320,6 +336,9 @@ class Classroom:
             missed_most=results.missed_most(words),
             leaderboard=results.leaderboard(students),
             status=self._writer.status(found.code, recorded=recorded),
+            by_student_word=grid,
+            kept_decks=kept,
+            delete_at=self._deleted_at(found.expires_at),
         )
         seen = _Seen(found.key_hash, shown, self._clock(), self.status(found.code).recorded)
         with self._seen_lock:
@@ -362,6 +381,62 @@ class Classroom:
         self.gate.new_pin(student.id)
         return pin
 
+    def kept_deck(self, student: Student, name: str) -> KeptDeck:
+        """A deck `student`'s class keeps itself, to unpack and play; InvalidClass if the class
+        keeps no such deck."""
+        with self._database("load the class's deck"), self.engine.connect() as conn:
+            found = lifecycle.kept_deck(conn, student.class_id, name)
+        if found is None:
+            raise InvalidClass(f"The class keeps no deck called {name!r}.")
+        return found
+
+    def end_class(self, code: str, teacher_key: str, *, client: str = "") -> datetime:
+        """End the class now: nobody joins any more and later answers are not recorded; the
+        results stay until the class is deleted. Returns when it ended."""
+        now = self._clock()
+        with self._database("end the class"), self.engine.begin() as conn:
+            found = self._teacher_class(conn, code, teacher_key, client)
+            ended = lifecycle.end(conn, found.id, now)
+        log.info("class %s ended", found.code)
+        return ended
+
+    def delete_class(self, code: str, teacher_key: str, *, client: str = "") -> int:
+        """Delete the class and everything of its students (names, answers, PIN and token
+        hashes, its own decks, answers waiting in the outbox); returns how many students."""
+        with self._database("delete the class"), self.engine.begin() as conn:
+            found = self._teacher_class(conn, code, teacher_key, client)
+            students = lifecycle.remove(conn, [found.id])
+        self._forget(found.id, found.code)
+        log.info("class %s deleted with %d students", found.code, students)
+        return students
+
+    def _purge(self) -> None:
+        """Delete the classes that ended more than `keep` ago (the service's retention)."""
+        if self.keep is None:
+            return
+        try:
+            with self.engine.begin() as conn:
+                gone = lifecycle.purge(conn, self._clock(), self.keep)
+        except (SQLAlchemyError, OSError) as exc:  # tried again with the next class made
+            log.warning("old classes could not be deleted now: %s", exc)
+            return
+        for class_id, code in gone:
+            self._forget(class_id, code)
+        if gone:
+            log.info("%d classes ended over %s ago were deleted", len(gone), self.keep)
+
+    def _forget(self, class_id: int, code: str) -> None:
+        """What this process holds of a deleted class: its last results, waiting answers."""
+        with self._seen_lock:
+            self._seen.pop(code, None)
+        try:
+            self.outbox.forget_class(class_id)
+        except Exception as exc:  # the writer drops them on delivery: their class is gone
+            log.warning("answers of a deleted class stay in the outbox for now: %s", exc)
+
+    def _deleted_at(self, ends: datetime | None) -> datetime | None:
+        return None if ends is None or self.keep is None else ends + self.keep
+
     def _turn(self, student: Student) -> scoring.Turn:
         """The server's turn of `student` (the caller holds the lock): from this process's own
         record, else from the student's last recorded answer when they joined."""
@@ -392,12 +467,13 @@ class Classroom:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _insert_class(self, row: dict[str, Any]) -> str:
+    def _insert_class(self, row: dict[str, Any], kept: Mapping[str, bytes]) -> str:
         for _ in range(CODE_TRIES):
             code = identity.new_code()
             try:
                 with self.engine.begin() as conn:
-                    conn.execute(ClassRow.__table__.insert().values(code=code, **row))
+                    made = conn.execute(ClassRow.__table__.insert().values(code=code, **row))
+                    lifecycle.keep_decks(conn, int(made.inserted_primary_key[0]), kept)
                 return code
             except IntegrityError:  # the code is taken: draw another
                 continue

@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
 
 from classroom.outbox import Outbox, Waiting
-from classroom.schema import AnswerRow
+from classroom.schema import AnswerRow, ClassRow
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class WriterStatus:
     lost: int
     """Answers neither recorded nor kept: the outbox itself refused them (this process)."""
     refused: int = 0
-    """Answers the database refused for good: their student or class is gone (this process)."""
+    """Answers not recorded on purpose: given after their class ended, or their student or
+    class is gone (this process)."""
     delayed: int = 0
     """Answers that waited in the outbox and are recorded now (this process delivered them)."""
     since: datetime | None = None
@@ -90,7 +91,10 @@ class WriterStatus:
                 "server's disk refused them too. They are missing from the results."
             )
         if self.refused:
-            parts.append(f"{_n(self.refused)} were refused: their student or class is gone.")
+            parts.append(
+                f"{_n(self.refused)} not recorded: given after the class ended, or their "
+                "student or class is gone."
+            )
         return " ".join(parts)
 
 
@@ -229,14 +233,13 @@ class AnswerWriter:
             outbox = self._in_outbox
         if not outbox:
             try:
-                self._insert([row for _, row in items])
+                self._record(items)
             except (IntegrityError, DataError):
                 rest = self._one_by_one(items)
             except Exception as exc:  # whatever it is, the answers are kept and the thread lives
                 self._failing(exc)
                 rest = items
             else:
-                self._healthy(items)
                 rest = []
         else:
             rest = items
@@ -261,7 +264,7 @@ class AnswerWriter:
                 return
             items = [(w.code, w.row) for w in waiting]
             try:
-                self._insert([w.row for w in waiting])
+                self._record(items, delayed=True)
             except (IntegrityError, DataError):
                 rest = self._one_by_one(items, delayed=True)
             except Exception as exc:
@@ -269,7 +272,6 @@ class AnswerWriter:
                 self._later()
                 return
             else:
-                self._healthy(items, delayed=True)
                 rest = []
             done = waiting[: len(waiting) - len(rest)]
             if not self._removed(done) or rest:
@@ -292,18 +294,41 @@ class AnswerWriter:
         Returns the rows not tried because the database failed meanwhile."""
         for i, item in enumerate(items):
             try:
-                self._insert([item[1]])
+                self._record([item], delayed=delayed)
             except (IntegrityError, DataError) as exc:  # this row is refused, the database works
-                with self._done:
-                    self._refused[item[0]] += 1
-                    self._reason = _reason(exc)
-                log.warning("a class answer was refused by the database: %s", _reason(exc))
+                self._refuse([item], _reason(exc))
             except Exception as exc:
                 self._failing(exc)
                 return items[i:]
-            else:
-                self._healthy([item], delayed=delayed)
         return []
+
+    def _record(self, items: list[Item], *, delayed: bool = False) -> None:
+        """Insert `items`, but not the answers given after their class ended, nor those of a
+        class that was deleted meanwhile: those are counted refused."""
+        ids = {row["class_id"] for _, row in items}
+        with self._engine.connect() as conn:
+            c = ClassRow
+            found = conn.execute(select(c.id, c.expires_at).where(c.id.in_(ids)))
+            ends = {class_id: end for class_id, end in found}
+        gone = [
+            item
+            for item in items
+            if item[1]["class_id"] not in ends
+            or ((end := ends[item[1]["class_id"]]) is not None and item[1]["answered_at"] >= end)
+        ]
+        kept = [item for item in items if not any(item is g for g in gone)]
+        if kept:
+            self._insert([row for _, row in kept])
+            self._healthy(kept, delayed=delayed)
+        if gone:
+            self._refuse(gone, "the class had ended or was deleted")
+
+    def _refuse(self, items: list[Item], reason: str) -> None:
+        with self._done:
+            for code, _ in items:
+                self._refused[code] += 1
+            self._reason = reason
+        log.warning("%d class answers were not recorded: %s", len(items), reason)
 
     def _insert(self, rows: list[Row]) -> None:
         with self._engine.begin() as conn:

@@ -18,6 +18,7 @@ import pytest
 from classroom_postgres import PostgresServer, PostgresUnavailable, start_server
 
 from classroom import (
+    SCHEMA_VERSION,
     ClassExpired,
     ClassNotFound,
     Classroom,
@@ -353,10 +354,12 @@ def test_a_schema_1_database_is_migrated_and_keeps_its_answers(db_url: str, cloc
             conn.execute(text("DROP INDEX ix_sagdet_answer_key"))
             conn.execute(text("ALTER TABLE sagdet_answer DROP COLUMN answer_key"))
             conn.execute(text("ALTER TABLE sagdet_answer DROP COLUMN hints"))
+            conn.execute(text("DROP TABLE sagdet_class_deck"))
             conn.execute(text("UPDATE sagdet_schema_version SET version = 1"))
     with Classroom(db_url, clock=clock, retry_delays=()) as room:
         with room.engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM sagdet_schema_version")).scalar() == 2
+            version = conn.execute(text("SELECT version FROM sagdet_schema_version")).scalar()
+            assert version == SCHEMA_VERSION
             assert conn.execute(text("SELECT hints, answer_key FROM sagdet_answer")).all() == [
                 (0, None)
             ]

@@ -338,7 +338,7 @@ def test_the_writer_outlives_an_unexpected_failure(
         anna = room.join_class(made.code, "Anna")
         writer = room._writer
 
-        def broken(rows: list) -> None:
+        def broken(rows: list) -> None:  # the insert itself
             raise RuntimeError("a bug, not a database error")
 
         monkeypatch.setattr(writer, "_insert", broken)

@@ -267,12 +267,12 @@ def test_the_deck_menu(tmp_path, everyone, uploads, menu):
 
 
 def test_every_place_the_deck_menu_is_built_offers_the_same_decks(make_deck, tmp_path):
-    from ui import classes, decks
+    from ui import classes, decks, teacher
 
     ctx = two_cards(tmp_path, Heard("hund"), db_url=f"sqlite:///{tmp_path / 'classes.db'}")
     _, uploaded, after_upload, _ = decks.upload(ctx, [zipped(make_deck(), tmp_path / "z.zip")],
                                                 "", {})  # fmt: skip
-    code = classes.create_class(ctx, "7B", ["Djur"]).split("**")[1]
+    code = teacher.create_class(ctx, "7B", ["Djur"])[1]["code"]
     try:
         _, _, _, after_join, *_ = classes.join_class(ctx, code, "Anna", None, {}, "Djur", uploaded)
     finally:

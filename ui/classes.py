@@ -1,8 +1,10 @@
-"""Class mode in the app: a teacher's class and live dashboard, students joining by code or link.
+"""Class mode in the app, the students' side: joining by code or link, the class's decks, the
+class line with the PIN, and the hints and skips the class counts (the teacher's side is
+`ui.teacher`).
 
 The database is opened on the first class action only (`ClassHub`): the solo game needs none.
-A student's seat (class code, name, rejoin token) is kept in their browser, so a reload or a
-dropped connection rejoins them with their points; every judged answer is queued for the class
+A student's seat (class code, name, rejoin token, PIN) is kept in their browser, so a reload or
+a dropped connection rejoins them with their points; every judged answer is queued for the class
 after its verdict is shown, and one the database cannot take waits on this server's disk until
 it can (`classroom.outbox`; the dashboard says what is recorded and what waits), never holding
 up a learner's game.
@@ -18,29 +20,29 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 import game
 from ui import play
 from ui.context import Context
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
-from ui.text import say
+from ui.text import refusal, say
 
 
 @contextmanager
-def _plainly(lang: str = "en") -> Iterator[None]:
-    """A class action's failure as the message it carries (they are written for people), in
-    the learner's language where it is a student's to read."""
+def plainly(lang: str = "en") -> Iterator[None]:
+    """A class action's failure as the message it carries, in the reader's language."""
     from classroom import ClassroomError
 
     try:
         yield
     except ClassroomError as e:
-        raise gr.Error(_in(lang, e)) from e
+        raise gr.Error(told(lang, e), title=say("error_title", lang)) from e
 
 
-def _in(lang: str, error: Exception) -> str:
+def told(lang: str, error: Exception) -> str:
+    """A class-mode error in `lang`: by its key and figures where it has them (every error
+    `classroom` raises at a student or teacher), else as it was written."""
     import classroom
 
     keys = {classroom.ClassNotFound: "class_not_found", classroom.ClassExpired: "class_ended",
@@ -48,7 +50,7 @@ def _in(lang: str, error: Exception) -> str:
             classroom.DatabaseUnavailable: "class_db_down"}  # fmt: skip
     key = next((k for kind, k in keys.items() if isinstance(error, kind)), None)
     if lang == "en" or key is None:
-        return str(error)  # English, or a fault whose own words are the most exact (a name)
+        return str(error)
     return say(key, lang)
 
 
@@ -69,58 +71,70 @@ def client_of(request: gr.Request | None) -> str:
     return peer
 
 
-def _room_or_error(ctx: Context):
-    with _plainly():
+def room_or_error(ctx: Context, lang: str = "en"):
+    with plainly(lang):
         return ctx.classes.room()
 
 
-def create_class(ctx: Context, name, decks, request: gr.Request = None) -> str:
-    """A new class on the chosen decks: its join code, link and the teacher key, shown once."""
-    room = _room_or_error(ctx)
-    decks = [decks] if isinstance(decks, str) else list(decks or [])
-    unknown = [d for d in decks if not ctx.library.has(d)]
-    if unknown:
-        raise gr.Error(f"No deck called {unknown[0]!r} on this server: choose from the menu.")
-    with _plainly():
-        made = room.create_class(name or "", decks, ctx.options.teacher_key or None,
-                                 client=client_of(request))  # fmt: skip
-    link = f"{_base_url(request)}{made.link_query}"
-    key = ("the deployer's teacher key" if ctx.options.teacher_key
-           else f"`{made.teacher_key}` (shown once: keep it, it opens the dashboard)")  # fmt: skip
-    return (
-        f"### ✓ Class {html.escape(made.name)} is ready\n"
-        f"- Join code: **{made.code}**\n- Link for students: {link}\n- Teacher key: {key}"
-    )
-
-
-def _base_url(request: gr.Request | None) -> str:
-    if request is None:
-        return ""
-    headers = request.headers
-    scheme = headers.get("x-forwarded-proto") or request.url.scheme
-    return f"{scheme}://{headers.get('host', request.url.netloc)}/"
-
-
 def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, uploaded=None, seat=None,
-               prefs=None, request: gr.Request = None) -> tuple:  # fmt: skip
+               prefs=None, mine=None, request: gr.Request = None) -> tuple:  # fmt: skip
     """A student joins (or rejoins: this browser's seat, or the PIN from another device) a class
     and plays its deck. Returns the join message, the student, the seat for the browser, the
-    deck menu, the tab to show and the screen."""
-    seat, uploaded, lang = seat or {}, uploaded or {}, lang_of(prefs, request)
-    room = _room_or_error(ctx)
+    deck menu, the tab to show, the screen, the class line, and the player's decks (a deck the
+    class keeps is one of them now, and this browser remembers it as its own)."""
+    seat, uploaded, lang = seat or {}, dict(uploaded or {}), lang_of(prefs, request)
+    room = room_or_error(ctx, lang)
     same = seat.get("code", "").upper() == (code or "").strip().upper()
-    mine = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
-    with _plainly(lang):
-        student = room.join_class(code or "", name or "", rejoin_token=seat.get("token") if mine
-                                  else None, pin=(pin or "").strip() or None,
+    mine_seat = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
+    typed_pin = (pin or "").strip() or None
+    with plainly(lang):
+        student = room.join_class(code or "", name or "", rejoin_token=seat.get("token")
+                                  if mine_seat else None, pin=typed_pin,
                                   client=client_of(request))  # fmt: skip
-    deck = next((d for d in student.decks if ctx.library.has(d)), None)
+    mine = dict(mine or {})
+    for kept in student.kept:
+        deck = _class_deck(ctx, student, kept)
+        if deck is not None:
+            uploaded[kept] = deck
+            if (token := ctx.uploads.token_of(deck)) is not None:
+                mine[kept] = token  # a reload finds it, as it finds the learner's own uploads
+    deck = next((d for d in student.decks if ctx.library.has(d) or d in uploaded), None)
     if deck is None:
-        raise gr.Error("This class's deck is not on this server any more: ask your teacher.")
-    seat = {"code": student.class_code, "name": student.name, "token": student.token}
+        raise refusal("class_deck_gone", lang)
+    known_pin = student.pin or typed_pin or (seat.get("pin") if mine_seat else None)
+    seat = {"code": student.class_code, "name": student.name, "token": student.token,
+            "pin": known_pin or ""}  # fmt: skip
     screen = begin(ctx, stored or {}, deck, uploaded, prefs, request)
     menu = deck_menu(ctx, deck, uploaded)
-    return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen)
+    line = class_line(student, seat, lang)
+    return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen,
+            line, uploaded, mine)  # fmt: skip
+
+
+def _class_deck(ctx: Context, student, name: str) -> game.Deck | None:
+    """A deck the class keeps, unpacked on this server (once: later joins reuse it while the
+    upload shelf keeps it); None when it cannot be unpacked (logged)."""
+    from game.upload import UploadError, load_upload
+
+    cached = ctx.classes.unpacked(student.class_id, name)
+    if cached is not None and ctx.uploads.touch(cached):
+        return cached
+    with plainly():
+        kept = ctx.classes.room().kept_deck(student, name)
+    folder = Path(tempfile.mkdtemp(prefix="class-deck-", dir=ctx.options.work_dir))
+    archive = folder / f"{kept.digest[:16]}.zip"
+    try:
+        archive.write_bytes(kept.archive)
+        deck = load_upload([archive], ctx.upload_dir)
+        ctx.uploads.put(deck)
+    except (UploadError, game.DeckError, OSError, ValueError) as e:
+        ctx.classes.log_deck_failure(name, e)
+        return None
+    finally:
+        archive.unlink(missing_ok=True)
+        folder.rmdir()
+    ctx.classes.keep_unpacked(student.class_id, name, deck)
+    return deck
 
 
 def _welcome(student, lang: str = "en") -> str:
@@ -133,39 +147,13 @@ def _welcome(student, lang: str = "en") -> str:
     return "\n\n".join(lines)
 
 
-def class_results(ctx: Context, code, teacher_key, request: gr.Request = None) -> tuple:
-    """The dashboard: a summary line, students, the words missed most, the leaderboard."""
-    room = _room_or_error(ctx)
-    with _plainly():
-        results = room.class_results(code or "", teacher_key or "", client=client_of(request))
-    students = pd.DataFrame(
-        [(s.name, s.rounds, s.answers, f"{s.accuracy:.0%}", s.points, s.best_streak)
-         for s in results.students],
-        columns=["student", "rounds", "answers", "right", "points", "best streak"],
-    )  # fmt: skip
-    words = pd.DataFrame(
-        [(w.answer, w.answers, w.misses, f"{w.accuracy:.0%}") for w in results.missed_most],
-        columns=["word", "answers", "missed", "right"],
-    )
-    board = pd.DataFrame([(r.rank, r.name, r.points, r.best_streak) for r in results.leaderboard],
-                         columns=["rank", "student", "points", "best streak"])  # fmt: skip
-    status = results.status.message  # recorded, waiting, lost: always, the truth of the moment
-    if results.as_of is not None:
-        status = f"The figures below are from {results.as_of:%H:%M} UTC. {status}"
-    head = (f"### {html.escape(results.name)} ({results.code}): {len(results.students)} "
-            f"students, decks: {', '.join(results.decks)}")  # fmt: skip
-    return (f"{head}\n\n{status}".strip(), students, words, board, gr.Timer(active=True))
-
-
-def export_class(ctx: Context, code, teacher_key, request: gr.Request = None) -> str:
-    """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
-    room = _room_or_error(ctx)
-    with _plainly():
-        text = room.export_class(code or "", teacher_key or "", client=client_of(request))
-    folder = Path(tempfile.mkdtemp(prefix="class-", dir=ctx.options.work_dir))
-    path = folder / f"class-{(code or '').strip().upper()}.csv"
-    path.write_text(text, encoding="utf-8-sig")  # Excel reads å, ä, ö right with the BOM
-    return str(path)
+def class_line(student, seat: dict, lang: str = "en") -> str:
+    """Above every tab while in a class: the class, the student's name and their PIN."""
+    names = {"klass": html.escape(student.class_name), "name": html.escape(student.name)}
+    pin = str(seat.get("pin") or "")
+    if pin.isdigit():
+        return say("class_line", lang, pin=pin, **names)
+    return say("class_line_no_pin", lang, **names)
 
 
 def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student=None,
@@ -202,21 +190,22 @@ def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
     return code, gr.Tabs(selected="class")
 
 
-def rejoin(ctx: Context, seat, request: gr.Request = None) -> tuple:
+def rejoin(ctx: Context, seat, prefs=None, request: gr.Request = None) -> tuple:
     """A page load in a browser that joined a class: back in the class, points and all.
 
-    Only a browser with a seat opens the database; a seat the class no longer knows (expired,
-    or another server) is forgotten with a word, and the game goes on solo.
+    Only a browser with a seat opens the database; a seat the class no longer knows (ended,
+    deleted, or another server) is forgotten with a word, and the game goes on solo.
     """
     from classroom import ClassroomError
 
-    seat = seat or {}
+    seat, lang = seat or {}, lang_of(prefs, request)
     if not (seat.get("code") and seat.get("name") and seat.get("token")):
-        return None, gr.update(), gr.update()
+        return None, gr.update(), gr.update(), ""
     try:
         student = ctx.classes.room().join_class(seat["code"], seat["name"],
                                                 rejoin_token=seat["token"],
                                                 client=client_of(request))  # fmt: skip
     except ClassroomError as e:
-        return None, f"You are no longer in class {seat['code']}: {e}", {}
-    return student, _welcome(student), gr.update()
+        why = told(lang, e)
+        return None, say("left_class", lang, code=html.escape(seat["code"]), why=why), {}, ""
+    return student, _welcome(student, lang), gr.update(), class_line(student, seat, lang)

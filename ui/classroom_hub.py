@@ -23,6 +23,7 @@ class ClassHub:
         self.url = url
         self._room = None
         self._lock = threading.Lock()
+        self._unpacked: dict[tuple[int, str], game.Deck] = {}  # decks classes keep, on disk here
         self._closed = threading.Event()
         threading.Thread(target=self._deliver_waiting, args=(retry_s,), daemon=True,
                          name="classroom-outbox").start()  # fmt: skip
@@ -85,6 +86,19 @@ class ClassHub:
         """A class student skipped the card on screen: the class's streak for them ends."""
         if student is not None and self._room is not None:
             self._room.record_skip(student)
+
+    def unpacked(self, class_id: int, name: str) -> game.Deck | None:
+        """A deck class `class_id` keeps, as this server unpacked it last (maybe let go since)."""
+        with self._lock:
+            return self._unpacked.get((class_id, name))
+
+    def keep_unpacked(self, class_id: int, name: str, deck: game.Deck) -> None:
+        with self._lock:
+            self._unpacked[(class_id, name)] = deck
+
+    @staticmethod
+    def log_deck_failure(name: str, error: Exception) -> None:
+        log.error("the class deck %r could not be unpacked: %s", name, error)
 
     def close(self) -> None:
         self._closed.set()

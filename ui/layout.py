@@ -88,6 +88,16 @@ class Layout:
     export_file: gr.File
     dash_timer: gr.Timer
     link_code: gr.Textbox
+    class_line: gr.Markdown  # a class student's class, name and PIN, above every tab
+    made_class: gr.State  # the class just made here: its code and key, to open its dashboard
+    dash_grid: gr.Dataframe  # each student, each word
+    dash_pupil: gr.Dropdown  # the student a teacher's action is for
+    pin_btn: gr.Button
+    pin_said: gr.Markdown
+    end_btn: gr.Button
+    delete_sure: gr.Checkbox
+    delete_btn: gr.Button
+    manage_said: gr.Markdown
 
     @property
     def screen(self) -> list:
@@ -115,7 +125,9 @@ def build_layout(ctx: Context) -> Layout:
     parts["quiet"] = gr.State(0.0)
     parts["ready"] = gr.State(0)
     parts["link_code"] = gr.Textbox(visible=False)  # ?class=CODE of a join link
+    parts["made_class"] = gr.State(None)
     gr.HTML("<h1>Säg det!</h1>", elem_id="title", padding=False)
+    parts["class_line"] = gr.Markdown(elem_id="class-line")
     with gr.Tabs() as tabs:
         with gr.Tab(I18N("tab_play"), id="play"):
             parts |= _play(ctx)
@@ -202,7 +214,7 @@ def _settings(ctx: Context) -> dict[str, object]:
 
 
 def _class(ctx: Context) -> dict[str, object]:
-    """Students join with a code (or a link); teachers make a class and watch it live."""
+    """Students join with a code (or a link); teachers make a class, watch it live and run it."""
     parts: dict[str, object] = {}
     with gr.Group():
         parts["class_code"] = gr.Textbox(label=I18N("class_code"), max_length=12)
@@ -211,8 +223,13 @@ def _class(ctx: Context) -> dict[str, object]:
         parts["join_btn"] = gr.Button(I18N("join"), variant="primary")
     parts["joined"] = gr.Markdown()
     with gr.Accordion(I18N("teacher"), open=False):
+        gr.Markdown(I18N("class_privacy"))
         parts["new_class"] = gr.Textbox(label=I18N("class_name"), max_length=80)
-        parts["new_class_decks"] = gr.Dropdown(ctx.library.names(), multiselect=True,
+        # every deck the teacher has: everyone's, and their uploads (ui.teacher.deck_choices);
+        # a script may name an upload of its session that the menu was never sent, and the
+        # handler checks every name itself
+        parts["new_class_decks"] = gr.Dropdown(ctx.menu({}), multiselect=True,
+                                               allow_custom_value=True,
                                                label=I18N("class_decks"))  # fmt: skip
         parts["create_btn"] = gr.Button(I18N("create_class"))
         parts["created"] = gr.Markdown()
@@ -222,12 +239,25 @@ def _class(ctx: Context) -> dict[str, object]:
         parts["dash_btn"] = gr.Button(I18N("open_dashboard"))
         parts["dash_head"] = gr.Markdown()
         parts["dash_students"] = gr.Dataframe(label=I18N("students"), interactive=False)
+        parts["dash_grid"] = gr.Dataframe(label=I18N("each_word"), interactive=False)
         parts["dash_words"] = gr.Dataframe(label=I18N("missed_most"), interactive=False)
         parts["show_board"] = gr.Checkbox(False, label=I18N("show_board"))
         parts["dash_board"] = gr.Dataframe(label=I18N("leaderboard"), interactive=False,
                                            visible=False)  # fmt: skip
         parts["export_btn"] = gr.Button(I18N("export"))
         parts["export_file"] = gr.File(label=I18N("export_file"), interactive=False)
+        with gr.Accordion(I18N("manage"), open=False):
+            with gr.Row(equal_height=True):
+                # the dashboard fills in the students; the handler checks the name itself
+                parts["dash_pupil"] = gr.Dropdown([], label=I18N("pupil"),
+                                                  allow_custom_value=True)  # fmt: skip
+                parts["pin_btn"] = gr.Button(I18N("new_pin"))
+            parts["pin_said"] = gr.Markdown()
+            with gr.Row(equal_height=True):
+                parts["end_btn"] = gr.Button(I18N("end_class"))
+                parts["delete_sure"] = gr.Checkbox(False, label=I18N("delete_sure"))
+                parts["delete_btn"] = gr.Button(I18N("delete_class"), variant="stop")
+            parts["manage_said"] = gr.Markdown()
         parts["dash_timer"] = gr.Timer(5.0, active=False)  # live while a dashboard is open
     return parts
 

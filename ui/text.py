@@ -129,6 +129,102 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Klassläget fungerar inte just nu; du kan fortfarande spela själv."),
     "pin": ("PIN (to rejoin from another device)", "PIN-kod (för att komma tillbaka från en "
             "annan enhet)"),
+    # class mode: the student's line, the teacher's class, dashboard and controls
+    "class_line": ("**{klass}** · {name} · PIN **{pin}** (to rejoin from another device)",
+                   "**{klass}** · {name} · PIN-kod **{pin}** (för att komma tillbaka från en "
+                   "annan enhet)"),
+    "class_line_no_pin": ("**{klass}** · {name}", "**{klass}** · {name}"),
+    "class_deck_gone": ("This class's deck is not on this server any more: ask your teacher.",
+                        "Klassens kortlek finns inte på servern längre: fråga din lärare."),
+    "left_class": ("You are no longer in class {code}: {why}",
+                   "Du är inte längre med i klassen {code}: {why}"),
+    "class_privacy": (
+        "**What is stored, and for how long.** For a class: its name, its decks (a deck you "
+        "uploaded is kept for the class) and a scrambled form of the teacher key. For each "
+        "student: the name they type and scrambled forms of their PIN and of the token their "
+        "browser keeps. For each answer: the word, what was heard or typed, the verdict, tries, "
+        "hints, points and the time. Nothing else about students is stored: no recordings (the "
+        "server deletes them within a day), no e-mail or other details. A class ends 30 days "
+        "after it is made, or when you end it; 90 days after it ends it is deleted with "
+        "everything about its students, or at once when you delete it.",
+        "**Vad som sparas, och hur länge.** För en klass: namnet, kortlekarna (en kortlek du "
+        "laddat upp sparas för klassen) och lärarnyckeln i oläsbar form. För varje elev: namnet "
+        "eleven skriver, och PIN-koden och webbläsarens nyckel i oläsbar form. För varje svar: "
+        "ordet, det som hördes eller skrevs, bedömningen, försök, ledtrådar, poäng och tiden. "
+        "Inget annat om eleverna sparas: inga inspelningar (servern raderar dem inom ett dygn), "
+        "ingen e-post eller andra uppgifter. En klass avslutas 30 dagar efter att den skapats, "
+        "eller när du avslutar den; 90 dagar efter slutet raderas den med allt om eleverna, "
+        "eller direkt när du raderar den.",
+    ),
+    "class_made": ("### ✓ Class {name} is ready\n- Join code: **{code}**\n- Link for students: "
+                   "{link}\n- Teacher key: {teacher_key}\n\nThe results are open below.",
+                   "### ✓ Klassen {name} är klar\n- Klasskod: **{code}**\n- Länk för "
+                   "eleverna: {link}\n- Lärarnyckel: {teacher_key}\n\nResultaten visas nedan."),
+    "key_once": ("`{teacher_key}` (shown once: keep it, it opens the results)",
+                 "`{teacher_key}` (visas en gång: spara den, den öppnar resultaten)"),
+    "key_deployer": ("the key the server's operator set", "nyckeln som serverns driftare satt"),
+    "no_such_deck": ("There is no deck called {name} here: choose from the menu.",
+                     "Det finns ingen kortlek som heter {name} här: välj i menyn."),
+    "dash_head": ("### {name} ({code}): {n} students, decks: {decks}",
+                  "### {name} ({code}): {n} elever, kortlekar: {decks}"),
+    "dash_open": ("Open to join until {date}; then deleted with every student's data on "
+                  "{deleted}.", "Öppen till {date}; sedan raderad med allt om eleverna den "
+                  "{deleted}."),
+    "dash_ended": ("This class has ended: nobody can join, and new answers are not recorded. "
+                   "It is deleted with every student's data on {deleted}.",
+                   "Klassen är avslutad: ingen kan gå med, och nya svar sparas inte. Den raderas "
+                   "med allt om eleverna den {deleted}."),
+    "col_student": ("student", "elev"),
+    "col_rounds": ("rounds", "omgångar"),
+    "col_answers": ("answers", "svar"),
+    "col_right": ("right", "rätt"),
+    "col_best_streak": ("best streak", "bästa svit"),
+    "col_missed": ("missed", "missade"),
+    "col_rank": ("rank", "plats"),
+    "each_word": ("Each student, each word (right / answers)",
+                  "Varje elev, varje ord (rätt / svar)"),
+    "manage": ("Manage the class: a new PIN, end, delete", "Hantera klassen: ny PIN-kod, "
+               "avsluta, radera"),
+    "pupil": ("Student", "Elev"),
+    "new_pin": ("Give a new PIN", "Ge en ny PIN-kod"),
+    "new_pin_done": ("New PIN for {name}: **{pin}**. Tell it to them: their old PIN no longer "
+                     "works, and they can rejoin from any device.",
+                     "Ny PIN-kod för {name}: **{pin}**. Säg den till eleven: den gamla gäller "
+                     "inte längre, och eleven kan komma tillbaka från vilken enhet som helst."),
+    "pick_student": ("Choose a student first.", "Välj en elev först."),
+    "end_class": ("End the class", "Avsluta klassen"),
+    "class_ended_now": ("Class {code} has ended ({time} UTC): nobody can join any more and new "
+                        "answers are not recorded. The results stay until {deleted}, or until "
+                        "you delete the class.",
+                        "Klassen {code} är avslutad ({time} UTC): ingen kan gå med längre och "
+                        "nya svar sparas inte. Resultaten finns kvar till {deleted}, eller tills "
+                        "du raderar klassen."),
+    "delete_sure": ("Yes: delete this class and everything about its students",
+                    "Ja: radera klassen och allt om dess elever"),
+    "delete_class": ("Delete the class", "Radera klassen"),
+    "delete_tick": ("Tick the box first: deleting cannot be undone.",
+                    "Kryssa i rutan först: det går inte att ångra."),
+    "class_deleted": ("Class {code} is deleted, with its {n} students and all their answers.",
+                      "Klassen {code} är raderad, med sina {n} elever och alla deras svar."),
+    "rec_all": ("All answers are recorded ({n}).", "Alla svar är sparade ({n})."),
+    "rec_delayed": ("{n} of them waited on this server while the class database was not "
+                    "answering.", "{n} av dem väntade på servern medan klassdatabasen inte "
+                    "svarade."),
+    "rec_writing": ("{recorded} answers recorded; {waiting} more being written now.",
+                    "{recorded} svar sparade; {waiting} till sparas nu."),
+    "rec_down": ("The class database has not been answering since {since} UTC: {waiting} "
+                 "answers are waiting on this server and will be recorded when it is back; "
+                 "{recorded} are recorded.", "Klassdatabasen har inte svarat sedan {since} UTC: "
+                 "{waiting} svar väntar på servern och sparas när den är tillbaka; {recorded} är "
+                 "sparade."),
+    "rec_lost": ("{n} answers could not be kept: the class database was not answering and this "
+                 "server's disk refused them too. They are missing from the results.",
+                 "{n} svar kunde inte behållas: klassdatabasen svarade inte och serverns disk "
+                 "tog inte emot dem heller. De saknas i resultaten."),
+    "rec_refused": ("{n} answers were not recorded: given after the class ended, or their "
+                    "student is gone.", "{n} svar sparades inte: de gavs efter att klassen "
+                    "avslutats, eller så finns eleven inte längre."),
+    "as_of": ("The figures below are from {time} UTC.", "Siffrorna nedan är från {time} UTC."),
     "choose_deck": ("Choose a deck to upload: a .zip, an Anki .apkg, an Excel .xlsx, or a CSV "
                     "with its pictures.", "Välj en kortlek att ladda upp: en .zip, en Anki "
                     ".apkg, en Excel .xlsx eller en CSV med sina bilder."),

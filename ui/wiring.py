@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import gradio as gr
 
-from ui import classes, decks, handsfree, play
+from ui import classes, decks, handsfree, play, teacher
 from ui.context import Context
 from ui.layout import Layout
 from ui.text import LOAD_JS, SWITCH_JS
@@ -163,33 +163,46 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         js="(code, _) => [code, new URLSearchParams(location.search).get('class') || '']",
         api_name=False,
     )
-    demo.load(bind(classes.rejoin, ctx), ui.seat, [ui.student, ui.joined, ui.seat],
-              api_name=False)  # fmt: skip
+    demo.load(bind(classes.rejoin, ctx), [ui.seat, ui.prefs],
+              [ui.student, ui.joined, ui.seat, ui.class_line], api_name=False)  # fmt: skip
     ui.join_btn.click(
         bind(classes.join_class, ctx),
-        [
-            ui.class_code,
-            ui.student_name,
-            ui.student_pin,
-            ui.stored,
-            ui.deck_key,
-            ui.uploaded,
-            ui.seat,
-            ui.prefs,
-        ],
-        [ui.joined, ui.student, ui.seat, ui.deck_key, ui.tabs, *ui.screen],
+        [ui.class_code, ui.student_name, ui.student_pin, ui.stored, ui.deck_key, ui.uploaded,
+         ui.seat, ui.prefs, ui.mine],
+        [ui.joined, ui.student, ui.seat, ui.deck_key, ui.tabs, *ui.screen, ui.class_line,
+         ui.uploaded, ui.mine],
         api_name="join_class",
-    )
-    ui.create_btn.click(bind(classes.create_class, ctx), [ui.new_class, ui.new_class_decks],
-                        ui.created, api_name="create_class")  # fmt: skip
-    dashboard = [ui.dash_head, ui.dash_students, ui.dash_words, ui.dash_board, ui.dash_timer]
-    results = bind(classes.class_results, ctx)
-    ui.dash_btn.click(results, [ui.dash_code, ui.dash_key], dashboard, api_name="class_results")
-    ui.dash_timer.tick(results, [ui.dash_code, ui.dash_key], dashboard, api_name=False)
+    )  # fmt: skip
+    _wire_teacher(ctx, ui)
+
+
+def _wire_teacher(ctx: Context, ui: Layout) -> None:
+    """A class on any deck the teacher has, its dashboard at once, and its controls."""
+    ui.uploaded.change(bind(teacher.deck_choices, ctx), ui.uploaded, ui.new_class_decks,
+                       api_name=False)  # fmt: skip
+    dashboard = [ui.dash_head, ui.dash_students, ui.dash_words, ui.dash_board, ui.dash_timer,
+                 ui.dash_grid, ui.dash_pupil]  # fmt: skip
+    results = bind(teacher.class_results, ctx)
+    made = ui.create_btn.click(bind(teacher.create_class, ctx),
+                               [ui.new_class, ui.new_class_decks, ui.uploaded, ui.prefs],
+                               [ui.created, ui.made_class], api_name="create_class")  # fmt: skip
+    made.then(bind(teacher.open_new_class, ctx), [ui.made_class, ui.prefs],
+              [ui.dash_code, ui.dash_key, *dashboard], api_name=False)  # fmt: skip
+    key, lang = [ui.dash_code, ui.dash_key], [ui.prefs]
+    ui.dash_btn.click(results, [*key, *lang], dashboard, api_name="class_results")
+    ui.dash_timer.tick(results, [*key, *lang], dashboard, api_name=False)
     ui.show_board.change(lambda show: gr.update(visible=show), ui.show_board, ui.dash_board,
                          api_name=False)  # fmt: skip
-    ui.export_btn.click(bind(classes.export_class, ctx), [ui.dash_code, ui.dash_key],
-                        ui.export_file, api_name="export_class")  # fmt: skip
+    ui.export_btn.click(bind(teacher.export_class, ctx), [*key, *lang], ui.export_file,
+                        api_name="export_class")  # fmt: skip
+    ui.pin_btn.click(bind(teacher.new_pin, ctx), [*key, ui.dash_pupil, *lang], ui.pin_said,
+                     api_name="new_pin")  # fmt: skip
+    ended = ui.end_btn.click(bind(teacher.end_class, ctx), [*key, *lang], ui.manage_said,
+                             api_name="end_class")  # fmt: skip
+    ended.then(results, [*key, *lang], dashboard, api_name=False)
+    ui.delete_btn.click(bind(teacher.delete_class, ctx), [*key, ui.delete_sure, *lang],
+                        [ui.manage_said, ui.dash_key, ui.delete_sure, *dashboard],
+                        api_name="delete_class")  # fmt: skip
 
 
 def _wire_status(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
