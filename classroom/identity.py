@@ -98,27 +98,26 @@ def clean_name(
 ) -> str:
     """The name as stored: NFC, trimmed, inner spaces single; raises InvalidName with a reason.
 
-    Besides letters and digits, only the characters in `marks` are kept; markup characters
-    (< > & " `) are never among them.
+    `what` is "name" or "class_name" (the reasons are worded for each). Besides letters and
+    digits, only the characters in `marks` are kept; markup characters (< > & " `) are never
+    among them.
     """
     if not isinstance(text, str):
-        raise InvalidName(f"Please type a {what}.")
+        raise InvalidName(key=f"{what}_empty")
     if len(text) > limit * 4:  # refuse huge input before normalising it
-        raise InvalidName(f"A {what} can be at most {limit} characters long.")
+        raise InvalidName(key=f"{what}_long", limit=limit)
     name = " ".join(unicodedata.normalize("NFC", text).split())
     if not name:
-        raise InvalidName(f"Please type a {what}.")
+        raise InvalidName(key=f"{what}_empty")
     if len(name) > limit:
-        raise InvalidName(f"A {what} can be at most {limit} characters long.")
+        raise InvalidName(key=f"{what}_long", limit=limit)
     bad = sorted({ch for ch in name if not _allowed(ch, marks)})
     if bad:
         shown = " ".join(_visible(ch) for ch in bad[:5])
         allowed = " ".join(marks.replace(" ", "").replace("’", ""))
-        raise InvalidName(
-            f"A {what} can only have letters, digits, spaces and {allowed} (not {shown})."
-        )
+        raise InvalidName(key=f"{what}_chars", allowed=allowed, shown=shown)
     if not any(ch.isalnum() for ch in name):
-        raise InvalidName(f"A {what} needs at least one letter or digit.")
+        raise InvalidName(key=f"{what}_letter")
     return name
 
 

@@ -39,13 +39,11 @@ def checked(decks: tuple[str, ...], kept: Mapping[str, bytes]) -> dict[str, byte
     """The decks to keep, each one of the class's decks; InvalidClass names what is wrong."""
     extra = [name for name in kept if name not in decks]
     if extra:
-        raise InvalidClass(f"The deck {extra[0]!r} to keep is not one of the class's decks.")
+        raise InvalidClass(key="kept_not_in_class", name=extra[0])
     size = sum(len(archive) for archive in kept.values())
     if size > MAX_KEPT_BYTES:
-        raise InvalidClass(
-            f"The class's own decks take {size / 2**20:.0f} MB; a class keeps at most "
-            f"{MAX_KEPT_BYTES // 2**20} MB of decks."
-        )
+        most = MAX_KEPT_BYTES // 2**20
+        raise InvalidClass(key="kept_too_big", size=round(size / 2**20), most=most)
     return dict(kept)
 
 

@@ -172,14 +172,14 @@ class Classroom:
         class_name = identity.clean_name(
             name,
             limit=identity.CLASS_NAME_MAX,
-            what="class name",
+            what="class_name",
             marks=identity.CLASS_NAME_MARKS,
         )
         deck_names = _clean_decks(decks)
         own = lifecycle.checked(deck_names, kept or {})
         key = teacher_key if teacher_key is not None else identity.new_teacher_key()
         if len(key.strip()) < TEACHER_KEY_MIN:
-            raise InvalidClass(f"A teacher key needs at least {TEACHER_KEY_MIN} characters.")
+            raise InvalidClass(key="class_key_short", least=TEACHER_KEY_MIN)
         now = self._clock()
         expires = None if self.expiry is None else now + self.expiry
         row = dict(
@@ -372,7 +372,7 @@ class Classroom:
             found = self._teacher_class(conn, code, teacher_key, client)
             student = _student_named(conn, found.id, clean)
             if student is None:
-                raise InvalidName(f"No student is called “{clean}” in this class.")
+                raise InvalidName(key="no_such_student", name=clean)
             conn.execute(
                 StudentRow.__table__.update()
                 .where(StudentRow.id == student.id)
@@ -387,7 +387,7 @@ class Classroom:
         with self._database("load the class's deck"), self.engine.connect() as conn:
             found = lifecycle.kept_deck(conn, student.class_id, name)
         if found is None:
-            raise InvalidClass(f"The class keeps no deck called {name!r}.")
+            raise InvalidClass(key="kept_none", name=name)
         return found
 
     def end_class(self, code: str, teacher_key: str, *, client: str = "") -> datetime:
@@ -543,11 +543,11 @@ def _clean_decks(decks: Sequence[str]) -> tuple[str, ...]:
     for deck in decks:
         name = " ".join(str(deck).split())
         if not name or len(name) > DECK_NAME_MAX or not name.isprintable():
-            raise InvalidClass("Each deck of a class needs a name of 1 to 200 characters.")
+            raise InvalidClass(key="class_deck_name", most=DECK_NAME_MAX)
         if name not in kept:
             kept.append(name)
     if not 1 <= len(kept) <= MAX_DECKS:
-        raise InvalidClass(f"A class needs 1 to {MAX_DECKS} decks.")
+        raise InvalidClass(key="class_decks_count", most=MAX_DECKS)
     return tuple(kept)
 
 

@@ -91,10 +91,7 @@ def _rejoin_with_pin(
     digits = "".join(ch for ch in str(pin) if ch.isdigit())[:12]
     if not identity.check_pin(digits, found.pin_hash):
         gate.wrong_pin(client, found.id, now)
-        raise WrongPin(
-            f"That is not the PIN for “{found.name}”. Try again, or choose another name if "
-            "that is not you."
-        )
+        raise WrongPin(found.name)
     gate.right_pin(client, found.id)
     token = identity.new_token()  # a new device: it gets its own token, the old one stops
     with engine.begin() as conn:

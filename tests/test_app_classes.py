@@ -176,7 +176,7 @@ def test_a_student_is_told_in_their_language(running):
         client(url).predict("ZZZZZZ", "Anna", None, None, None, sv, api_name="/join_class")
     joined = client(url).predict(code, "Maja", None, None, None, sv, api_name="/join_class")
     assert "Maja, du är med i 7B" in joined[0] and "Din PIN-kod är" in joined[0]
-    with pytest.raises(AppError, match="Någon i klassen heter redan så"):
+    with pytest.raises(AppError, match="Någon i klassen heter redan ”Maja”"):
         client(url).predict(code, "Maja", None, None, None, sv, api_name="/join_class")
 
 

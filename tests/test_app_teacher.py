@@ -141,7 +141,7 @@ def test_a_teacher_ends_then_deletes_a_class(served) -> None:
         client(url).predict(code, key, False, api_name="/delete_class")
     said, *_ = client(url).predict(code, key, True, api_name="/delete_class")
     assert f"Class {code} is deleted, with its 1 students" in said
-    with pytest.raises(AppError, match="no class with the code"):
+    with pytest.raises(AppError, match="no class with that code"):
         client(url).predict(code, key, api_name="/class_results")
     with sqlite3.connect(db) as conn:
         gone = conn.execute("SELECT count(*) FROM sagdet_class WHERE code = ?", (code,))

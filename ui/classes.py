@@ -26,32 +26,30 @@ from ui import play
 from ui.context import Context
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
-from ui.text import refusal, say
+from ui.text import STRINGS, refusal, say
 
 
 @contextmanager
-def plainly(lang: str = "en") -> Iterator[None]:
+def plainly(lang: str = "en", *, teacher: bool = False) -> Iterator[None]:
     """A class action's failure as the message it carries, in the reader's language."""
     from classroom import ClassroomError
 
     try:
         yield
     except ClassroomError as e:
-        raise gr.Error(told(lang, e), title=say("error_title", lang)) from e
+        raise gr.Error(told(lang, e, teacher=teacher), title=say("error_title", lang)) from e
 
 
-def told(lang: str, error: Exception) -> str:
-    """A class-mode error in `lang`: by its key and figures where it has them (every error
-    `classroom` raises at a student or teacher), else as it was written."""
-    import classroom
+def told(lang: str, error: Exception, *, teacher: bool = False) -> str:
+    """A class-mode error in `lang`, by its key and figures. A database that does not answer
+    (or will not open) is said for the reader: a student plays on, a teacher tries again."""
+    from classroom import DatabaseUnavailable
 
-    keys = {classroom.ClassNotFound: "class_not_found", classroom.ClassExpired: "class_ended",
-            classroom.NameTaken: "name_taken", classroom.WrongPin: "wrong_pin",
-            classroom.DatabaseUnavailable: "class_db_down"}  # fmt: skip
-    key = next((k for kind, k in keys.items() if isinstance(error, kind)), None)
-    if lang == "en" or key is None:
-        return str(error)
-    return say(key, lang)
+    key = getattr(error, "key", "")
+    if isinstance(error, DatabaseUnavailable) or key not in STRINGS:
+        return say("class_db_down_teacher" if teacher else "class_db_down", lang)
+    params = {k: html.escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return say(key, lang, **params)
 
 
 def client_of(request: gr.Request | None) -> str:
@@ -71,8 +69,8 @@ def client_of(request: gr.Request | None) -> str:
     return peer
 
 
-def room_or_error(ctx: Context, lang: str = "en"):
-    with plainly(lang):
+def room_or_error(ctx: Context, lang: str = "en", *, teacher: bool = False):
+    with plainly(lang, teacher=teacher):
         return ctx.classes.room()
 
 
@@ -93,7 +91,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
                                   client=client_of(request))  # fmt: skip
     mine = dict(mine or {})
     for kept in student.kept:
-        deck = _class_deck(ctx, student, kept)
+        deck = _class_deck(ctx, student, kept, lang)
         if deck is not None:
             uploaded[kept] = deck
             if (token := ctx.uploads.token_of(deck)) is not None:
@@ -111,7 +109,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
             line, uploaded, mine)  # fmt: skip
 
 
-def _class_deck(ctx: Context, student, name: str) -> game.Deck | None:
+def _class_deck(ctx: Context, student, name: str, lang: str) -> game.Deck | None:
     """A deck the class keeps, unpacked on this server (once: later joins reuse it while the
     upload shelf keeps it); None when it cannot be unpacked (logged)."""
     from game.upload import UploadError, load_upload
@@ -119,7 +117,7 @@ def _class_deck(ctx: Context, student, name: str) -> game.Deck | None:
     cached = ctx.classes.unpacked(student.class_id, name)
     if cached is not None and ctx.uploads.touch(cached):
         return cached
-    with plainly():
+    with plainly(lang):
         kept = ctx.classes.room().kept_deck(student, name)
     folder = Path(tempfile.mkdtemp(prefix="class-deck-", dir=ctx.options.work_dir))
     archive = folder / f"{kept.digest[:16]}.zip"

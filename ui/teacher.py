@@ -34,13 +34,13 @@ def create_class(ctx: Context, name, decks, uploaded=None, prefs=None,
     """A new class on the chosen decks: its join code, link and the teacher key (shown once),
     and the class for its dashboard. A deck the teacher uploaded is kept for the class."""
     lang, uploaded = lang_of(prefs, request), uploaded or {}
-    room = room_or_error(ctx, lang)
+    room = room_or_error(ctx, lang, teacher=True)
     decks = [decks] if isinstance(decks, str) else list(decks or [])
     unknown = [d for d in decks if not ctx.library.has(d) and d not in uploaded]
     if unknown:
         raise refusal("no_such_deck", lang, name=html.escape(str(unknown[0])[:200]))
     kept = {d: _zipped(ctx, uploaded[d], lang) for d in decks if not ctx.library.has(d)}
-    with plainly(lang):
+    with plainly(lang, teacher=True):
         made = room.create_class(name or "", decks, ctx.options.teacher_key or None, kept=kept,
                                  client=client_of(request))  # fmt: skip
     key = (say("key_deployer", lang) if ctx.options.teacher_key
@@ -84,8 +84,8 @@ def class_results(ctx: Context, code, teacher_key, prefs=None, request: gr.Reque
     """The dashboard: a summary with what is recorded and waiting, the students, the words
     missed most, the leaderboard, each student's words, and the students for the controls."""
     lang = lang_of(prefs, request)
-    room = room_or_error(ctx, lang)
-    with plainly(lang):
+    room = room_or_error(ctx, lang, teacher=True)
+    with plainly(lang, teacher=True):
         results = room.class_results(code or "", teacher_key or "", client=client_of(request))
     col = {name: say(f"col_{name}", lang) for name in ("student", "rounds", "answers", "right",
            "points", "best_streak", "word", "missed", "rank")}  # fmt: skip
@@ -158,8 +158,8 @@ def _day(when: datetime) -> str:
 def export_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Request = None) -> str:
     """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
     lang = lang_of(prefs, request)
-    room = room_or_error(ctx, lang)
-    with plainly(lang):
+    room = room_or_error(ctx, lang, teacher=True)
+    with plainly(lang, teacher=True):
         text = room.export_class(code or "", teacher_key or "", client=client_of(request))
     folder = Path(tempfile.mkdtemp(prefix="class-", dir=ctx.options.work_dir))
     path = folder / f"class-{(code or '').strip().upper()[:12]}.csv"
@@ -173,8 +173,8 @@ def new_pin(ctx: Context, code, teacher_key, name=None, prefs=None,
     lang = lang_of(prefs, request)
     if not name:
         raise refusal("pick_student", lang)
-    room = room_or_error(ctx, lang)
-    with plainly(lang):
+    room = room_or_error(ctx, lang, teacher=True)
+    with plainly(lang, teacher=True):
         pin = room.reset_pin(code or "", teacher_key or "", name, client=client_of(request))
     return say("new_pin_done", lang, name=html.escape(name), pin=pin)
 
@@ -182,8 +182,8 @@ def new_pin(ctx: Context, code, teacher_key, name=None, prefs=None,
 def end_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Request = None) -> str:
     """End the class: nobody joins any more and new answers are not recorded."""
     lang = lang_of(prefs, request)
-    room = room_or_error(ctx, lang)
-    with plainly(lang):
+    room = room_or_error(ctx, lang, teacher=True)
+    with plainly(lang, teacher=True):
         ended = room.end_class(code or "", teacher_key or "", client=client_of(request))
     deleted = _day(ended + room.keep) if room.keep is not None else "–"
     return say("class_ended_now", lang, code=html.escape((code or "").strip().upper()[:12]),
@@ -197,8 +197,8 @@ def delete_class(ctx: Context, code, teacher_key, sure=False, prefs=None,
     lang = lang_of(prefs, request)
     if not sure:
         raise refusal("delete_tick", lang)
-    room = room_or_error(ctx, lang)
-    with plainly(lang):
+    room = room_or_error(ctx, lang, teacher=True)
+    with plainly(lang, teacher=True):
         students = room.delete_class(code or "", teacher_key or "", client=client_of(request))
     said = say("class_deleted", lang, code=html.escape((code or "").strip().upper()[:12]),
                n=students)  # fmt: skip

@@ -13,6 +13,7 @@ import json
 
 import gradio as gr
 
+from classroom.errors import SAID as CLASS_SAID
 from game.messages import language
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -116,17 +117,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "your_pin": ("Your PIN is **{pin}**: with it you can rejoin from another device under the "
                  "same name.", "Din PIN-kod är **{pin}**: med den kan du komma tillbaka från en "
                  "annan enhet under samma namn."),
-    "class_not_found": ("There is no class with that code. Check the code with your teacher.",
-                        "Det finns ingen klass med den koden. Kolla koden med din lärare."),
-    "class_ended": ("That class has ended. Ask your teacher for a new code.",
-                    "Klassen är slut. Be din lärare om en ny kod."),
-    "name_taken": ("Someone in this class already has that name. If it is you, enter your PIN; "
-                   "else choose another name.", "Någon i klassen heter redan så. Är det du, "
-                   "skriv din PIN-kod; annars välj ett annat namn."),
-    "wrong_pin": ("That PIN is not right for this name.",
-                  "PIN-koden stämmer inte för det namnet."),
     "class_db_down": ("Class mode is not available right now; you can still play on your own.",
                       "Klassläget fungerar inte just nu; du kan fortfarande spela själv."),
+    "class_db_down_teacher": ("The class database is not answering right now: try again in a "
+                              "minute. Students can keep playing; their answers wait on the "
+                              "server.", "Klassdatabasen svarar inte just nu: försök igen om en "
+                              "minut. Eleverna kan spela vidare; deras svar väntar på servern."),
     "pin": ("PIN (to rejoin from another device)", "PIN-kod (för att komma tillbaka från en "
             "annan enhet)"),
     # class mode: the student's line, the teacher's class, dashboard and controls
@@ -279,6 +275,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_recording": ("No recording of this word, and speech synthesis is not installed.",
                      "Ingen inspelning av ordet, och talsyntes finns inte installerad."),
 }  # fmt: skip
+
+# Class mode's errors: English as `classroom` words them (one source), Swedish here, by key.
+CLASS_ERRORS_SV: dict[str, str] = {
+    "class_not_found": "Det finns ingen klass med den koden. Kolla koden med din lärare.",
+    "class_ended": "Klassen är avslutad. Be din lärare om en ny kod.",
+    "name_taken": "Någon i klassen heter redan ”{name}”. Är det du, skriv din PIN-kod; annars "
+    "välj ett annat namn.",
+    "wrong_pin": "Det är inte PIN-koden för ”{name}”. Försök igen, eller välj ett annat namn om "
+    "det inte är du.",
+    "wrong_key": "Den lärarnyckeln öppnar inte den här klassen. Kolla nyckeln och koden.",
+    "no_such_student": "Ingen elev i klassen heter ”{name}”.",
+    "name_empty": "Skriv ett namn.",
+    "name_long": "Ett namn får vara högst {limit} tecken långt.",
+    "name_chars": "Ett namn får bara ha bokstäver, siffror, mellanslag och {allowed} (inte "
+    "{shown}).",
+    "name_letter": "Ett namn behöver minst en bokstav eller siffra.",
+    "class_name_empty": "Skriv klassens namn.",
+    "class_name_long": "Klassens namn får vara högst {limit} tecken långt.",
+    "class_name_chars": "Klassens namn får bara ha bokstäver, siffror, mellanslag och {allowed} "
+    "(inte {shown}).",
+    "class_name_letter": "Klassens namn behöver minst en bokstav eller siffra.",
+    "class_decks_count": "En klass behöver 1 till {most} kortlekar.",
+    "class_deck_name": "Varje kortlek i en klass behöver ett namn på 1 till {most} tecken.",
+    "class_key_short": "En lärarnyckel behöver minst {least} tecken.",
+    "kept_not_in_class": "Kortleken {name} som ska sparas är inte en av klassens kortlekar.",
+    "kept_too_big": "Klassens egna kortlekar tar {size} MB; en klass sparar högst {most} MB "
+    "kortlekar.",
+    "kept_none": "Klassen har ingen egen kortlek som heter {name}.",
+    "too_many_classes": "För många klasser har skapats härifrån. Vänta {minutes} min och försök "
+    "sedan igen.",
+    "too_many_students": "För många elever har gått med härifrån eller i klassen just nu. Vänta "
+    "{minutes} min och försök sedan igen.",
+    "too_many_codes": "För många klasskoder som inte finns har kommit härifrån. Vänta {minutes} "
+    "min och kolla sedan koden med din lärare.",
+    "too_many_keys": "För många fel lärarnycklar för den här klassen. Vänta {minutes} min och "
+    "försök sedan igen.",
+    "too_many_pins": "För många fel PIN-koder för det här namnet. Vänta {minutes} min, eller be "
+    "din lärare om en ny PIN-kod.",
+}
+STRINGS |= {key: (CLASS_SAID[key], sv) for key, sv in CLASS_ERRORS_SV.items()}
 
 I18N = gr.I18n(
     en={key: en for key, (en, _) in STRINGS.items()},
