@@ -161,3 +161,17 @@ def test_a_student_who_is_no_longer_in_a_class_is_told_in_their_language(tmp_pat
         assert said == f"Du är inte längre med i klassen {made.code}: " + say("class_ended", "sv")
     finally:
         ctx.classes.close()
+
+
+def test_a_teacher_picks_decks_by_their_names_in_the_teachers_language(tmp_path) -> None:
+    from ui import teacher
+    from ui.context import AppOptions, Context, Model
+
+    animals = Deck("Djur (animals)", (Card("hund", "en"),), name_sv="Djur", name_en="Animals")
+    ctx = Context.create({animals.name: animals}, Model(),
+                         AppOptions(secret="s" * 32, work_dir=tmp_path / "w"))  # fmt: skip
+    uploaded = {"Mina ord (uploaded)": animals}
+    for lang, label in (("sv", "Djur"), ("en", "Animals")):
+        menu = teacher.deck_choices(ctx, uploaded, {"lang": lang})
+        assert menu["choices"] == [(label, "Djur (animals)"),
+                                   ("Mina ord (uploaded)", "Mina ord (uploaded)")]  # fmt: skip

@@ -103,7 +103,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
     seat = {"code": student.class_code, "name": student.name, "token": student.token,
             "pin": known_pin or ""}  # fmt: skip
     screen = begin(ctx, stored or {}, deck, uploaded, prefs, request)
-    menu = deck_menu(ctx, deck, uploaded)
+    menu = deck_menu(ctx, deck, uploaded, prefs, request)  # labelled in the student's language
     line = class_line(student, seat, lang)
     return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen,
             line, uploaded, mine)  # fmt: skip

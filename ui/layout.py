@@ -228,7 +228,7 @@ def _class(ctx: Context) -> dict[str, object]:
         # every deck the teacher has: everyone's, and their uploads (ui.teacher.deck_choices);
         # a script may name an upload of its session that the menu was never sent, and the
         # handler checks every name itself
-        parts["new_class_decks"] = gr.Dropdown(ctx.menu({}), multiselect=True,
+        parts["new_class_decks"] = gr.Dropdown(ctx.choices({}), multiselect=True,
                                                allow_custom_value=True,
                                                label=I18N("class_decks"))  # fmt: skip
         parts["create_btn"] = gr.Button(I18N("create_class"))

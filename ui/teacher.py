@@ -24,9 +24,10 @@ from ui.play import lang_of
 from ui.text import refusal, say
 
 
-def deck_choices(ctx: Context, uploaded) -> dict:
-    """The decks a class can be given: everyone's, and the ones this teacher uploaded."""
-    return gr.update(choices=ctx.menu(uploaded or {}))
+def deck_choices(ctx: Context, uploaded, prefs=None, request: gr.Request = None) -> dict:
+    """The decks a class can be given: everyone's, and the ones this teacher uploaded, each
+    labelled in the teacher's language (the class keeps the key)."""
+    return gr.update(choices=ctx.choices(uploaded or {}, lang_of(prefs, request)))
 
 
 def create_class(ctx: Context, name, decks, uploaded=None, prefs=None,

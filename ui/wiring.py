@@ -178,8 +178,8 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
 
 def _wire_teacher(ctx: Context, ui: Layout) -> None:
     """A class on any deck the teacher has, its dashboard at once, and its controls."""
-    ui.uploaded.change(bind(teacher.deck_choices, ctx), ui.uploaded, ui.new_class_decks,
-                       api_name=False)  # fmt: skip
+    ui.uploaded.change(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs],
+                       ui.new_class_decks, api_name=False)  # fmt: skip
     dashboard = [ui.dash_head, ui.dash_students, ui.dash_words, ui.dash_board, ui.dash_timer,
                  ui.dash_grid, ui.dash_pupil]  # fmt: skip
     results = bind(teacher.class_results, ctx)
