@@ -155,8 +155,10 @@ class Session:
                 "trigger_id": event.trigger_id, "session_hash": self.session_hash}  # fmt: skip
 
     async def _join(self, event: Event, values: dict[int, Any]) -> str:
-        response = await self.http.post(f"{self.app.url}{API}/queue/join",
-                                         json=self._body(event, values))  # fmt: skip
+        # Through `_post`: a join on a kept-alive connection the server has just closed is sent
+        # again, as a browser does (seen as a rare ReadError under a class's load).
+        response = await self._post(f"{self.app.url}{API}/queue/join",
+                                    json=self._body(event, values))  # fmt: skip
         response.raise_for_status()
         event_id = response.json()["event_id"]
         queue = self._inbox.setdefault(event_id, asyncio.Queue())
