@@ -4,6 +4,7 @@ and the teacher's dashboard shows both (Chromium through Playwright)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -39,6 +40,20 @@ def page_at(browser, url: str, viewport: dict[str, int]):  # noqa: F811
     return page
 
 
+def class_word(page, deck) -> str:
+    """The word of the class deck's picture on screen, once it has replaced the picture shown
+    before joining (the round of the class's deck may come a moment after the join's reply)."""
+    answers = {digest(card.image): card.answer for card in deck.cards}
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        src = page.locator("#picture img").get_attribute("src") or ""
+        word = next((answer for name, answer in answers.items() if name in src), None)
+        if word is not None or time.monotonic() > deadline:
+            assert word is not None, f"no picture of the class's deck: {src}"
+            return word
+        page.wait_for_timeout(200)
+
+
 def test_a_teacher_runs_a_class_and_sees_both_students(browser, served):  # noqa: F811
     from playwright.sync_api import expect
 
@@ -63,8 +78,7 @@ def test_a_teacher_runs_a_class_and_sees_both_students(browser, served):  # noqa
         student.get_by_role("button", name="Join the class").click()
         student.locator("#picture img").wait_for()
         expect(student.locator("#class-line")).to_contain_text(re.compile(rf"{name} · PIN \d{{4}}"))
-        src = student.locator("#picture img").get_attribute("src")
-        word = next(c.answer for c in deck.cards if digest(c.image) in src)
+        word = class_word(student, deck)
         box = student.get_by_label("No microphone? Type it")
         box.fill(f"en {word}")
         box.press("Enter")
