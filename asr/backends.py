@@ -129,6 +129,27 @@ class _AnswerWindow:
         return results
 
 
+def encode_at_window(encoder, features):
+    """A Whisper encoder's states for `features` of any length up to its window: transformers'
+    own encoder at the full window; below it, the encoder's own layers with the positional
+    embeddings of the positions there are (transformers' encoder refuses any length but the full
+    window). A test holds the two equal at the full window. `train --any-window` trains with it.
+    """
+    import torch
+    from transformers.modeling_outputs import BaseModelOutput
+
+    if features.shape[-1] >= encoder.config.max_source_positions * 2:
+        return BaseModelOutput(last_hidden_state=encoder(features).last_hidden_state)
+    gelu = torch.nn.functional.gelu
+    hidden = gelu(encoder.conv2(gelu(encoder.conv1(features)))).permute(0, 2, 1)
+    hidden = hidden + encoder.embed_positions.weight[: hidden.shape[1]]
+    for layer in encoder.layers:
+        hidden = layer(hidden, None)
+        if isinstance(hidden, tuple):  # older transformers return (states, attentions)
+            hidden = hidden[0]
+    return BaseModelOutput(last_hidden_state=encoder.layer_norm(hidden))
+
+
 class TransformersBackend(_AnswerWindow):
     """Whisper on PyTorch: fp16 on a GPU; fp32, bf16 or dynamic int8 on a CPU.
 
@@ -231,23 +252,7 @@ class TransformersBackend(_AnswerWindow):
         return results
 
     def _encode(self, features):
-        """The encoder's states for `features`: transformers' own encoder at the full window;
-        below it, the encoder's own layers with the positional embeddings of the positions there
-        are (transformers' encoder refuses any length but the full window). A test holds the
-        two equal at the full window."""
-        from transformers.modeling_outputs import BaseModelOutput
-
-        encoder = self.model.get_encoder()
-        if features.shape[-1] >= encoder.config.max_source_positions * 2:
-            return BaseModelOutput(last_hidden_state=encoder(features).last_hidden_state)
-        gelu = self._torch.nn.functional.gelu
-        hidden = gelu(encoder.conv2(gelu(encoder.conv1(features)))).permute(0, 2, 1)
-        hidden = hidden + encoder.embed_positions.weight[: hidden.shape[1]]
-        for layer in encoder.layers:
-            hidden = layer(hidden, None)
-            if isinstance(hidden, tuple):  # older transformers return (states, attentions)
-                hidden = hidden[0]
-        return BaseModelOutput(last_hidden_state=encoder.layer_norm(hidden))
+        return encode_at_window(self.model.get_encoder(), features)
 
     def _no_speech(self, prompt_states, rows: int) -> list[float | None]:
         """Whisper's no-speech probability for each clip: its no-speech token's share of the

@@ -48,12 +48,9 @@ def clip_positions(samples: int) -> int:
 
 def encode_at_window(encoder: Any, features: torch.Tensor) -> Any:
     """The encoder over mel features of any length up to its window, as asr runs it."""
-    from asr.backends import TransformersBackend
+    from asr.backends import encode_at_window as asr_encode
 
-    # asr's helper is a method of its backend that reads only `model.get_encoder()` and `_torch`.
-    backend = types.SimpleNamespace(model=types.SimpleNamespace(get_encoder=lambda: encoder),
-                                    _torch=torch)  # fmt: skip
-    return TransformersBackend._encode(backend, features)
+    return asr_encode(encoder, features)
 
 
 def accept_any_window(encoder: Any) -> None:
