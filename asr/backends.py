@@ -162,7 +162,7 @@ class TransformersBackend(_AnswerWindow):
     def __init__(self, model: str, device: str, precision: str, max_new_tokens: int,
                  window_floor: float = 0.0) -> None:  # fmt: skip
         import torch
-        from transformers import WhisperForConditionalGeneration, WhisperTokenizerFast
+        from transformers import WhisperForConditionalGeneration, WhisperTokenizer
 
         path = models.hf_dir(model)
         self.device = device
@@ -171,7 +171,7 @@ class TransformersBackend(_AnswerWindow):
         dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision, torch.float32)
         try:
             self.model = WhisperForConditionalGeneration.from_pretrained(str(path), dtype=dtype)
-            self.tokenizer = WhisperTokenizerFast.from_pretrained(str(path))
+            self.tokenizer = WhisperTokenizer.from_pretrained(str(path))
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"Could not load the Whisper checkpoint in {path}: {e}") from e
         self.model.eval().to(device)

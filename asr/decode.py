@@ -132,12 +132,11 @@ def _read_with_av(path: Path, called: str, max_seconds: float | None) -> tuple[n
         log.info("PyAV cannot open %s: %r", path.name, e)
         raise AudioError(f"{unreadable} {AGAIN}") from e
     with container:
-        stream = next((s for s in container.streams if s.type == "audio"), None)
+        stream = container.streams.audio[0] if container.streams.audio else None
         if stream is None:
             log.info("%s has no audio stream: %s", path.name, [s.type for s in container.streams])
             raise AudioError(f"The file{called} has no sound in it. {OR_UPLOAD}")
         _refuse_if_longer(_header_seconds(container, stream), max_seconds)
-        limit = None if max_seconds is None else int(max_seconds * AV_RATE)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=AV_RATE)
         chunks: list[np.ndarray] = []
         decoded = 0
@@ -146,7 +145,7 @@ def _read_with_av(path: Path, called: str, max_seconds: float | None) -> tuple[n
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
                     decoded += chunks[-1].size
-                if limit is not None and decoded > limit:
+                if max_seconds is not None and decoded > int(max_seconds * AV_RATE):
                     raise AudioTooLong(_seconds_so_far(container, stream, decoded), max_seconds)
             chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
         except AudioError:

@@ -252,9 +252,9 @@ def _copy_tokenizer_json(source: Path, out: Path) -> None:
     """CTranslate2 needs tokenizer.json to decode; a slow-tokenizer checkpoint has none."""
     if (out / "tokenizer.json").is_file():
         return
-    from transformers import WhisperTokenizerFast
+    from transformers import WhisperTokenizer
 
-    WhisperTokenizerFast.from_pretrained(str(source)).backend_tokenizer.save(
+    WhisperTokenizer.from_pretrained(str(source)).backend_tokenizer.save(
         str(out / "tokenizer.json")
     )
 

@@ -423,9 +423,9 @@ def _make_backend(options: TranscriberOptions) -> Backend:
     if options.backend == "remote":
         from asr.remote import RemoteBackend
 
-        chosen = options.remote_deadline
-        return RemoteBackend(options.url, options.model,
-                             **({} if chosen is None else {"deadline": chosen}))  # fmt: skip
+        if options.remote_deadline is None:
+            return RemoteBackend(options.url, options.model)
+        return RemoteBackend(options.url, options.model, deadline=options.remote_deadline)
     try:
         if options.backend == "ctranslate2":
             return CTranslate2Backend(options.model, options.device, options.precision,

@@ -61,4 +61,6 @@ def needs_full_window(text: str, avg_logprob: float | None,
     cap alone is no reason."""
     if collapse_repeats(text) != text:
         return True
-    return None not in (avg_logprob, unlikely_below) and avg_logprob < unlikely_below
+    if avg_logprob is None or unlikely_below is None:
+        return False
+    return avg_logprob < unlikely_below

@@ -420,9 +420,10 @@ def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
             )
             continue
         seen_answers[card.id] = line
-        if card.image in seen_images:
-            report.warn(table, f"uses the same picture as line {seen_images[card.image]}", line)
-        seen_images.setdefault(card.image, line)
+        if card.image is not None:  # a card read from a table always has its picture
+            if card.image in seen_images:
+                report.warn(table, f"uses the same picture as line {seen_images[card.image]}", line)
+            seen_images.setdefault(card.image, line)
         cards.append(card)
     for card in cards:
         for other, _ in card.alternatives[1:]:

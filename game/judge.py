@@ -270,8 +270,8 @@ def _sort_key(match: _Match, negated: set[int]) -> tuple[bool, int, int, int]:
 def _compare(joined: str, forms: Forms, plurals: dict[str, str], others: frozenset[str],
              start: int, end: int) -> _Match | None:  # fmt: skip
     if joined in forms:
-        reason = Reason.DEFINITE if forms[joined].kind == "definite" else Reason.EXACT
-        return _Match(0, reason, start, end, joined, joined, 0)
+        exact = Reason.DEFINITE if forms[joined].kind == "definite" else Reason.EXACT
+        return _Match(0, exact, start, end, joined, joined, 0)
     spelled = next((form for form in forms if sounds.same_sound(joined, form)), None)
     if spelled is not None:
         return _Match(0, Reason.SPELLING, start, end, joined, spelled, 1)
@@ -282,8 +282,8 @@ def _compare(joined: str, forms: Forms, plurals: dict[str, str], others: frozens
     kind = almost.almost(joined, forms)
     best: _Match | None = None
     if kind is not None:
-        reason = Reason(kind.kind.value)
-        best = _Match(_CLOSE[reason], reason, start, end, joined, kind.target,
+        named = Reason(kind.kind.value)
+        best = _Match(_CLOSE[named], named, start, end, joined, kind.target,
                       OSA.distance(joined, kind.target), kind.syllables)  # fmt: skip
     for form, info in forms.items():
         reason = _closeness(joined, form, info)

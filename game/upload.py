@@ -408,7 +408,7 @@ def save_deck(deck_dir: Path, decks_root: Path, *, overwrite: bool = False) -> P
         )
     staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=decks_root))
     try:
-        shutil.copytree(deck.path, staging / "deck", ignore=_not_copied)
+        shutil.copytree(deck_dir.resolve(), staging / "deck", ignore=_not_copied)
         if target.exists():  # a folder cannot be renamed over a full one: move the old one aside
             target.rename(staging / "old")
             try:
