@@ -7,6 +7,7 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,6 +109,28 @@ def zip_opens(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
         return opened
 
     return start
+
+
+class Clock:
+    """A class-mode clock that moves only when a test moves it (`clock.now += ...`), and by
+    `tick` at each reading, so that answers recorded one after another keep their order."""
+
+    def __init__(
+        self,
+        now: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        tick: timedelta = timedelta(milliseconds=1),
+    ) -> None:
+        self.now = now
+        self.tick = tick
+
+    def __call__(self) -> datetime:
+        self.now += self.tick
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 def _postgres_or_skip() -> Iterator[PostgresServer]:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Connection, create_engine, inspect, text
 
 from classroom import SCHEMA_VERSION, ClassNotFound, Classroom, identity
+from tests.conftest import Clock
 
 DATA = Path(__file__).parent / "data"
 CODE = "K7QX3M"
@@ -23,15 +24,6 @@ KEY = "the-teachers-key"
 TOKEN = "a-token-annas-browser-kept"
 PIN = "4821"
 MADE = datetime(2026, 12, 1, 9, 0)  # naive UTC, as the release stored times
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)
-        return self.now
 
 
 def run_sql(conn: Connection, name: str) -> None:
@@ -122,7 +114,9 @@ def test_a_database_the_release_made_opens_unchanged_and_every_class_action_work
 ) -> None:
     released(db_url)
     before = schema_of(db_url)
-    with Classroom(db_url, clock=Clock(), retry_delays=()) as room:
+    with Classroom(
+        db_url, clock=Clock(MADE.replace(tzinfo=UTC) + timedelta(days=1)), retry_delays=()
+    ) as room:
         shown = room.class_results(CODE, KEY)
         assert (shown.name, shown.decks) == ("7B", ("Djur",))
         assert shown.created_at == MADE.replace(tzinfo=UTC)
