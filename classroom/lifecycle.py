@@ -8,7 +8,7 @@
   hashes, answers, kept decks), by `purge`, which the service runs on start and with each new
   class. A teacher can delete a class at once (`delete`).
 
-Functions of one connection each, called by the service inside its own transaction.
+Functions of one session each, called by the service inside its own transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from classroom.errors import InvalidClass
 from classroom.schema import AnswerRow, ClassDeckRow, ClassRow, StudentRow
@@ -47,25 +48,27 @@ def checked(decks: tuple[str, ...], kept: Mapping[str, bytes]) -> dict[str, byte
     return dict(kept)
 
 
-def keep_decks(conn: Connection, class_id: int, kept: Mapping[str, bytes]) -> None:
-    for name, archive in kept.items():
-        digest = hashlib.sha256(archive).hexdigest()
-        conn.execute(
-            ClassDeckRow.__table__.insert().values(
-                class_id=class_id, name=name, digest=digest, archive=archive
-            )
+def keep_decks(session: Session, class_id: int, kept: Mapping[str, bytes]) -> None:
+    session.add_all(
+        ClassDeckRow(
+            class_id=class_id,
+            name=name,
+            digest=hashlib.sha256(archive).hexdigest(),
+            archive=archive,
         )
+        for name, archive in kept.items()
+    )
 
 
-def kept_names(conn: Connection, class_id: int) -> tuple[str, ...]:
-    rows = conn.execute(
+def kept_names(session: Session, class_id: int) -> tuple[str, ...]:
+    names = session.scalars(
         select(ClassDeckRow.name).where(ClassDeckRow.class_id == class_id).order_by(ClassDeckRow.id)
     )
-    return tuple(rows.scalars())
+    return tuple(names)
 
 
-def kept_deck(conn: Connection, class_id: int, name: str) -> KeptDeck | None:
-    found = conn.execute(
+def kept_deck(session: Session, class_id: int, name: str) -> KeptDeck | None:
+    found = session.execute(
         select(ClassDeckRow.name, ClassDeckRow.digest, ClassDeckRow.archive).where(
             ClassDeckRow.class_id == class_id, ClassDeckRow.name == name
         )
@@ -73,19 +76,19 @@ def kept_deck(conn: Connection, class_id: int, name: str) -> KeptDeck | None:
     return None if found is None else KeptDeck(*found)
 
 
-def end(conn: Connection, class_id: int, now: datetime) -> datetime:
+def end(session: Session, class_id: int, now: datetime) -> datetime:
     """End the class now (one that ended before keeps its end); returns when it ended."""
     c = ClassRow
-    conn.execute(
+    session.execute(
         update(c)
         .where(c.id == class_id, or_(c.expires_at.is_(None), c.expires_at > now))
         .values(expires_at=now)
     )
-    ended = conn.execute(select(c.expires_at).where(c.id == class_id)).scalar_one()
+    ended = session.scalars(select(c.expires_at).where(c.id == class_id)).one()
     return ended if ended is not None else now
 
 
-def remove(conn: Connection, class_ids: list[int]) -> int:
+def remove(session: Session, class_ids: list[int]) -> int:
     """Delete classes with every student, answer and kept deck; returns the students deleted.
 
     Each table is cleared explicitly: the foreign keys cascade too, but a database opened
@@ -93,21 +96,21 @@ def remove(conn: Connection, class_ids: list[int]) -> int:
     """
     if not class_ids:
         return 0
-    students = conn.execute(
+    students = session.scalars(
         select(func.count()).select_from(StudentRow).where(StudentRow.class_id.in_(class_ids))
-    ).scalar_one()
+    ).one()
     for table in (AnswerRow, StudentRow, ClassDeckRow):
-        conn.execute(delete(table).where(table.class_id.in_(class_ids)))
-    conn.execute(delete(ClassRow).where(ClassRow.id.in_(class_ids)))
-    return int(students)
+        session.execute(delete(table).where(table.class_id.in_(class_ids)))
+    session.execute(delete(ClassRow).where(ClassRow.id.in_(class_ids)))
+    return students
 
 
-def purge(conn: Connection, now: datetime, keep: timedelta) -> list[tuple[int, str]]:
+def purge(session: Session, now: datetime, keep: timedelta) -> list[tuple[int, str]]:
     """Delete the classes that ended more than `keep` ago; returns their (id, code)."""
-    old = conn.execute(
+    old = session.execute(
         select(ClassRow.id, ClassRow.code).where(
             ClassRow.expires_at.is_not(None), ClassRow.expires_at < now - keep
         )
     ).all()
-    remove(conn, [class_id for class_id, _ in old])
+    remove(session, [class_id for class_id, _ in old])
     return [(class_id, code) for class_id, code in old]

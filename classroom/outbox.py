@@ -18,47 +18,40 @@ finds, and the keys keep the database right.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    event,
-    func,
-    select,
-)
+from sqlalchemy import Engine, Integer, String, Text, delete, event, func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from classroom.database import make_engine
+from classroom.database import Sessions, make_engine, sessions_for
+from classroom.schema import NewAnswer
 
 log = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-_META = MetaData()
-_WAITING = Table(
-    "waiting_answer",
-    _META,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("answer_key", String(32), nullable=False, unique=True),
-    Column("code", String(16), nullable=False, index=True),
-    Column("class_id", Integer, nullable=False, index=True),
-    Column("row", Text, nullable=False),  # the answer row as JSON
-    Column("queued_at", String(40), nullable=False),
-    sqlite_autoincrement=True,  # a number is never used twice, so the order holds for good
-)
+
+class _OutboxBase(DeclarativeBase):
+    """The outbox file's own tables (it is not the class database)."""
+
+
+class WaitingRow(_OutboxBase):
+    __tablename__ = "waiting_answer"
+    # A number is never used twice, so the order holds for good.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    answer_key: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    class_id: Mapped[int] = mapped_column(Integer, index=True)
+    row: Mapped[str] = mapped_column(Text)
+    """The answer as JSON (`NewAnswer.to_json`)."""
+    queued_at: Mapped[str] = mapped_column(String(40))
 
 
 @dataclass(frozen=True)
@@ -67,7 +60,7 @@ class Waiting:
 
     seq: int
     code: str
-    row: Row
+    answer: NewAnswer
 
 
 class Outbox:
@@ -76,89 +69,87 @@ class Outbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._engine: Engine | None = None
+        self._sessions: Sessions | None = None
         self._opening = threading.Lock()
 
-    def put(self, items: list[tuple[str, Row]]) -> None:
-        """Keep answers (class code, row) on disk, in order; raises (OSError, SQLAlchemyError)
-        when the disk refuses them, and then none of them is kept."""
+    def put(self, items: list[tuple[str, NewAnswer]]) -> None:
+        """Keep answers (class code, answer) on disk, in order; raises (OSError,
+        SQLAlchemyError) when the disk refuses them, and then none of them is kept."""
         now = datetime.now(UTC).isoformat()
         values = [
             {
-                "answer_key": row["answer_key"],
+                "answer_key": answer.answer_key,
                 "code": code,
-                "class_id": row["class_id"],
-                "row": json.dumps(_jsonable(row), ensure_ascii=False),
+                "class_id": answer.class_id,
+                "row": answer.to_json(),
                 "queued_at": now,
             }
-            for code, row in items
+            for code, answer in items
         ]
-        with self._open().begin() as conn:
-            conn.execute(sqlite_insert(_WAITING).on_conflict_do_nothing(), values)
+        with self._open().begin() as session:
+            session.execute(sqlite_insert(WaitingRow).on_conflict_do_nothing(), values)
 
     def oldest(self, limit: int = 200) -> list[Waiting]:
         """Up to `limit` waiting answers, the first put first."""
         if not self.exists():
             return []
-        t = _WAITING
-        with self._open().connect() as conn:
-            rows = conn.execute(select(t.c.seq, t.c.code, t.c.row).order_by(t.c.seq).limit(limit))
-            return [Waiting(seq, code, _from_json(text)) for seq, code, text in rows]
+        w = WaitingRow
+        with self._session() as session:
+            rows = session.execute(select(w.seq, w.code, w.row).order_by(w.seq).limit(limit))
+            return [Waiting(seq, code, NewAnswer.from_json(text)) for seq, code, text in rows]
 
     def remove(self, seqs: list[int]) -> None:
         """Drop answers the database has committed."""
         if seqs:
-            with self._open().begin() as conn:
-                conn.execute(delete(_WAITING).where(_WAITING.c.seq.in_(seqs)))
+            with self._open().begin() as session:
+                session.execute(delete(WaitingRow).where(WaitingRow.seq.in_(seqs)))
 
-    def forget_class(self, class_id: int) -> int:
-        """Drop every waiting answer of a class that was deleted; returns how many."""
-        if not self.exists():
-            return 0
-        with self._open().begin() as conn:
-            return conn.execute(delete(_WAITING).where(_WAITING.c.class_id == class_id)).rowcount
+    def forget_class(self, class_id: int) -> None:
+        """Drop every waiting answer of a class that was deleted."""
+        if self.exists():
+            with self._open().begin() as session:
+                session.execute(delete(WaitingRow).where(WaitingRow.class_id == class_id))
 
     def counts(self) -> Counter[str]:
         """Waiting answers by class code (nothing when there is no file)."""
         if not self.exists():
             return Counter()
-        t = _WAITING
-        with self._open().connect() as conn:
-            rows = conn.execute(select(t.c.code, func.count()).group_by(t.c.code))
-            return Counter({code: int(n) for code, n in rows})
+        w = WaitingRow
+        with self._session() as session:
+            rows = session.execute(select(w.code, func.count()).group_by(w.code))
+            return Counter({code: n for code, n in rows})
 
     def exists(self) -> bool:
-        return self._engine is not None or self.path.is_file()
+        return self._sessions is not None or self.path.is_file()
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
 
-    def _open(self) -> Engine:
-        with self._opening:
-            return self._engine or self._create()
+    def _session(self) -> Session:
+        """A session for reading (it begins no write transaction of its own)."""
+        return self._open()()
 
-    def _create(self) -> Engine:
+    def _open(self) -> Sessions:
+        with self._opening:
+            return self._sessions or self._create()
+
+    def _create(self) -> Sessions:
         engine = make_engine(f"sqlite:///{self.path}", timeout=10.0)
 
         @event.listens_for(engine, "connect")
-        def _durable(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.execute("PRAGMA synchronous=FULL")  # a put is on disk
+        def _durable(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("PRAGMA synchronous=FULL")  # a put is on disk
+            finally:
+                cursor.close()
 
         try:
-            _META.create_all(engine)
+            _OutboxBase.metadata.create_all(engine)
         except Exception:
             engine.dispose()
             raise
-        self._engine = engine
+        self._engine, self._sessions = engine, sessions_for(engine)
         log.info("class answers that wait for the database are kept in %s", self.path)
-        return engine
-
-
-def _jsonable(row: Row) -> Row:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
-
-
-def _from_json(text: str) -> Row:
-    row: Row = json.loads(text)
-    row["answered_at"] = datetime.fromisoformat(row["answered_at"])
-    return row
+        return self._sessions

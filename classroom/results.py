@@ -13,9 +13,9 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, select
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
 
 from classroom import scoring
 from classroom.schema import AnswerRow, StudentRow
@@ -123,50 +123,44 @@ class Progress:
     best_streak: int = 0
 
 
-def student_results(conn: Connection, class_id: int) -> tuple[StudentResult, ...]:
+def student_results(session: Session, class_id: int) -> tuple[StudentResult, ...]:
     a = AnswerRow
     correct = func.sum(case((a.verdict == CORRECT, 1), else_=0))
-    totals = (
+    rows = session.execute(
         select(
-            a.student_id,
-            func.count(a.id).label("answers"),
-            correct.label("correct"),
-            func.sum(a.points).label("points"),
-            func.max(a.streak).label("best"),
-            func.count(func.distinct(func.nullif(a.round_id, ""))).label("rounds"),
-            func.max(a.answered_at).label("last"),
+            StudentRow.name,
+            func.count(func.distinct(func.nullif(a.round_id, ""))),
+            func.count(a.id),
+            correct,
+            func.sum(a.points),
+            func.max(a.streak),
+            func.max(a.answered_at),
         )
-        .where(a.class_id == class_id)
-        .group_by(a.student_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(StudentRow.name, totals)
-        .outerjoin(totals, totals.c.student_id == StudentRow.id)
+        .outerjoin(a, and_(a.student_id == StudentRow.id, a.class_id == class_id))
         .where(StudentRow.class_id == class_id)
+        .group_by(StudentRow.id, StudentRow.name, StudentRow.name_key)
         .order_by(StudentRow.name_key)
     )
-    return tuple(_student(row) for row in rows)
-
-
-def _student(row: Row[Any]) -> StudentResult:
-    answers, correct = int(row.answers or 0), int(row.correct or 0)
-    return StudentResult(
-        name=row.name,
-        rounds=int(row.rounds or 0),
-        answers=answers,
-        correct=correct,
-        accuracy=correct / answers if answers else 0.0,
-        points=int(row.points or 0),
-        best_streak=int(row.best or 0),
-        last_answer_at=row.last,
+    # A student without answers has NULL sums and maxima (the outer join found no row).
+    return tuple(
+        StudentResult(
+            name=name,
+            rounds=int(rounds or 0),
+            answers=int(answers or 0),
+            correct=int(right or 0),
+            accuracy=int(right or 0) / answers if answers else 0.0,
+            points=int(points or 0),
+            best_streak=int(best or 0),
+            last_answer_at=last,
+        )
+        for name, rounds, answers, right, points, best, last in rows
     )
 
 
-def word_results(conn: Connection, class_id: int) -> tuple[WordResult, ...]:
+def word_results(session: Session, class_id: int) -> tuple[WordResult, ...]:
     a = AnswerRow
     correct = func.sum(case((a.verdict == CORRECT, 1), else_=0))
-    rows = conn.execute(
+    rows = session.execute(
         select(a.card_id, func.max(a.answer), func.count(a.id), correct)
         .where(a.class_id == class_id)
         .group_by(a.card_id)
@@ -178,10 +172,10 @@ def word_results(conn: Connection, class_id: int) -> tuple[WordResult, ...]:
     return tuple(sorted(words, key=lambda w: (w.accuracy, -w.answers, w.card_id)))
 
 
-def student_words(conn: Connection, class_id: int) -> tuple[StudentWord, ...]:
+def student_words(session: Session, class_id: int) -> tuple[StudentWord, ...]:
     a = AnswerRow
     correct = func.sum(case((a.verdict == CORRECT, 1), else_=0))
-    rows = conn.execute(
+    rows = session.execute(
         select(StudentRow.name, a.card_id, func.max(a.answer), func.count(a.id), correct)
         .join(StudentRow, StudentRow.id == a.student_id)
         .where(a.class_id == class_id)
@@ -213,26 +207,26 @@ def leaderboard(students: tuple[StudentResult, ...]) -> tuple[LeaderRow, ...]:
     return tuple(rows)
 
 
-def progress(conn: Connection, student_id: int) -> Progress:
+def progress(session: Session, student_id: int) -> Progress:
     a = AnswerRow
-    points, answers, best = conn.execute(
+    points, answers, best = session.execute(
         select(func.sum(a.points), func.count(a.id), func.max(a.streak)).where(
             a.student_id == student_id
         )
     ).one()
-    last = conn.execute(
+    last = session.scalars(
         select(a.streak)
         .where(a.student_id == student_id)
         .order_by(a.answered_at.desc(), a.id.desc())
         .limit(1)
-    ).scalar()
+    ).first()
     return Progress(int(points or 0), int(answers or 0), int(last or 0), int(best or 0))
 
 
-def last_turn(conn: Connection, student_id: int) -> scoring.Turn:
+def last_turn(session: Session, student_id: int) -> scoring.Turn:
     """The server's count after the student's last recorded answer, to go on from."""
     a = AnswerRow
-    last = conn.execute(
+    last = session.execute(
         select(a.card_id, a.verdict, a.tries, a.hints, a.streak)
         .where(a.student_id == student_id)
         .order_by(a.answered_at.desc(), a.id.desc())
@@ -241,11 +235,11 @@ def last_turn(conn: Connection, student_id: int) -> scoring.Turn:
     return scoring.Turn() if last is None else scoring.resumed(*last)
 
 
-def answers_csv(conn: Connection, class_id: int) -> str:
+def answers_csv(session: Session, class_id: int) -> str:
     """One row per recorded answer, oldest first; cells that a spreadsheet would run as a
     formula (=, +, -, @ first) are prefixed with ' so they open as text."""
     a = AnswerRow
-    rows = conn.execute(
+    rows = session.execute(
         select(
             StudentRow.name,
             a.deck,

@@ -15,13 +15,25 @@ version a database is at, and the steps from there to `SCHEMA_VERSION`. So:
 On Postgres, replicas starting together take an advisory lock first, so one of them migrates and
 the others find the work done. Should the schema ever need real data migrations across many
 versions, moving to Alembic then is cheap: stamp its head at the version reached here.
+
+Why the ORM (as SQLAlchemy 2's ORM tutorial uses it) and not Core `Table`s: the rows are typed
+once, here, as `Mapped[...]` classes, and mypy carries those types through every query, where
+Core columns are `Any` and each module would need dataclasses of its own to say what a row
+holds. So every query goes through a `Session` (`classroom.database.sessions_for`): `select` of
+classes or columns, `session.add` for new rows, ORM-enabled `update`/`delete`, and the dialect's
+`insert ... on conflict do nothing` for answers, which must be recorded exactly once. Only DDL
+runs on the session's `Connection`. No row leaves the package: callers get the service's own
+frozen dataclasses (`Student`, `ClassResults`, ...).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Self
 
 from sqlalchemy import (
     BigInteger,
@@ -38,10 +50,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     inspect,
-    select,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from classroom.errors import ClassroomError
@@ -152,6 +163,44 @@ class AnswerRow(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+@dataclass(frozen=True)
+class NewAnswer:
+    """One judged answer on its way to `AnswerRow`: what the service queues, the writer inserts
+    and the outbox keeps (as JSON) while the database is away. Its fields are AnswerRow's
+    columns, by the same names, in the order an outbox file has always kept them."""
+
+    answer_key: str
+    class_id: int
+    student_id: int
+    deck: str
+    round_id: str
+    card_id: str
+    answer: str
+    verdict: str
+    heard: str
+    tries: int
+    hints: int
+    points: int
+    streak: int
+    typed: bool
+    answered_at: datetime
+
+    def values(self) -> dict[str, object]:
+        """The row's values by column name, for an INSERT."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        values = self.values()
+        values["answered_at"] = self.answered_at.isoformat()
+        return json.dumps(values, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Self:
+        values = json.loads(text)
+        values["answered_at"] = datetime.fromisoformat(values["answered_at"])
+        return cls(**values)
+
+
 class ClassDeckRow(Base):
     """A deck a class keeps for itself (a teacher's upload): a zip of its folder, so that every
     app replica can unpack it, and it goes when the class goes."""
@@ -184,7 +233,7 @@ def _answer_key_and_hints(conn: Connection) -> None:
 
 def _class_decks(conn: Connection) -> None:
     """Schema 3: decks a class keeps for itself."""
-    ClassDeckRow.__table__.create(conn)
+    Base.metadata.tables[ClassDeckRow.__tablename__].create(conn)
 
 
 MIGRATIONS: dict[int, Step] = {2: _answer_key_and_hints, 3: _class_decks}
@@ -196,35 +245,29 @@ def migrate(
     engine: Engine, steps: Mapping[int, Step] = MIGRATIONS, head: int = SCHEMA_VERSION
 ) -> int:
     """Bring the database to `head`; returns the version it was at before (0 for a new one)."""
-    with engine.begin() as conn:
+    with Session(engine) as session, session.begin():
+        conn = session.connection()
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-        found = _version(conn)
-        if found > head:
-            raise SchemaTooNew(found)
-        if found == 0:
+        stamp = _stamp(session)
+        if stamp is None:
             Base.metadata.create_all(conn)
-            _stamp(conn, head, new=True)
+            session.add(SchemaVersion(id=1, version=head, migrated_at=datetime.now(UTC)))
             log.info("class database created at schema version %d", head)
             return 0
+        found = stamp.version
+        if found > head:
+            raise SchemaTooNew(found)
         for version in range(found + 1, head + 1):
             steps[version](conn)
-            _stamp(conn, version, new=False)
+            stamp.version, stamp.migrated_at = version, datetime.now(UTC)
+            session.flush()  # each step is recorded right after it, in the one transaction
             log.info("class database migrated to schema version %d", version)
         return found
 
 
-def _version(conn: Connection) -> int:
-    if not inspect(conn).has_table(SchemaVersion.__tablename__):
-        return 0
-    found = conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar()
-    return int(found or 0)
-
-
-def _stamp(conn: Connection, version: int, *, new: bool) -> None:
-    table = SchemaVersion.__table__
-    now = datetime.now(UTC)
-    if new:
-        conn.execute(table.insert().values(id=1, version=version, migrated_at=now))
-    else:
-        conn.execute(table.update().where(table.c.id == 1).values(version=version, migrated_at=now))
+def _stamp(session: Session) -> SchemaVersion | None:
+    """The row that says the database's version; None for a database with no tables yet."""
+    if not inspect(session.connection()).has_table(SchemaVersion.__tablename__):
+        return None
+    return session.get(SchemaVersion, 1)

@@ -16,13 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from classroom import identity, lifecycle, results, scoring
-from classroom.database import make_engine
+from classroom.database import make_engine, sessions_for
 from classroom.errors import (
     ClassExpired,
     DatabaseUnavailable,
@@ -33,7 +32,7 @@ from classroom.limits import Gate, Limits
 from classroom.location import default_database_url, outbox_path, url_from_setting
 from classroom.outbox import Outbox
 from classroom.results import Progress
-from classroom.schema import ClassRow, migrate
+from classroom.schema import ClassRow, NewAnswer, migrate
 from classroom.students import join_or_rejoin
 from classroom.teaching import TeacherSide
 from classroom.writer import AnswerWriter, WriterStatus
@@ -123,12 +122,13 @@ class Classroom(TeacherSide):
         try:
             self.engine = make_engine(self.url, timeout=timeout)
             migrate(self.engine)
+            self.sessions = sessions_for(self.engine)
         except (SQLAlchemyError, OSError) as exc:
             log.error("class database cannot be opened: %s", exc)
             raise DatabaseUnavailable("start") from None
         self.outbox = Outbox(outbox or outbox_path(self.url))
         self._writer = AnswerWriter(
-            self.engine,
+            self.sessions,
             self.outbox,
             capacity=writer_capacity,
             retry_delays=retry_delays,
@@ -168,16 +168,22 @@ class Classroom(TeacherSide):
             raise InvalidClass(key="class_key_short", least=TEACHER_KEY_MIN)
         now = self._clock()
         expires = None if self.expiry is None else now + self.expiry
-        row = dict(
-            name=class_name,
-            decks=json.dumps(deck_names, ensure_ascii=False),
-            key_hash=identity.salted_hash(key),
-            created_at=now,
-            expires_at=expires,
-        )
+        decks_json = json.dumps(deck_names, ensure_ascii=False)
+        key_hash = identity.salted_hash(key)
+
+        def new_row(code: str) -> ClassRow:
+            return ClassRow(
+                code=code,
+                name=class_name,
+                decks=decks_json,
+                key_hash=key_hash,
+                created_at=now,
+                expires_at=expires,
+            )
+
         self._purge()
         with self._database("create a class"):
-            code = self._insert_class(row, own)
+            code = self._insert_class(new_row, own)
         self.gate.made_class(client, now)
         log.info("class %s created with %d decks", code, len(deck_names))
         return NewClass(code, class_name, deck_names, key, expires)
@@ -200,20 +206,28 @@ class Classroom(TeacherSide):
         clean = identity.clean_name(name)
         now = self._clock()
         with self._database("let you join"):
-            with self.engine.connect() as conn:
-                found = self._open_class(conn, code, now, client)
+            with self.sessions() as session:
+                found = self._open_class(session, code, now, client)
             joined = join_or_rejoin(
-                self.engine, found.id, found.code, clean, rejoin_token, pin, now, self.gate, client
+                self.sessions,
+                found.id,
+                found.code,
+                clean,
+                rejoin_token,
+                pin,
+                now,
+                self.gate,
+                client,
             )
         if joined.rejoined:
             self._writer.flush(timeout=2.0)  # this student's last answers, if still queued
         else:  # a new student: nothing this process counted under the id is theirs
             with self._turns_lock:
                 self._turns.pop(joined.student_id, None)
-        with self._database("load your points"), self.engine.connect() as conn:
-            mine = results.progress(conn, joined.student_id)
-            resume = results.last_turn(conn, joined.student_id)
-            kept = lifecycle.kept_names(conn, found.id)
+        with self._database("load your points"), self.sessions() as session:
+            mine = results.progress(session, joined.student_id)
+            resume = results.last_turn(session, joined.student_id)
+            kept = lifecycle.kept_names(session, found.id)
         decks = tuple(json.loads(found.decks))
         return Student(
             found.id,
@@ -259,24 +273,24 @@ class Classroom(TeacherSide):
                 turn = self._turn(student)
                 turn, scored = scoring.answered(turn, card, said, close_counts=close_counts)
                 self._turns[student.student_id] = turn
-            row = {
-                "answer_key": uuid.uuid4().hex,
-                "class_id": student.class_id,
-                "student_id": student.student_id,
-                "deck": _text(deck, 200),
-                "round_id": _text(round_id, 64),
-                "card_id": card,
-                "answer": _text(answer, 200),
-                "verdict": said,
-                "heard": _text(heard, 500),
-                "tries": scored.tries,
-                "hints": scored.hints,
-                "points": scored.points,
-                "streak": scored.streak,
-                "typed": bool(typed),
-                "answered_at": self._clock(),
-            }
-            return self._writer.submit(student.class_code, row)
+            judged = NewAnswer(
+                answer_key=uuid.uuid4().hex,
+                class_id=student.class_id,
+                student_id=student.student_id,
+                deck=_text(deck, 200),
+                round_id=_text(round_id, 64),
+                card_id=card,
+                answer=_text(answer, 200),
+                verdict=said,
+                heard=_text(heard, 500),
+                tries=scored.tries,
+                hints=scored.hints,
+                points=scored.points,
+                streak=scored.streak,
+                typed=bool(typed),
+                answered_at=self._clock(),
+            )
+            return self._writer.submit(student.class_code, judged)
         except Exception:  # a learner's game must go on whatever was passed here
             log.exception("a class answer could not be queued")
             return False
@@ -295,8 +309,8 @@ class Classroom(TeacherSide):
     def kept_deck(self, student: Student, name: str) -> KeptDeck:
         """A deck `student`'s class keeps itself, to unpack and play; InvalidClass if the class
         keeps no such deck."""
-        with self._database("load the class's deck"), self.engine.connect() as conn:
-            found = lifecycle.kept_deck(conn, student.class_id, name)
+        with self._database("load the class's deck"), self.sessions() as session:
+            found = lifecycle.kept_deck(session, student.class_id, name)
         if found is None:
             raise InvalidClass(key="kept_none", name=name)
         return found
@@ -331,20 +345,21 @@ class Classroom(TeacherSide):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _insert_class(self, row: dict[str, Any], kept: Mapping[str, bytes]) -> str:
+    def _insert_class(self, new_row: Callable[[str], ClassRow], kept: Mapping[str, bytes]) -> str:
         for _ in range(CODE_TRIES):
-            code = identity.new_code()
+            made = new_row(identity.new_code())
             try:
-                with self.engine.begin() as conn:
-                    made = conn.execute(ClassRow.__table__.insert().values(code=code, **row))
-                    lifecycle.keep_decks(conn, int(made.inserted_primary_key[0]), kept)
-                return code
+                with self.sessions.begin() as session:
+                    session.add(made)
+                    session.flush()  # the class's id, for the decks it keeps
+                    lifecycle.keep_decks(session, made.id, kept)
+                return made.code
             except IntegrityError:  # the code is taken: draw another
                 continue
         raise DatabaseUnavailable("create a class")
 
-    def _open_class(self, conn: Connection, code: str, now: datetime, client: str) -> ClassRow:
-        found = self._class_by_code(conn, code, client)
+    def _open_class(self, session: Session, code: str, now: datetime, client: str) -> ClassRow:
+        found = self._class_by_code(session, code, client)
         if found.expires_at is not None and now >= found.expires_at:
             raise ClassExpired(found.code)
         return found

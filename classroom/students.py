@@ -13,17 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from classroom import identity
+from classroom.database import Sessions
 from classroom.errors import NameTaken, WrongPin
 from classroom.limits import Gate
 from classroom.schema import StudentRow
-
-_TABLE = StudentRow.__table__
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class Joined:
 
 
 def join_or_rejoin(
-    engine: Engine,
+    sessions: Sessions,
     class_id: int,
     code: str,
     name: str,
@@ -49,25 +47,25 @@ def join_or_rejoin(
     """Join class `class_id` (`code`) as `name` (already cleaned), or rejoin with `token` or
     `pin`; `client` is the address the limits count against."""
     key = identity.name_key(name)
-    with engine.begin() as conn:
-        found = conn.execute(
+    with sessions() as session:
+        found = session.scalars(
             select(StudentRow).where(StudentRow.class_id == class_id, StudentRow.name_key == key)
         ).first()
     if found is None:
         gate.before_student(client, code, now)
-        joined = _new_student(engine, class_id, name, key, now)
+        joined = _new_student(sessions, class_id, name, key, now)
         gate.new_student(client, code, now)
         return joined
     if token and identity.check_token(token, found.token_hash):
         return Joined(found.id, found.name, token, None, rejoined=True)
     if pin:
-        return _rejoin_with_pin(engine, found, pin, now, gate, client)
+        return _rejoin_with_pin(sessions, found, pin, now, gate, client)
     raise NameTaken(found.name)
 
 
-def _new_student(engine: Engine, class_id: int, name: str, key: str, now: datetime) -> Joined:
+def _new_student(sessions: Sessions, class_id: int, name: str, key: str, now: datetime) -> Joined:
     token, pin = identity.new_token(), identity.new_pin()
-    row = dict(
+    student = StudentRow(
         class_id=class_id,
         name=name,
         name_key=key,
@@ -77,15 +75,15 @@ def _new_student(engine: Engine, class_id: int, name: str, key: str, now: dateti
         joined_at=now,
     )
     try:
-        with engine.begin() as conn:
-            student_id = conn.execute(_TABLE.insert().values(**row)).inserted_primary_key[0]
+        with sessions.begin() as session:
+            session.add(student)
     except IntegrityError:  # someone took the name a moment ago
         raise NameTaken(name) from None
-    return Joined(int(student_id), name, token, pin, rejoined=False)
+    return Joined(student.id, name, token, pin, rejoined=False)
 
 
 def _rejoin_with_pin(
-    engine: Engine, found: Any, pin: str, now: datetime, gate: Gate, client: str
+    sessions: Sessions, found: StudentRow, pin: str, now: datetime, gate: Gate, client: str
 ) -> Joined:
     gate.before_pin(client, found.id, now)
     digits = "".join(ch for ch in str(pin) if ch.isdigit())[:12]
@@ -94,10 +92,10 @@ def _rejoin_with_pin(
         raise WrongPin(found.name)
     gate.right_pin(client, found.id)
     token = identity.new_token()  # a new device: it gets its own token, the old one stops
-    with engine.begin() as conn:
-        conn.execute(
-            _TABLE.update()
-            .where(_TABLE.c.id == found.id)
+    with sessions.begin() as session:
+        session.execute(
+            update(StudentRow)
+            .where(StudentRow.id == found.id)
             .values(token_hash=identity.token_hash(token), failed_pins=0, locked_until=None)
         )
     return Joined(found.id, found.name, token, None, rejoined=True)

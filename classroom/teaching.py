@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from classroom import identity, lifecycle, results
+from classroom.database import Sessions
 from classroom.errors import ClassNotFound, DatabaseUnavailable, InvalidName, WrongTeacherKey
 from classroom.limits import Gate
 from classroom.outbox import Outbox
@@ -44,7 +45,7 @@ class _Seen:
 class TeacherSide:
     """A teacher's calls; every one needs the class's code and key, checked and limited."""
 
-    engine: Engine
+    sessions: Sessions
     gate: Gate
     outbox: Outbox
     keep: timedelta | None
@@ -64,12 +65,12 @@ class TeacherSide:
         """
         code = identity.normalize_code(code)
         try:
-            with self.engine.connect() as conn:
-                found = self._teacher_class(conn, code, teacher_key, client)
-                students = results.student_results(conn, found.id)
-                words = results.word_results(conn, found.id)
-                grid = results.student_words(conn, found.id)
-                kept = lifecycle.kept_names(conn, found.id)
+            with self.sessions() as session:
+                found = self._teacher_class(session, code, teacher_key, client)
+                students = results.student_results(session, found.id)
+                words = results.word_results(session, found.id)
+                grid = results.student_words(session, found.id)
+                kept = lifecycle.kept_names(session, found.id)
         except (SQLAlchemyError, OSError) as exc:
             log.error("class database failed to show the results: %s", exc)
             return self._as_last_seen(code, teacher_key, client)
@@ -108,25 +109,22 @@ class TeacherSide:
     def export_class(self, code: str, teacher_key: str, *, client: str = "") -> str:
         """CSV text, one row per recorded answer (columns: results.CSV_COLUMNS). Write it with
         encoding "utf-8-sig" so that Excel reads å, ä, ö right."""
-        with self._database("export the results"), self.engine.connect() as conn:
-            found = self._teacher_class(conn, code, teacher_key, client)
-            return results.answers_csv(conn, found.id)
+        with self._database("export the results"), self.sessions() as session:
+            found = self._teacher_class(session, code, teacher_key, client)
+            return results.answers_csv(session, found.id)
 
     def reset_pin(self, code: str, teacher_key: str, name: str, *, client: str = "") -> str:
         """A new PIN for a student who forgot theirs (the teacher reads it out); every wrong
         PIN counted against the student is forgotten."""
         clean = identity.clean_name(name)
         pin = identity.new_pin()
-        with self._database("reset the PIN"), self.engine.begin() as conn:
-            found = self._teacher_class(conn, code, teacher_key, client)
-            student = _student_named(conn, found.id, clean)
+        with self._database("reset the PIN"), self.sessions.begin() as session:
+            found = self._teacher_class(session, code, teacher_key, client)
+            student = _student_named(session, found.id, clean)
             if student is None:
                 raise InvalidName(key="no_such_student", name=clean)
-            conn.execute(
-                StudentRow.__table__.update()
-                .where(StudentRow.id == student.id)
-                .values(pin_hash=identity.pin_hash(pin), failed_pins=0, locked_until=None)
-            )
+            student.pin_hash = identity.pin_hash(pin)
+            student.failed_pins, student.locked_until = 0, None
         self.gate.new_pin(student.id)
         return pin
 
@@ -134,18 +132,18 @@ class TeacherSide:
         """End the class now: nobody joins any more and later answers are not recorded; the
         results stay until the class is deleted. Returns when it ended."""
         now = self._clock()
-        with self._database("end the class"), self.engine.begin() as conn:
-            found = self._teacher_class(conn, code, teacher_key, client)
-            ended = lifecycle.end(conn, found.id, now)
+        with self._database("end the class"), self.sessions.begin() as session:
+            found = self._teacher_class(session, code, teacher_key, client)
+            ended = lifecycle.end(session, found.id, now)
         log.info("class %s ended", found.code)
         return ended
 
     def delete_class(self, code: str, teacher_key: str, *, client: str = "") -> int:
         """Delete the class and everything of its students (names, answers, PIN and token
         hashes, its own decks, answers waiting in the outbox); returns how many students."""
-        with self._database("delete the class"), self.engine.begin() as conn:
-            found = self._teacher_class(conn, code, teacher_key, client)
-            students = lifecycle.remove(conn, [found.id])
+        with self._database("delete the class"), self.sessions.begin() as session:
+            found = self._teacher_class(session, code, teacher_key, client)
+            students = lifecycle.remove(session, [found.id])
         self._forget(found.id, found.code)
         log.info("class %s deleted with %d students", found.code, students)
         return students
@@ -155,8 +153,8 @@ class TeacherSide:
         if self.keep is None:
             return
         try:
-            with self.engine.begin() as conn:
-                gone = lifecycle.purge(conn, self._clock(), self.keep)
+            with self.sessions.begin() as session:
+                gone = lifecycle.purge(session, self._clock(), self.keep)
         except (SQLAlchemyError, OSError) as exc:  # tried again with the next class made
             log.warning("old classes could not be deleted now: %s", exc)
             return
@@ -177,21 +175,21 @@ class TeacherSide:
     def _deleted_at(self, ends: datetime | None) -> datetime | None:
         return None if ends is None or self.keep is None else ends + self.keep
 
-    def _class_by_code(self, conn: Connection, code: str, client: str) -> Any:
+    def _class_by_code(self, session: Session, code: str, client: str) -> ClassRow:
         """The class of `code`; ClassNotFound, counted against `client` (codes are not to be
         searched for)."""
         now = self._clock()
         self.gate.before_code(client, now)
         try:
-            return _class_by_code(conn, code)
+            return _class_by_code(session, code)
         except ClassNotFound:
             self.gate.wrong_code(client, now)
             raise
 
     def _teacher_class(
-        self, conn: Connection, code: str, teacher_key: str, client: str
+        self, session: Session, code: str, teacher_key: str, client: str
     ) -> ClassRow:
-        found = self._class_by_code(conn, identity.normalize_code(code), client)
+        found = self._class_by_code(session, identity.normalize_code(code), client)
         self._check_key(found.code, found.key_hash, teacher_key, client)
         return found
 
@@ -213,15 +211,15 @@ class TeacherSide:
             raise DatabaseUnavailable(doing) from None
 
 
-def _class_by_code(conn: Connection, code: str) -> Any:
-    found = conn.execute(select(ClassRow).where(ClassRow.code == code)).first()
+def _class_by_code(session: Session, code: str) -> ClassRow:
+    found = session.scalars(select(ClassRow).where(ClassRow.code == code)).first()
     if found is None:
         raise ClassNotFound(code)
     return found
 
 
-def _student_named(conn: Connection, class_id: int, name: str) -> Any:
-    return conn.execute(
+def _student_named(session: Session, class_id: int, name: str) -> StudentRow | None:
+    return session.scalars(
         select(StudentRow).where(
             StudentRow.class_id == class_id, StudentRow.name_key == identity.name_key(name)
         )

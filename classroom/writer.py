@@ -26,21 +26,29 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
+from classroom.database import Sessions
 from classroom.outbox import Outbox, Waiting
-from classroom.schema import AnswerRow, ClassRow
+from classroom.schema import AnswerRow, ClassRow, NewAnswer
 
 log = logging.getLogger(__name__)
 
-Row = dict[str, Any]
-Item = tuple[str, Row]
-_WAKE = ("", {})  # put on the queue to make the thread try the outbox now
+Item = tuple[str, NewAnswer]
+"""An answer and its class's code (what the counts of a class are kept by)."""
+
+
+class _Signal(Enum):
+    """What else the thread's queue carries."""
+
+    WAKE = "wake"  # try the outbox now
+    STOP = "stop"  # write what is queued, try the outbox once more, and end
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class AnswerWriter:
 
     def __init__(
         self,
-        engine: Engine,
+        sessions: Sessions,
         outbox: Outbox,
         *,
         capacity: int = 10_000,
@@ -111,9 +119,9 @@ class AnswerWriter:
         retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 5.0),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._engine = engine
+        self._sessions = sessions
         self._outbox = outbox
-        self._queue: queue.Queue[Item | None] = queue.Queue(maxsize=capacity)
+        self._queue: queue.Queue[Item | _Signal] = queue.Queue(maxsize=capacity)
         self._batch = batch
         self._delays = tuple(retry_delays) or (0.05,)
         self._clock = clock
@@ -131,19 +139,19 @@ class AnswerWriter:
         self._thread = threading.Thread(target=self._run, name="classroom-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, code: str, row: Row) -> bool:
-        """Queue one answer row of class `code`. When the queue is full (or the thread has
-        stopped) the row goes straight to the outbox; False only if that failed too (lost)."""
+    def submit(self, code: str, answer: NewAnswer) -> bool:
+        """Queue one answer of class `code`. When the queue is full (or the thread has
+        stopped) the answer goes straight to the outbox; False only if that failed too (lost)."""
         with self._done:
             if self._thread.is_alive():
                 try:
-                    self._queue.put_nowait((code, row))
+                    self._queue.put_nowait((code, answer))
                 except queue.Full:
                     pass
                 else:
                     self._queued[code] += 1
                     return True
-        return self._spill([(code, row)])
+        return self._spill([(code, answer)])
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every queued row is written or kept in the outbox."""
@@ -156,7 +164,7 @@ class AnswerWriter:
         with self._done:
             self._next_try = 0.0
         with contextlib.suppress(queue.Full):  # busy: it tries the outbox after this batch
-            self._queue.put_nowait(_WAKE)
+            self._queue.put_nowait(_Signal.WAKE)
         with self._done:
             return self._done.wait_for(
                 lambda: not +self._queued and not self._in_outbox, timeout=timeout
@@ -166,7 +174,7 @@ class AnswerWriter:
         """Write (or keep) what is queued, try the outbox once more, then stop the thread."""
         self.flush(timeout)
         if self._thread.is_alive():
-            self._queue.put(None)
+            self._queue.put(_Signal.STOP)
             self._thread.join(timeout)
 
     def status(self, code: str | None = None, *, recorded: int | None = None) -> WriterStatus:
@@ -197,21 +205,21 @@ class AnswerWriter:
             try:
                 item = self._queue.get(timeout=wait)
             except queue.Empty:
-                item = _WAKE
-            if item is None:
+                item = _Signal.WAKE
+            if item is _Signal.STOP:
                 self._deliver()
                 return
-            items = [] if item is _WAKE else [item]
+            items = [] if item is _Signal.WAKE else [item]
             stop = False
             while len(items) < self._batch:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
+                if more is _Signal.STOP:
                     stop = True
                     break
-                if more is not _WAKE:
+                if more is not _Signal.WAKE:
                     items.append(more)
             if items:
                 try:
@@ -262,7 +270,7 @@ class AnswerWriter:
                     self._failures = 0
                     self._done.notify_all()
                 return
-            items = [(w.code, w.row) for w in waiting]
+            items = [(w.code, w.answer) for w in waiting]
             try:
                 self._record(items, delayed=True)
             except (IntegrityError, DataError):
@@ -305,20 +313,19 @@ class AnswerWriter:
     def _record(self, items: list[Item], *, delayed: bool = False) -> None:
         """Insert `items`, but not the answers given after their class ended, nor those of a
         class that was deleted meanwhile: those are counted refused."""
-        ids = {row["class_id"] for _, row in items}
-        with self._engine.connect() as conn:
+        ids = {answer.class_id for _, answer in items}
+        with self._sessions() as session:
             c = ClassRow
-            found = conn.execute(select(c.id, c.expires_at).where(c.id.in_(ids)))
+            found = session.execute(select(c.id, c.expires_at).where(c.id.in_(ids)))
             ends = {class_id: end for class_id, end in found}
-        gone = [
-            item
-            for item in items
-            if item[1]["class_id"] not in ends
-            or ((end := ends[item[1]["class_id"]]) is not None and item[1]["answered_at"] >= end)
-        ]
-        kept = [item for item in items if not any(item is g for g in gone)]
+        kept: list[Item] = []
+        gone: list[Item] = []
+        for item in items:
+            class_id, at = item[1].class_id, item[1].answered_at
+            open_then = class_id in ends and ((end := ends[class_id]) is None or at < end)
+            (kept if open_then else gone).append(item)
         if kept:
-            self._insert([row for _, row in kept])
+            self._insert([answer for _, answer in kept])
             self._healthy(kept, delayed=delayed)
         if gone:
             self._refuse(gone, "the class had ended or was deleted")
@@ -330,9 +337,9 @@ class AnswerWriter:
             self._reason = reason
         log.warning("%d class answers were not recorded: %s", len(items), reason)
 
-    def _insert(self, rows: list[Row]) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(_insert_new(conn), rows)
+    def _insert(self, answers: list[NewAnswer]) -> None:
+        with self._sessions.begin() as session:
+            session.execute(_insert_new(session), [answer.values() for answer in answers])
 
     def _spill(self, items: list[Item]) -> bool:
         """Keep `items` in the outbox; count them lost when even that fails."""
@@ -388,11 +395,12 @@ class AnswerWriter:
         return self._delays[min(self._failures, len(self._delays) - 1)]
 
 
-def _insert_new(conn: Connection) -> Any:
+def _insert_new(session: Session) -> Insert:
     """INSERT of answer rows that skips a row whose answer key is recorded already."""
-    if conn.dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         return postgres_insert(AnswerRow).on_conflict_do_nothing(index_elements=["answer_key"])
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite_insert(AnswerRow).on_conflict_do_nothing(index_elements=["answer_key"])
     return insert(AnswerRow)  # elsewhere the key's unique index refuses a second copy
 

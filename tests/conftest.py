@@ -1,16 +1,25 @@
-"""Shared fixtures: deck folders built in tmp_path, offline and deterministic."""
+"""Shared fixtures: deck folders built in tmp_path, offline and deterministic; the class
+databases and the class-mode app the classroom tests run on."""
 
 from __future__ import annotations
 
 import io
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from PIL import Image
+
+if TYPE_CHECKING:
+    import gradio as gr
+    from classroom_postgres import PostgresServer
+
+    from game import Deck
 
 # No test may reach the model hub: there is no network in CI, and a test must not depend on one.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -100,3 +109,86 @@ def zip_opens(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
         return opened
 
     return start
+
+
+class Clock:
+    """A class-mode clock that moves only when a test moves it (`clock.now += ...`), and by
+    `tick` at each reading, so that answers recorded one after another keep their order."""
+
+    def __init__(
+        self,
+        now: datetime = datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        tick: timedelta = timedelta(milliseconds=1),
+    ) -> None:
+        self.now = now
+        self.tick = tick
+
+    def __call__(self) -> datetime:
+        self.now += self.tick
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _postgres_or_skip() -> Iterator[PostgresServer]:
+    from classroom_postgres import PostgresUnavailable, start_server
+
+    try:
+        server = start_server()
+    except (PostgresUnavailable, OSError) as exc:
+        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the run (tests/classroom_postgres.py): each test makes its own
+    database on it. A test that takes it is skipped, with the reason, where none can start."""
+    yield from _postgres_or_skip()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A server of the test's own, for a test that stops it."""
+    yield from _postgres_or_skip()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty class database: a SQLite file, then a database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'classes.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database()
+
+
+COLORS = ("red", "green", "blue", "yellow")
+
+
+def pictured_deck(folder: Path, words: Sequence[tuple[str, str]], name: str = "Djur") -> Deck:
+    """A deck of `words` (word, article), each card with a picture of its own colour."""
+    from game import Card, Deck
+
+    cards = []
+    for i, (word, article) in enumerate(words):
+        image = folder / f"{i}.png"
+        image.write_bytes(png_bytes(color=COLORS[i % len(COLORS)]))
+        cards.append(Card(word, article, image=image))
+    return Deck(name, tuple(cards))
+
+
+def class_app(deck: Deck, db: Path, work: Path) -> tuple[gr.Blocks, str]:
+    """The app serving `deck`, its class mode on the SQLite file `db`: (demo, its URL). Stop it
+    with app.close(demo)."""
+    import app
+
+    options = app.AppOptions(secret="s" * 32, work_dir=work, db_url=f"sqlite:///{db}")
+    demo = app.build_demo({deck.name: deck}, app.Model(), options)
+    _, url, _ = app.launch(
+        demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, ssr_mode=False
+    )
+    return demo, url

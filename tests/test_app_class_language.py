@@ -14,7 +14,7 @@ import pytest
 import app
 from classroom import errors
 from game import Card, Deck
-from tests.conftest import png_bytes
+from tests.conftest import class_app, pictured_deck
 from ui.text import STRINGS, say
 
 SWEDISH = {"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"}
@@ -53,15 +53,9 @@ def test_an_error_reads_the_same_from_the_app_in_english(error) -> None:
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pics")
-    (folder / "0.png").write_bytes(png_bytes())
-    deck = Deck("Djur", (Card("hund", "en", image=folder / "0.png"),))
+    deck = pictured_deck(tmp_path_factory.mktemp("pics"), [("hund", "en")])
     db = tmp_path_factory.mktemp("db") / "classes.db"
-    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"),
-                             db_url=f"sqlite:///{db}")  # fmt: skip
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    _, served, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1",
-                              quiet=True, ssr_mode=False)  # fmt: skip
+    demo, served = class_app(deck, db, tmp_path_factory.mktemp("work"))
     yield served
     app.close(demo)
 

@@ -16,26 +16,16 @@ import pytest
 
 import app
 from game import Card, Deck
-from tests.conftest import png_bytes
+from tests.conftest import class_app, pictured_deck
 
 WORDS = [("hund", "en"), ("katt", "en"), ("häst", "en")]
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pics")
-    cards = []
-    for i, (word, article) in enumerate(WORDS):
-        image = folder / f"{i}.png"
-        image.write_bytes(png_bytes(color=["red", "green", "blue"][i]))
-        cards.append(Card(word, article, image=image))
-    deck = Deck("Djur", tuple(cards))
+    deck = pictured_deck(tmp_path_factory.mktemp("pics"), WORDS)
     db = tmp_path_factory.mktemp("db") / "classes.db"
-    options = app.AppOptions(secret="s" * 32, work_dir=tmp_path_factory.mktemp("work"),
-                             db_url=f"sqlite:///{db}")  # fmt: skip
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
-                           ssr_mode=False)  # fmt: skip
+    demo, url = class_app(deck, db, tmp_path_factory.mktemp("work"))
     yield url, db
     app.close(demo)
 

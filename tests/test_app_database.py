@@ -4,11 +4,9 @@ opens class mode; anything else stops the app at start-up with its reason, befor
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from classroom_postgres import PostgresServer, PostgresUnavailable, start_server
 
 import app
 from ui.context import Context
@@ -82,16 +80,6 @@ def test_every_form_the_readme_names_opens_class_mode(
 
 def test_no_setting_leaves_the_default_to_class_mode(started) -> None:
     assert started().options.db_url is None
-
-
-@pytest.fixture
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = start_server()
-    except (PostgresUnavailable, OSError) as exc:
-        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
-    yield server
-    server.remove()
 
 
 @pytest.mark.parametrize("how", ["--db", "SAGDET_DB"])

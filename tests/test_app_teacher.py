@@ -12,32 +12,18 @@ from pathlib import Path
 import pytest
 
 import app
-from game import Card, Deck
-from tests.conftest import png_bytes
+from tests.conftest import class_app, pictured_deck, png_bytes
 
 WORDS = {"hund": "en", "katt": "en"}
 UPLOAD = {"äpple": "ett", "ost": "en"}
 
 
-def launched(deck: Deck, db: Path, work: Path) -> tuple[object, str]:
-    options = app.AppOptions(secret="s" * 32, work_dir=work, db_url=f"sqlite:///{db}")
-    demo = app.build_demo({deck.name: deck}, app.Model(), options)
-    _, url, _ = app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
-                           ssr_mode=False)  # fmt: skip
-    return demo, url
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pics")
-    cards = []
-    for i, (word, article) in enumerate(WORDS.items()):
-        (folder / f"{i}.png").write_bytes(png_bytes(color=["red", "green"][i]))
-        cards.append(Card(word, article, image=folder / f"{i}.png"))
-    deck = Deck("Djur", tuple(cards))
+    deck = pictured_deck(tmp_path_factory.mktemp("pics"), list(WORDS.items()))
     db = tmp_path_factory.mktemp("db") / "classes.db"
-    first = launched(deck, db, tmp_path_factory.mktemp("work1"))
-    second = launched(deck, db, tmp_path_factory.mktemp("work2"))  # another replica
+    first = class_app(deck, db, tmp_path_factory.mktemp("work1"))
+    second = class_app(deck, db, tmp_path_factory.mktemp("work2"))  # another replica
     yield first[1], second[1], db, tmp_path_factory.mktemp("upload")
     for demo, _ in (first, second):
         app.close(demo)

@@ -1,7 +1,7 @@
 """Class mode against real databases: a SQLite file and a PostgreSQL server, the same tests.
 
-Each test gets an empty database. The Postgres runs are skipped, with the reason, where no server
-can be started (tests/classroom_postgres.py).
+Each test gets an empty database (`db_url`, tests/conftest.py). The Postgres runs are skipped,
+with the reason, where no server can be started (tests/classroom_postgres.py).
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import io
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
-from classroom_postgres import PostgresServer, PostgresUnavailable, start_server
 
 from classroom import (
     SCHEMA_VERSION,
@@ -30,39 +28,7 @@ from classroom import (
     WrongPin,
     WrongTeacherKey,
 )
-
-
-class Clock:
-    """Time that moves only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(milliseconds=1)  # answers keep their order
-        return self.now
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    try:
-        server = start_server()
-    except (PostgresUnavailable, OSError, PermissionError) as exc:
-        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
-    yield server
-    server.remove()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'classes.db'}"
-    return request.getfixturevalue("postgres").create_database()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+from tests.conftest import Clock
 
 
 @pytest.fixture

@@ -19,21 +19,14 @@ from classroom import (
     WrongTeacherKey,
 )
 from classroom.limits import Counter
+from tests.conftest import Clock
 
 SCHOOL = "198.51.100.7"  # a whole school behind one NAT address
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(tick=timedelta(0))  # the limits' windows are counted to the second
 
 
 @pytest.fixture

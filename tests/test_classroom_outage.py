@@ -15,11 +15,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from classroom_postgres import PostgresServer, PostgresUnavailable, start_server
+from classroom_postgres import PostgresServer
 from sqlalchemy import create_engine, event, text
 
 from classroom import (
@@ -36,17 +35,6 @@ from classroom.database import make_engine
 from classroom.schema import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[PostgresServer]:
-    """A server of this test's own, since the test stops it."""
-    try:
-        server = start_server()
-    except (PostgresUnavailable, OSError) as exc:
-        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
-    yield server
-    server.remove()
 
 
 def play(
@@ -421,10 +409,8 @@ def test_pending_migration_steps_run_once_in_order(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_two_replicas_starting_together_create_the_schema_once(
-    own_postgres: PostgresServer,
-) -> None:
-    url = own_postgres.create_database()
+def test_two_replicas_starting_together_create_the_schema_once(postgres: PostgresServer) -> None:
+    url = postgres.create_database()
     opened: list[Classroom] = []
     errors: list[BaseException] = []
     start = threading.Barrier(3)
