@@ -1,6 +1,6 @@
 """The class database's tables, and how a database is brought to the current schema on start.
 
-Why SQLAlchemy metadata plus a version table, not Alembic: the schema is three tables shipped
+Why SQLAlchemy metadata plus a version table, not Alembic: the schema is five tables shipped
 inside the app, created by the app itself on a Space or a teacher's laptop where nobody runs a
 migration command. Alembic would add a second configuration (alembic.ini, an env.py, a versions
 folder that must ship as package data) for the same two facts this module keeps in code: the
