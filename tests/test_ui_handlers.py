@@ -6,6 +6,7 @@ import ast
 from concurrent.futures import Future
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 import asr
@@ -14,9 +15,10 @@ from tests.conftest import png_bytes
 from ui import AppOptions, Context, Model
 from ui import play as handlers
 from ui.files import digest
-from ui.layout import Layout
+from ui.layout import Layout, build_layout
 from ui.screen import show
 from ui.text import say
+from ui.wiring import wire
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREEN = {name: i for i, name in enumerate(
@@ -24,6 +26,10 @@ SCREEN = {name: i for i, name in enumerate(
      "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box", "answer_box",
      "answered", "practise_btn", "controls"]
 )}  # fmt: skip
+PUBLIC = {"start", "deck_menu", "answer_text", "answer_audio", "hint", "skip", "listen",
+          "change_deck", "new_round", "practise_missed", "next", "reset_progress", "upload_deck",
+          "save_deck", "join_class", "create_class", "class_results", "export_class", "new_pin",
+          "end_class", "delete_class"}  # fmt: skip
 
 
 class Heard:
@@ -72,6 +78,22 @@ def test_the_screen_has_one_output_per_component_of_the_layout():
     assert set(names) <= layout_fields
     # The layout's screen list is in the same order the handlers return their outputs.
     assert Layout.screen.fget.__code__.co_names[: len(names)] == tuple(names)
+
+
+def built(ctx: Context) -> tuple[gr.Blocks, Layout]:
+    """The app's page and events, as `ui.build_demo` makes them, with its layout."""
+    with gr.Blocks() as demo:
+        ui = build_layout(ctx)
+        wire(demo, ctx, ui)
+    return demo, ui
+
+
+def test_only_the_actions_are_in_the_api(ctx):
+    demo, _ = built(ctx)
+    visibility = {event.api_name: event.api_visibility for event in demo.fns.values()}
+    assert {name for name, seen in visibility.items() if seen == "public"} == PUBLIC
+    assert {seen for name, seen in visibility.items() if name not in PUBLIC} == {"private"}
+    assert set(demo.get_api_info()["named_endpoints"]) == {f"/{name}" for name in PUBLIC}
 
 
 def test_a_round_played_through_the_handlers(ctx):
