@@ -30,7 +30,11 @@ MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pas
 UPLOADED = " (uploaded)"
 
 # What the handlers are handed and give back, besides plain strings and flags.
+Stored = dict[str, Any]  # a player's game state as stored (`game.to_dict`), in the tab or browser
+Uploaded = dict[str, game.Deck]  # the decks a player uploaded (or a class keeps), by menu key
 Prefs = dict[str, str]  # the learner's settings kept in the browser: "lang", "mode"
+Tokens = dict[str, str]  # the shelf tokens of this browser's uploads, by menu key
+Seat = dict[str, str]  # the class this browser joined: "code", "name", "token", "pin"
 Update = dict[str, Any]  # `gr.update(...)` or `gr.skip()`: a change to a component's properties
 
 

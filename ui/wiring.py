@@ -10,35 +10,52 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable
+from typing import Any
 
 import gradio as gr
 
 from ui import classes, decks, handsfree, play, teacher
 from ui.context import Context, Prefs, Update
 from ui.layout import Layout
+from ui.screen import Reply
 from ui.text import LOAD_JS, SWITCH_JS
 
 
-def bind(handler: Callable, ctx: Context) -> Callable:
+def bind(handler: Callable[..., Any], ctx: Context) -> Callable[..., Any]:
     """`handler` with `ctx` filled in, keeping the signature and annotations Gradio reads (a
-    `gr.Request` parameter is found by its annotation, which `functools.partial` hides)."""
+    `gr.Request` parameter is found by its annotation, which `functools.partial` hides). A
+    `Reply` goes to Gradio as its values, in the order of `Layout.outputs`."""
+    try:  # Gradio finds `gr.Request` by them: unreadable, it would take that for an input
+        typing.get_type_hints(handler)
+    except (NameError, TypeError) as e:
+        raise TypeError(f"the annotations of {handler.__qualname__} cannot be read") from e
 
     if inspect.iscoroutinefunction(handler):  # Gradio awaits it on its event loop
 
         @functools.wraps(handler)
-        async def run(*args, **kwargs):
-            return await handler(ctx, *args, **kwargs)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return _given(await handler(ctx, *args, **kwargs))
 
     else:
 
         @functools.wraps(handler)
-        def run(*args, **kwargs):
-            return handler(ctx, *args, **kwargs)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            return _given(handler(ctx, *args, **kwargs))
 
+    # `inspect.signature` reads `__signature__` first (set through `vars`: typeshed's type of a
+    # wrapped function declares no such attribute).
     signature = inspect.signature(handler)
-    run.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    vars(run)["__signature__"] = signature.replace(
+        parameters=list(signature.parameters.values())[1:]
+    )
     return run
+
+
+def _given(reply: object) -> object:
+    """What Gradio is given for a handler's reply."""
+    return reply.values() if isinstance(reply, Reply) else reply
 
 
 def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
@@ -54,7 +71,7 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     loaded = demo.load(
         bind(decks.on_load, ctx),
         [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs],
-        [*ui.screen, ui.uploaded, ui.deck_key],
+        ui.outputs(decks.PageLoad),
         api_name="start",
     )
     loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
@@ -84,8 +101,8 @@ def _choose_language(choice: str, prefs: Prefs | None) -> Prefs:
 def _wire_answers(ctx: Context, ui: Layout) -> None:
     inputs = [ui.stored, ui.deck_key, ui.uploaded, ui.pending, ui.auto, ui.prefs]
     answers = [*inputs, ui.student]  # in a class, judged answers are recorded for it
-    ui.typed.submit(bind(play.answer_text, ctx), [ui.typed, *answers], [*ui.screen, ui.typed],
-                    api_name="answer_text")  # fmt: skip
+    ui.typed.submit(bind(play.answer_text, ctx), [ui.typed, *answers],
+                    ui.outputs(play.TypedAnswer), api_name="answer_text")  # fmt: skip
     gr.on(
         [ui.mic.stop_recording, ui.mic.upload],
         bind(play.answer_audio, ctx),
@@ -111,10 +128,10 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
     )
     shown = [ui.listener, *answers]
     # `show` and `tick` share a group of their own, without a limit.
-    ui.ready.change(bind(handsfree.show, ctx), shown, [*ui.screen, ui.listen_timer],
+    ui.ready.change(bind(handsfree.show, ctx), shown, ui.outputs(handsfree.Shown),
                     concurrency_limit=None, concurrency_id="show",
                     api_visibility="private")  # fmt: skip
-    ui.listen_timer.tick(bind(handsfree.tick, ctx), shown, [*ui.screen, ui.listen_timer],
+    ui.listen_timer.tick(bind(handsfree.tick, ctx), shown, ui.outputs(handsfree.Shown),
                          concurrency_limit=None, concurrency_id="show",
                          api_visibility="private")  # fmt: skip
     ui.mode.input(_choose_mode, [ui.mode, ui.prefs], [ui.prefs, ui.mic, ui.live],
@@ -188,8 +205,7 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         bind(classes.join_class, ctx),
         [ui.class_code, ui.student_name, ui.student_pin, ui.stored, ui.deck_key, ui.uploaded,
          ui.seat, ui.prefs, ui.mine],
-        [ui.joined, ui.student, ui.seat, ui.deck_key, ui.tabs, *ui.screen, ui.class_line,
-         ui.uploaded, ui.mine],
+        ui.outputs(classes.Joined),
         api_name="join_class",
     )  # fmt: skip
     _wire_teacher(ctx, ui)
@@ -232,10 +248,11 @@ def _wire_status(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     status and the microphone once it is ready."""
     model = ctx.model
 
-    def status(prefs: dict | None, request: gr.Request = None) -> str:
+    def status(prefs: Prefs | None, request: gr.Request | None = None) -> str:
         return model.status(play.lang_of(prefs, request))
 
-    def loading(prefs: dict | None, request: gr.Request = None) -> tuple:
+    def loading(prefs: Prefs | None,
+                request: gr.Request | None = None) -> tuple[str, Update, gr.Timer]:  # fmt: skip
         return (status(prefs, request), gr.update(visible=not model.failed),
                 gr.Timer(active=model.loading))  # fmt: skip
 
