@@ -13,7 +13,7 @@ import pytest
 
 import asr
 import game
-from tests.conftest import png_bytes
+from tests.conftest import API_SCREEN, png_bytes
 from ui import AppOptions, Context, Model, classes, decks, handsfree
 from ui import play as handlers
 from ui.files import digest
@@ -103,6 +103,13 @@ def test_each_event_fills_the_components_its_reply_names(ctx):
         else:  # the screen goes out whole, and only as a reply that names its parts
             assert not screen <= set(outputs), event.api_name
     assert checked == set(REPLIES)
+
+
+def test_an_api_client_gets_the_screens_outputs_that_gradio_sends(ctx):
+    demo, ui = built(ctx)
+    assert [name for name in SCREEN if not getattr(ui, name).skip_api] == list(API_SCREEN)
+    returns = demo.get_api_info()["named_endpoints"]["/new_round"]["returns"]
+    assert len(returns) == len(API_SCREEN)
 
 
 def test_only_the_actions_are_in_the_api(ctx):
