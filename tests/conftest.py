@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -27,6 +27,17 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 DECK_TOML = 'name = "Testdjur"\nlanguage = "sv"\nlicense = "CC0-1.0"\n'
+# What an API client receives of the play screen (`ui.screen.Screen`): its outputs but the
+# gr.State ones and the updates of buttons and columns, which Gradio does not send; in order.
+API_SCREEN = ("browser", "picture", "progress", "feedback", "summary", "points_plot",
+              "accuracy_plot")  # fmt: skip
+
+
+def api_screen(reply: Sequence[Any]) -> dict[str, Any]:
+    """A play action's reply to an API client, by the names of the screen's outputs (what a
+    reply has after the screen, answer_text's cleared box, is left out)."""
+    assert len(reply) >= len(API_SCREEN)
+    return dict(zip(API_SCREEN, reply, strict=False))
 
 
 def png_bytes(size: int = 256, color: str = "red", fmt: str = "PNG") -> bytes:

@@ -22,7 +22,7 @@ import app
 import asr
 from asr.backends import Decoded
 from game import Card, Deck
-from tests.conftest import png_bytes, voiced
+from tests.conftest import api_screen, png_bytes, voiced
 
 WORDS = [("hund", "en"), ("äpple", "ett"), ("katt", "en")]
 
@@ -88,14 +88,6 @@ def client(url):
     return Client(url, verbose=False)
 
 
-# What an API client gets back from a play action (gr.State and button updates are not sent).
-SCREEN = ("browser", "picture", "progress", "feedback", "summary", "points", "accuracy")
-
-
-def named(result) -> dict:
-    return dict(zip(SCREEN, result, strict=False))
-
-
 def current_card(screen: dict) -> str:
     """The card up now as it is said ("en hund"), read from the state sent to the browser."""
     state = screen["browser"]["round"]
@@ -107,26 +99,26 @@ def say(player, backend, wav, heard: str) -> dict:
     from gradio_client import handle_file
 
     backend.queue.append(heard)
-    return named(player.predict(handle_file(str(wav)), "Test", True, api_name="/answer_audio"))
+    return api_screen(player.predict(handle_file(str(wav)), "Test", True, api_name="/answer_audio"))
 
 
 def test_a_spoken_round_to_the_end(server, backend, wav):
     player = client(server)
-    screen = named(player.predict("Test", api_name="/new_round"))
+    screen = api_screen(player.predict("Test", api_name="/new_round"))
     assert "Card 1 of 3" in screen["progress"]
     for _ in range(3):
         screen = say(player, backend, wav, "elefant")
         assert "Not quite" in screen["feedback"] and "I heard" in screen["feedback"]
         assert "<ins>" not in screen["feedback"]  # a wrong try does not spell out the answer
-        screen = named(player.predict("Test", True, api_name="/skip"))
+        screen = api_screen(player.predict("Test", True, api_name="/skip"))
         assert "The answer is" in screen["feedback"]
     assert "Round over: 0% right" in screen["summary"]
-    assert screen["points"] and screen["accuracy"]
+    assert screen["points_plot"] and screen["accuracy_plot"]
 
 
 def test_right_answer_said_aloud(server, backend, wav):
     player = client(server)
-    screen = named(player.predict("Test", api_name="/new_round"))
+    screen = api_screen(player.predict("Test", api_name="/new_round"))
     screen = say(player, backend, wav, f"Det är {current_card(screen)}.")
     assert "Right" in screen["feedback"] and "+10 points" in screen["feedback"]
     assert "Card 2 of 3" in screen["progress"] and "recognised in" in screen["feedback"]
@@ -149,7 +141,7 @@ def test_silence_never_reaches_the_model(server, backend, silent_wav):
     player = client(server)
     player.predict("Test", api_name="/new_round")
     before = backend.calls
-    screen = named(
+    screen = api_screen(
         player.predict(handle_file(str(silent_wav)), "Test", True, api_name="/answer_audio")
     )
     assert "hear a word" in screen["feedback"] and backend.calls == before
@@ -157,22 +149,22 @@ def test_silence_never_reaches_the_model(server, backend, silent_wav):
 
 def test_typed_answer_is_judged_and_marked_typed(server):
     player = client(server)
-    screen = named(player.predict("Test", api_name="/new_round"))
+    screen = api_screen(player.predict("Test", api_name="/new_round"))
     result = player.predict(current_card(screen), "Test", True, api_name="/answer_text")
-    screen = named(result)
+    screen = api_screen(result)
     assert "Right" in screen["feedback"] and "You typed" in screen["feedback"]
     assert result[-1] == ""  # the text box is cleared
 
 
 def test_manual_next_keeps_the_finished_card_until_next(server):
     player = client(server)
-    first = named(player.predict("Test", api_name="/new_round"))
-    screen = named(player.predict("Test", False, api_name="/skip"))
+    first = api_screen(player.predict("Test", api_name="/new_round"))
+    screen = api_screen(player.predict("Test", False, api_name="/skip"))
     assert screen["picture"] == first["picture"] and "The answer is" in screen["feedback"]
     assert "Card 1 of 3" in screen["progress"]  # still the finished card until "Next"
-    hinted = named(player.predict("Test", False, api_name="/hint"))["feedback"]
+    hinted = api_screen(player.predict("Test", False, api_name="/hint"))["feedback"]
     assert "feedback note" in hinted and "Press <b>Next</b>" in hinted
-    after = named(player.predict("Test", api_name="/next"))
+    after = api_screen(player.predict("Test", api_name="/next"))
     assert after["picture"] != first["picture"] and "Card 2 of 3" in after["progress"]
 
 
@@ -182,8 +174,8 @@ def test_two_players_are_isolated(server):
     two.predict("Test", api_name="/new_round")
     one.predict("Test", True, api_name="/skip")
     one.predict("Test", True, api_name="/skip")
-    assert "Card 1 of 3" in named(two.predict("Test", True, api_name="/hint"))["progress"]
-    assert "Card 3 of 3" in named(one.predict("Test", True, api_name="/hint"))["progress"]
+    assert "Card 1 of 3" in api_screen(two.predict("Test", True, api_name="/hint"))["progress"]
+    assert "Card 3 of 3" in api_screen(one.predict("Test", True, api_name="/hint"))["progress"]
 
 
 def test_listen_speaks_the_word_once_it_is_answered_or_hinted(server):
@@ -208,10 +200,10 @@ def test_listen_speaks_the_word_once_it_is_answered_or_hinted(server):
 def test_practise_missed_words_after_a_round(server):
     player = client(server)
     player.predict("Test", api_name="/new_round")
-    screen = named(player.predict("Test", True, api_name="/skip"))
+    screen = api_screen(player.predict("Test", True, api_name="/skip"))
     player.predict(current_card(screen), "Test", True, api_name="/answer_text")
     player.predict("Test", True, api_name="/skip")
-    screen = named(player.predict("Test", api_name="/practise_missed"))
+    screen = api_screen(player.predict("Test", api_name="/practise_missed"))
     assert "Card 1 of 2" in screen["progress"]
 
 
@@ -286,12 +278,12 @@ def test_a_teacher_uploads_a_deck_and_plays_it_at_once(server, make_deck, tmp_pa
     choice = menu["value"]
     assert report.startswith("### ✓ Testdjur: 3 cards") and choice == "Testdjur (uploaded)"
     assert ["Testdjur (uploaded)"] * 2 in menu["choices"]
-    screen = named(player.predict(choice, api_name="/new_round"))
+    screen = api_screen(player.predict(choice, api_name="/new_round"))
     assert "Card 1 of 3" in screen["progress"]
-    screen = named(player.predict("en hund", choice, True, api_name="/answer_text"))
+    screen = api_screen(player.predict("en hund", choice, True, api_name="/answer_text"))
     assert "feedback" in screen["feedback"]
     other = client(server)  # another session does not see it
-    screen = named(other.predict("Test", api_name="/new_round"))
+    screen = api_screen(other.predict("Test", api_name="/new_round"))
     assert "Card 1 of 3" in screen["progress"] and screen["browser"]["round"]["deck"] == "Test"
 
 
@@ -359,9 +351,9 @@ def test_a_broken_recording_gets_a_plain_message_and_costs_no_try(
     from gradio_client import handle_file
 
     player = client(server)
-    before = named(player.predict("Test", api_name="/new_round"))
+    before = api_screen(player.predict("Test", api_name="/new_round"))
     backend.queue.append(current_card(before))
-    screen = named(
+    screen = api_screen(
         player.predict(handle_file(str(_broken(kind, tmp_path))), "Test", True,
                        api_name="/answer_audio")
     )  # fmt: skip
@@ -378,10 +370,10 @@ def test_an_overlong_typed_answer_is_refused_and_changes_nothing(server):
     from gradio_client.exceptions import AppError
 
     player = client(server)
-    before = named(player.predict("Test", api_name="/new_round"))
+    before = api_screen(player.predict("Test", api_name="/new_round"))
     with pytest.raises(AppError, match="longer than any answer"):
         player.predict("hund " * 200_000, "Test", True, api_name="/answer_text")
-    after = named(player.predict("Test", True, api_name="/hint"))
+    after = api_screen(player.predict("Test", True, api_name="/hint"))
     assert after["browser"]["round"]["queue"] == before["browser"]["round"]["queue"]
     assert after["browser"]["round"]["position"] == 0 and "hund " * 3 not in str(after["browser"])
 

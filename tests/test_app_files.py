@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bench.server import ROOT, AppServer
+from tests.conftest import api_screen
 
 DECKS = ROOT / "assets" / "decks"
 
@@ -32,7 +33,7 @@ def test_the_picture_on_screen_is_served(running):
     from gradio_client import Client
 
     result = Client(running.url, verbose=False).predict("Djur (animals)", api_name="/new_round")
-    picture = result[1]
+    picture = api_screen(result)["picture"]
     assert Path(picture).stat().st_size > 0  # the client downloaded it from the app
     assert Path(picture).stem not in {p.stem for p in DECKS.rglob("*.png")}  # a neutral name
 

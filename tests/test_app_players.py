@@ -23,7 +23,7 @@ import app
 import asr
 from asr.backends import Decoded
 from game import Card, Deck
-from tests.conftest import png_bytes, voiced
+from tests.conftest import api_screen, png_bytes, voiced
 
 # Each word is spoken at its own pitch; the scripted model hears the word from the pitch.
 PITCHES = {"hund": 110, "äpple": 150, "katt": 200, "häst": 260, "ko": 330, "bil": 420}
@@ -99,7 +99,7 @@ def recordings(tmp_path_factory):
 
 
 def _round(result) -> dict:
-    return result[0]["round"]
+    return api_screen(result)["browser"]["round"]
 
 
 def _card(round_state: dict) -> str:
@@ -119,7 +119,8 @@ def _play(url: str, index: int, barrier: threading.Barrier, recordings: dict) ->
     result = player.predict(
         handle_file(str(recordings[said])), "Players", True, api_name="/answer_audio"
     )
-    return {"before": mine, "card": card, "said": said, "after": _round(result), "html": result[3]}
+    html = api_screen(result)["feedback"]
+    return {"before": mine, "card": card, "said": said, "after": _round(result), "html": html}
 
 
 @pytest.mark.parametrize("players", [8, 40])

@@ -10,7 +10,7 @@ import pytest
 import app
 from game import Card, Deck, load_deck
 from game.library import DeckLibrary, DeckNameTaken
-from tests.conftest import DECK_TOML, png_bytes
+from tests.conftest import DECK_TOML, api_screen, png_bytes
 
 
 @pytest.fixture
@@ -67,8 +67,8 @@ def test_a_saved_deck_reaches_another_players_menu_and_plays(server, make_deck, 
     assert "Mina djur is in the deck menu of everyone" in report
     assert "Mina djur" in menu_of(client(url))  # a page opened now
     assert "Mina djur" in menu_of(student)  # and one open already, on its next load
-    screen = student.predict("Mina djur", api_name="/new_round")
-    assert screen[0]["round"]["deck"] == "Mina djur"
+    screen = api_screen(student.predict("Mina djur", api_name="/new_round"))
+    assert screen["browser"]["round"]["deck"] == "Mina djur"
     assert load_deck(options.decks_dir / "mina-djur").name == "Mina djur"
 
 
@@ -80,8 +80,8 @@ def test_a_saved_deck_never_shadows_another(server, make_deck, tmp_path, name):
     with pytest.raises(AppError, match="offered already"):
         upload_and_save(client(url), zipped(make_deck, tmp_path, name))
     assert not (options.decks_dir.exists() and any(options.decks_dir.iterdir()))
-    screen = client(url).predict("Djur", api_name="/new_round")
-    assert screen[0]["round"]["queue"] == ["hund"]  # the built-in deck is untouched
+    screen = api_screen(client(url).predict("Djur", api_name="/new_round"))
+    assert screen["browser"]["round"]["queue"] == ["hund"]  # the built-in deck is untouched
 
 
 def test_the_library_refuses_a_name_in_another_case_or_form(tmp_path):

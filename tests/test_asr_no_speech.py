@@ -56,7 +56,7 @@ def test_in_the_app_a_clip_the_model_calls_no_speech_costs_no_try(whisper_root, 
     import soundfile
 
     import game
-    from tests.test_ui_handlers import part, two_cards
+    from tests.test_ui_handlers import two_cards
     from ui import play
 
     model = cached_model(whisper_root, hears="katt", no_speech=no_speech)
@@ -65,8 +65,8 @@ def test_in_the_app_a_clip_the_model_calls_no_speech_costs_no_try(whisper_root, 
     wav = tmp_path / "cough.wav"
     soundfile.write(wav, CLIP[1], CLIP[0])
     start = play.begin(ctx, {}, "Djur", {})
-    card = game.current_card(game.from_dict(part(start, "stored")), ctx.library.first())
+    card = game.current_card(game.from_dict(start.stored), ctx.library.first())
     if card.answer == "katt":  # the word heard is the card's: answer the other card instead
-        start = play.skip(ctx, part(start, "stored"), "Djur", {}, None, True)
-    screen = play.answer_audio(ctx, str(wav), part(start, "stored"), "Djur", {}, None, True)
-    assert game.from_dict(part(screen, "stored")).round.turn.tries == tries
+        start = play.skip(ctx, start.stored, "Djur", {}, None, True)
+    screen = play.answer_audio(ctx, str(wav), start.stored, "Djur", {}, None, True)
+    assert game.from_dict(screen.stored).round.turn.tries == tries

@@ -12,7 +12,7 @@ import pytest
 
 import game
 from game.deck import _gives_away
-from tests.test_ui_handlers import Heard, part
+from tests.test_ui_handlers import Heard
 from ui import AppOptions, Context, Model
 from ui import play as handlers
 from ui.context import load_decks
@@ -85,7 +85,7 @@ def test_a_page_load_labels_the_menu_in_the_page_language(ctx, lang, how):
 
     prefs, request = page(lang, how)
     loaded = decks.on_load(ctx, None, "Djur (animals)", {}, {}, prefs, request)
-    label = dict((key, label) for label, key in loaded[-1]["choices"])["Djur (animals)"]
+    label = dict((key, label) for label, key in loaded.deck_key["choices"])["Djur (animals)"]
     assert label == ("Djur" if lang == "sv" else "Djur (animals)")
 
 
@@ -96,10 +96,10 @@ def test_every_built_in_hint_is_in_the_page_language(ctx, lang, how):
     prefs, request = page(lang, how)
     for key, card in CARDS:
         screen = handlers.begin(ctx, {}, key, {}, prefs, request, only=[card.id])
-        stored = part(screen, "stored")
+        stored = screen.stored
         assert game.current_card(game.from_dict(stored), BUILT_IN[key]) == card
         screen = handlers.hint(ctx, stored, key, {}, None, True, prefs, request)
         shown, other = (card.hint_sv, card.hint) if lang == "sv" else (card.hint, card.hint_sv)
-        feedback = part(screen, "feedback")
+        feedback = screen.feedback
         assert html.escape(shown) in feedback, (card.answer, feedback)
         assert html.escape(other) not in feedback

@@ -25,12 +25,13 @@ import game
 from tests.test_ui_handlers import Heard, two_cards
 from ui import Context, handsfree
 from ui import play as handlers
+from ui.context import Stored
 from ui.pieces import StreamPieces
+from ui.screen import Screen
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 RATE = 44_100
-FEEDBACK, STORED, PENDING = 4, 0, 11  # places in Layout.screen
 
 
 class Queued:
@@ -97,18 +98,17 @@ class Tab:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        screen = handlers.begin(ctx, {}, "Djur", {})
-        self.stored, self.pending = screen[STORED], None
+        self.stored: Stored = handlers.begin(ctx, {}, "Djur", {}).stored
+        self.pending: str | None = None
         self.hearing: handsfree.Hearing | None = None
         self.shown: list[str] = []
         self.timer: list[object] = []
         self.signals: list[int] = []  # the values `ready` took
 
-    def take(self, screen: tuple) -> None:
-        if isinstance(screen[STORED], dict) and screen[STORED].get("__type__") != "update":
-            self.stored, self.pending = screen[STORED], screen[PENDING]
-        if isinstance(screen[FEEDBACK], str):
-            self.shown.append(screen[FEEDBACK])
+    def take(self, screen: Screen | None) -> None:
+        if screen is not None:  # None: the screen stays as it is
+            self.stored, self.pending = screen.stored, screen.pending
+            self.shown.append(screen.feedback)
 
     async def piece(self, chunk, quiet: float = 0.0) -> None:
         """Stream a piece; when `ready` changes, show what there is, as the browser does."""
@@ -121,9 +121,9 @@ class Tab:
         await self._show(handsfree.tick)
 
     async def _show(self, handler) -> None:
-        out = await handler(self.ctx, self.hearing, self.stored, "Djur", {}, self.pending, True)
-        self.take(out[:-1])
-        self.timer.append(out[-1])
+        shown = await handler(self.ctx, self.hearing, self.stored, "Djur", {}, self.pending, True)
+        self.take(shown.screen)
+        self.timer.append(shown.listen_timer)
 
     @property
     def results(self) -> list[game.CardResult]:

@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import ast
+import typing
 from concurrent.futures import Future
+from dataclasses import fields
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
 import asr
 import game
-from tests.conftest import png_bytes
-from ui import AppOptions, Context, Model
+from tests.conftest import API_SCREEN, png_bytes
+from ui import AppOptions, Context, Model, classes, decks, handsfree
 from ui import play as handlers
 from ui.files import digest
-from ui.layout import Layout
-from ui.screen import show
+from ui.layout import Layout, build_layout
+from ui.screen import Reply, Screen, show
 from ui.text import say
+from ui.wiring import wire
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREEN = {name: i for i, name in enumerate(
-    ["stored", "browser", "picture", "progress", "feedback", "listen_btn", "next_btn",
-     "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box", "answer_box",
-     "answered", "practise_btn", "controls"]
-)}  # fmt: skip
+# The screen's outputs in the order an API client receives them (the README reads a reply so).
+SCREEN = ["stored", "browser", "picture", "progress", "feedback", "listen_btn", "next_btn",
+          "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box",
+          "answer_box", "answered", "practise_btn", "controls"]  # fmt: skip
+REPLIES = [Screen, handlers.TypedAnswer, decks.PageLoad, classes.Joined, handsfree.Shown]
+PUBLIC = {"start", "deck_menu", "answer_text", "answer_audio", "hint", "skip", "listen",
+          "change_deck", "new_round", "practise_missed", "next", "reset_progress", "upload_deck",
+          "save_deck", "join_class", "create_class", "class_results", "export_class", "new_pin",
+          "end_class", "delete_class"}  # fmt: skip
 
 
 class Heard:
@@ -55,54 +63,91 @@ def ctx(tmp_path) -> Context:
     return two_cards(tmp_path, Heard("hund"))
 
 
-def part(screen: tuple, name: str):
-    return screen[SCREEN[name]]
-
-
-def up_now(ctx: Context, screen: tuple) -> game.Card:
+def up_now(ctx: Context, screen: Screen) -> game.Card:
     deck = ctx.library.first()
-    state = game.from_dict(part(screen, "stored"))
+    state = game.from_dict(screen.stored)
     return game.current_card(state, deck)
 
 
-def test_the_screen_has_one_output_per_component_of_the_layout():
-    names = [f for f in SCREEN]
+def test_the_screen_is_one_field_per_output_in_the_apis_order():
+    assert Screen.names() == [f.name for f in fields(Screen)] == SCREEN
+
+
+@pytest.mark.parametrize("reply", REPLIES, ids=lambda r: r.__name__)
+def test_every_field_of_a_reply_names_a_component_of_the_layout(reply):
+    names = reply.names()
     assert len(names) == len(set(names))
-    layout_fields = set(Layout.__dataclass_fields__)
-    assert set(names) <= layout_fields
-    # The layout's screen list is in the same order the handlers return their outputs.
-    assert Layout.screen.fget.__code__.co_names[: len(names)] == tuple(names)
+    assert set(names) <= set(Layout.__dataclass_fields__)
+
+
+def built(ctx: Context) -> tuple[gr.Blocks, Layout]:
+    """The app's page and events, as `ui.build_demo` makes them, with its layout."""
+    with gr.Blocks() as demo:
+        ui = build_layout(ctx)
+        wire(demo, ctx, ui)
+    return demo, ui
+
+
+def test_each_event_fills_the_components_its_reply_names(ctx):
+    demo, ui = built(ctx)
+    name_of = {component._id: f.name for f in fields(Layout)
+               if isinstance(component := getattr(ui, f.name), gr.blocks.Block)}  # fmt: skip
+    screen = set(SCREEN)
+    checked = set()
+    for event in demo.fns.values():
+        outputs = [name_of.get(block._id) for block in event.outputs]
+        reply = typing.get_type_hints(event.fn).get("return") if event.fn else None
+        if isinstance(reply, type) and issubclass(reply, Reply):
+            assert outputs == reply.names(), event.api_name
+            checked.add(reply)
+        else:  # the screen goes out whole, and only as a reply that names its parts
+            assert not screen <= set(outputs), event.api_name
+    assert checked == set(REPLIES)
+
+
+def test_an_api_client_gets_the_screens_outputs_that_gradio_sends(ctx):
+    demo, ui = built(ctx)
+    assert [name for name in SCREEN if not getattr(ui, name).skip_api] == list(API_SCREEN)
+    returns = demo.get_api_info()["named_endpoints"]["/new_round"]["returns"]
+    assert len(returns) == len(API_SCREEN)
+
+
+def test_only_the_actions_are_in_the_api(ctx):
+    demo, _ = built(ctx)
+    visibility = {event.api_name: event.api_visibility for event in demo.fns.values()}
+    assert {name for name, seen in visibility.items() if seen == "public"} == PUBLIC
+    assert {seen for name, seen in visibility.items() if name not in PUBLIC} == {"private"}
+    assert set(demo.get_api_info()["named_endpoints"]) == {f"/{name}" for name in PUBLIC}
 
 
 def test_a_round_played_through_the_handlers(ctx):
     screen = handlers.begin(ctx, {}, "Djur", {})
     first = up_now(ctx, screen)
-    assert "What is this in Swedish?" in part(screen, "feedback")
-    screen = handlers.answer_text(ctx, f"en {first.answer}", part(screen, "stored"), "Djur", {},
-                                  None, True)  # fmt: skip
-    feedback = part(screen, "feedback")
+    assert "What is this in Swedish?" in screen.feedback
+    reply = handlers.answer_text(ctx, f"en {first.answer}", screen.stored, "Djur", {}, None, True)
+    feedback = reply.screen.feedback
     assert "Right" in feedback and f"data-picture='{digest(first.image)}'" in feedback
     assert "img class='answered'" in feedback  # auto-next: the verdict comes with its picture
-    assert part(screen, "answered") == first.id and screen[-1] == ""  # the box is cleared
+    assert reply.screen.answered == first.id and reply.typed == ""  # the box is cleared
 
 
 def test_manual_next_keeps_the_answered_picture_and_needs_no_thumbnail(ctx):
     screen = handlers.begin(ctx, {}, "Djur", {})
     first = up_now(ctx, screen)
-    screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, False)
-    assert part(screen, "pending") == first.id
-    assert "answered" not in part(screen, "feedback")  # beside its own picture already
-    assert part(screen, "picture").endswith(f"{digest(first.image)}.png")
+    screen = handlers.skip(ctx, screen.stored, "Djur", {}, None, False)
+    assert screen.pending == first.id
+    assert "answered" not in screen.feedback  # beside its own picture already
+    assert screen.picture.endswith(f"{digest(first.image)}.png")
 
 
 def test_a_spoken_answer_in_swedish(ctx):
     screen = handlers.begin(ctx, {}, "Djur", {}, {"lang": "sv"})
-    assert "Vad är det här på svenska?" in part(screen, "feedback")
-    said = handlers.answer_audio(ctx, "answer.wav", part(screen, "stored"), "Djur", {}, None,
+    assert "Vad är det här på svenska?" in screen.feedback
+    said = handlers.answer_audio(ctx, "answer.wav", screen.stored, "Djur", {}, None,
                                  True, {"lang": "sv"})  # fmt: skip
     card = up_now(ctx, screen)
     expected = "Rätt" if card.answer == "hund" else "Inte riktigt"
-    assert expected in part(said, "feedback") and "Jag hörde" in part(said, "feedback")
+    assert expected in said.feedback and "Jag hörde" in said.feedback
 
 
 def test_without_a_model_the_microphone_is_hidden_and_one_sentence_said(ctx):
@@ -110,31 +155,31 @@ def test_without_a_model_the_microphone_is_hidden_and_one_sentence_said(ctx):
     failed.set_exception(asr.ModelLoadError("LocalEntryNotFoundError: no such model"))
     ctx.model = Model(future=failed, name="x")
     screen = handlers.begin(ctx, {}, "Djur", {})
-    assert part(screen, "answer_box")["visible"] is False
-    said = handlers.answer_audio(ctx, "a.wav", part(screen, "stored"), "Djur", {}, None, True)
-    feedback = part(said, "feedback")
+    assert screen.answer_box["visible"] is False
+    said = handlers.answer_audio(ctx, "a.wav", screen.stored, "Djur", {}, None, True)
+    feedback = said.feedback
     assert "Speech recognition is not available right now" in feedback
     assert "LocalEntryNotFoundError" not in feedback
 
 
 def test_listen_is_offered_only_once_the_word_may_be_heard(ctx):
     screen = handlers.begin(ctx, {}, "Djur", {})
-    assert part(screen, "listen_btn")["visible"] is False
-    screen = handlers.hint(ctx, part(screen, "stored"), "Djur", {}, None, True)
-    assert part(screen, "listen_btn")["visible"] is bool(game.voice.espeak())
+    assert screen.listen_btn["visible"] is False
+    screen = handlers.hint(ctx, screen.stored, "Djur", {}, None, True)
+    assert screen.listen_btn["visible"] is bool(game.voice.espeak())
 
 
 def test_the_summary_replaces_the_play_area(ctx):
     screen = handlers.begin(ctx, {}, "Djur", {})
     for _ in range(2):
-        screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, True)
-    assert part(screen, "summary_box")["visible"] is True
+        screen = handlers.skip(ctx, screen.stored, "Djur", {}, None, True)
+    assert screen.summary_box["visible"] is True
     for name in ("play_box", "controls", "answer_box", "listen_btn"):
-        assert part(screen, name)["visible"] is False, name
-    assert part(screen, "picture") is None
-    assert part(screen, "practise_btn")["visible"] is True  # two words skipped: to practise
-    chart = part(screen, "points_plot")
-    results = game.from_dict(part(screen, "stored")).round.results
+        assert getattr(screen, name)["visible"] is False, name
+    assert screen.picture is None
+    assert screen.practise_btn["visible"] is True  # two words skipped: to practise
+    chart = screen.points_plot
+    results = game.from_dict(screen.stored).round.results
     played = [ctx.library.first().card(r.card_id).answer for r in results]
     assert chart.sort == played and len(played) == 2  # in the order played, not alphabetical
     assert set(chart.color_map) == {"right", "almost", "missed", "skipped"}
@@ -145,7 +190,9 @@ def test_show_is_the_screen_of_a_view(ctx):
     state = game.start_round(game.GameState(), deck, seed=1)
     from ui.screen import View
 
-    assert len(show(ctx, View(state, deck))) == len(SCREEN)
+    screen = show(ctx, View(state, deck))
+    given = dict(zip(SCREEN, screen.values(), strict=True))  # what Gradio gets, in order
+    assert given == {name: getattr(screen, name) for name in SCREEN}
 
 
 def functions(path: Path):
@@ -194,21 +241,20 @@ def test_a_reload_goes_on_with_an_uploaded_deck_or_says_it_is_gone(ctx, make_dec
     assert report.startswith("### ✓") and key == "Testdjur (uploaded)"
     mine = decks.remember(ctx, key, uploaded, {})
     screen = handlers.begin(ctx, {}, key, uploaded)
-    screen = handlers.skip(ctx, part(screen, "stored"), key, uploaded, None, True)
-    stored = part(screen, "stored")
+    screen = handlers.skip(ctx, screen.stored, key, uploaded, None, True)
+    stored = screen.stored
     # The reload: the tab's state is gone, the browser's storage is not.
     again = decks.on_load(ctx, stored, "Djur", {}, mine, None)
-    assert again[-1]["value"] == key and key in again[-2]
-    assert key in values(again[-1])  # the value among the choices it comes with
-    assert "Welcome back" in part(again, "feedback")
-    assert game.from_dict(part(again, "stored")).round.position == 1  # the round goes on
+    assert again.deck_key["value"] == key and key in again.uploaded
+    assert key in values(again.deck_key)  # the value among the choices it comes with
+    assert "Welcome back" in again.screen.feedback
+    assert game.from_dict(again.screen.stored).round.position == 1  # the round goes on
     # A restarted server has lost the upload: said, not silently swapped for another deck.
     restarted = Context.create({d.name: d for d in [ctx.library.first()]}, ctx.model, ctx.options)
     gone = decks.on_load(restarted, stored, "Djur", {}, mine, None)
-    assert gone[-1]["value"] in values(gone[-1])
-    assert "no longer on this server" in part(gone, "feedback") and "Testdjur" in part(
-        gone, "feedback"
-    )
+    assert gone.deck_key["value"] in values(gone.deck_key)
+    assert "no longer on this server" in gone.screen.feedback
+    assert "Testdjur" in gone.screen.feedback
 
 
 def test_a_reload_goes_on_with_the_round_of_a_deck_that_is_not_the_menus_first(tmp_path):
@@ -220,11 +266,11 @@ def test_a_reload_goes_on_with_the_round_of_a_deck_that_is_not_the_menus_first(t
     ctx = Context.create({d.name: d for d in (first, second)}, Model(ready=Heard("hund")),
                          AppOptions(secret="s" * 32, work_dir=tmp_path / "work"))  # fmt: skip
     screen = handlers.begin(ctx, {}, "Zoo", {})
-    stored = part(handlers.skip(ctx, part(screen, "stored"), "Zoo", {}, None, True), "stored")
+    stored = handlers.skip(ctx, screen.stored, "Zoo", {}, None, True).stored
     # The reload: the menu starts on its first deck, the browser's storage holds the round.
     again = decks.on_load(ctx, stored, "Djur", {}, {}, None)
-    assert again[-1]["value"] == "Zoo" and "Welcome back" in part(again, "feedback")
-    round_ = game.from_dict(part(again, "stored")).round
+    assert again.deck_key["value"] == "Zoo" and "Welcome back" in again.screen.feedback
+    round_ = game.from_dict(again.screen.stored).round
     assert round_.deck == "Zoo" and round_.position == 1  # the round goes on
 
 
@@ -274,7 +320,7 @@ def test_every_place_the_deck_menu_is_built_offers_the_same_decks(make_deck, tmp
                                                 "", {})  # fmt: skip
     code = teacher.create_class(ctx, "7B", ["Djur"])[1]["code"]
     try:
-        _, _, _, after_join, *_ = classes.join_class(ctx, code, "Anna", None, {}, "Djur", uploaded)
+        after_join = classes.join_class(ctx, code, "Anna", None, {}, "Djur", uploaded).deck_key
     finally:
         ctx.classes.close()
     menu = ["Djur", "Testdjur (uploaded)"]
@@ -306,8 +352,8 @@ def test_every_page_load_says_when_there_is_no_speech_model(tmp_path, model, lan
 
     ctx = two_cards(tmp_path, Heard("hund"))
     ctx = Context.create({ctx.library.first().name: ctx.library.first()}, model, ctx.options)
-    for browser in ({}, part(handlers.begin(ctx, {}, "Djur", {}), "stored")):  # new, a reload
-        feedback = part(decks.on_load(ctx, browser, "Djur", {}, {}, {"lang": lang}), "feedback")
+    for browser in ({}, handlers.begin(ctx, {}, "Djur", {}).stored):  # new, a reload
+        feedback = decks.on_load(ctx, browser, "Djur", {}, {}, {"lang": lang}).screen.feedback
         if notice is None:
             assert "Speech recognition" not in feedback
         else:
@@ -322,7 +368,7 @@ def test_the_round_charts_speak_the_learners_language(ctx, lang, axes):
     from ui.screen import accuracy_chart, points_chart
 
     deck = ctx.library.first()
-    state = game.from_dict(part(handlers.begin(ctx, {}, "Djur", {}), "stored"))
+    state = game.from_dict(handlers.begin(ctx, {}, "Djur", {}).stored)
     while (card := game.current_card(state, deck)) is not None:
         state, _ = game.answer(state, deck, card.display)
     summary = game.summary(state)
@@ -373,7 +419,7 @@ def test_what_the_model_knows_about_no_speech_reaches_the_game(tmp_path, heard, 
                                                                tries):  # fmt: skip
     ctx = two_cards(tmp_path, Knowing(heard, no_speech_prob))
     start = handlers.begin(ctx, {}, "Djur", {})  # hund and katt: "häst" is wrong for both
-    screen = handlers.answer_audio(ctx, "answer.wav", part(start, "stored"), "Djur", {}, None,
+    screen = handlers.answer_audio(ctx, "answer.wav", start.stored, "Djur", {}, None,
                                    True)  # fmt: skip
-    turn = game.from_dict(part(screen, "stored")).round.turn
+    turn = game.from_dict(screen.stored).round.turn
     assert turn.tries == tries

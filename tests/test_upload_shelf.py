@@ -71,20 +71,20 @@ def test_a_hundred_uploads_leave_at_most_the_cap_on_disk(tmp_path, archive):
         assert on_disk(ctx.upload_dir) <= cap, f"after upload {n + 1}"
     assert len(list(ctx.upload_dir.iterdir())) == 5 == ctx.uploads.bytes // one
     screen = handlers.begin(ctx, {}, key, uploaded)  # the newest plays
-    assert "Card 1 of 3" in screen[3]
+    assert "Card 1 of 3" in screen.progress
 
 
 def test_a_deck_being_played_is_kept_while_others_upload(tmp_path, archive, make_deck):
     ctx = context(tmp_path, cap=3 * on_disk(Path(archive).parent / "deck0") + 4096)
     key, tab = upload(ctx, archive)
-    stored = handlers.begin(ctx, {}, key, tab)[0]
+    stored = handlers.begin(ctx, {}, key, tab).stored
     others = zipped(make_deck(), tmp_path / "others.zip")
     for _ in range(UPLOADS):
         upload(ctx, others)  # other teachers, one after another
-        stored = handlers.next_card(ctx, stored, key, tab)[0]  # this player plays on
+        stored = handlers.next_card(ctx, stored, key, tab).stored  # this player plays on
     assert tab[key].path.is_dir() and ctx.uploads.token_of(tab[key]) is not None
-    screen = handlers.answer_text(ctx, "en hund", stored, key, tab, None, True)
-    assert "feedback" in screen[4]
+    reply = handlers.answer_text(ctx, "en hund", stored, key, tab, None, True)
+    assert "feedback" in reply.screen.feedback
 
 
 def test_a_player_whose_deck_was_let_go_is_told_so(tmp_path, archive, make_deck):
@@ -93,7 +93,7 @@ def test_a_player_whose_deck_was_let_go_is_told_so(tmp_path, archive, make_deck)
     key, tab = upload(ctx, archive)
     remembered = decks.remember(ctx, key, tab, {})
     screen = handlers.begin(ctx, {}, key, tab)
-    stored, picture = screen[0], Path(screen[2])
+    stored, picture = screen.stored, Path(screen.picture)
     folder = tab[key].path
     others = zipped(make_deck(), tmp_path / "others.zip")
     for _ in range(UPLOADS):  # the player has walked away meanwhile
@@ -111,7 +111,7 @@ def test_a_player_whose_deck_was_let_go_is_told_so(tmp_path, archive, make_deck)
     assert decks.credits(ctx, key, tab) == ""
     # A reload: said in the feedback, and the round goes on with a deck that is there.
     again = decks.on_load(ctx, stored, "Djur", tab, remembered, None)
-    assert "no longer on this server" in again[4] and key not in again[-2]
+    assert "no longer on this server" in again.screen.feedback and key not in again.uploaded
 
 
 def test_a_deck_larger_than_all_the_room_is_refused_and_deleted(tmp_path, archive):

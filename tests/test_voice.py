@@ -163,7 +163,7 @@ def test_a_replaced_voice_file_is_a_new_voice(tmp_path):
 
 def test_the_app_takes_a_voice_file(tmp_path, monkeypatch):
     import app
-    from tests.test_ui_handlers import Heard, part, two_cards
+    from tests.test_ui_handlers import Heard, two_cards
     from ui import play
 
     model = voice_file(tmp_path)
@@ -177,6 +177,6 @@ def test_the_app_takes_a_voice_file(tmp_path, monkeypatch):
     fake = FakePiper()
     ctx.neural = voice.NeuralVoice(model, load=lambda _: fake)
     screen = play.begin(ctx, {}, "Djur", {})
-    screen = play.hint(ctx, part(screen, "stored"), "Djur", {}, None, True)
-    played, _ = play.listen(ctx, part(screen, "stored"), "Djur", {}, None, None)
+    screen = play.hint(ctx, screen.stored, "Djur", {}, None, True)
+    played, _ = play.listen(ctx, screen.stored, "Djur", {}, None, None)
     assert len(fake.said) == 1 and Path(played).is_file()

@@ -17,39 +17,37 @@ import ipaddress
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
 import game
+from classroom import Classroom, ClassroomError, DatabaseUnavailable, Student
 from ui import play
-from ui.context import Context
+from ui.context import Context, Prefs, Seat, Stored, Tokens, Update, Uploaded
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
+from ui.screen import Reply, Screen
 from ui.text import STRINGS, refusal, say
 
 
 @contextmanager
 def plainly(lang: str = "en", *, teacher: bool = False) -> Iterator[None]:
     """A class action's failure as the message it carries, in the reader's language."""
-    from classroom import ClassroomError
-
     try:
         yield
     except ClassroomError as e:
         raise gr.Error(told(lang, e, teacher=teacher), title=say("error_title", lang)) from e
 
 
-def told(lang: str, error: Exception, *, teacher: bool = False) -> str:
+def told(lang: str, error: ClassroomError, *, teacher: bool = False) -> str:
     """A class-mode error in `lang`, by its key and figures. A database that does not answer
     (or will not open) is said for the reader: a student plays on, a teacher tries again."""
-    from classroom import DatabaseUnavailable
-
-    key = getattr(error, "key", "")
-    if isinstance(error, DatabaseUnavailable) or key not in STRINGS:
+    if isinstance(error, DatabaseUnavailable) or error.key not in STRINGS:
         return say("class_db_down_teacher" if teacher else "class_db_down", lang)
     params = {k: html.escape(v) if isinstance(v, str) else v for k, v in error.params.items()}
-    return say(key, lang, **params)
+    return say(error.key, lang, **params)
 
 
 def client_of(request: gr.Request | None) -> str:
@@ -69,17 +67,35 @@ def client_of(request: gr.Request | None) -> str:
     return peer
 
 
-def room_or_error(ctx: Context, lang: str = "en", *, teacher: bool = False):
+def room_or_error(ctx: Context, lang: str = "en", *, teacher: bool = False) -> Classroom:
     with plainly(lang, teacher=teacher):
         return ctx.classes.room()
 
 
-def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, uploaded=None, seat=None,
-               prefs=None, mine=None, request: gr.Request = None) -> tuple:  # fmt: skip
+@dataclass(frozen=True)
+class Joined(Reply):
+    """A student in a class: the join message, the student, the seat for the browser, the deck
+    menu, the tab to show, the screen, the class line, and the player's decks (a deck the class
+    keeps is one of them now, and this browser remembers it as its own)."""
+
+    joined: str
+    student: Student
+    seat: Seat
+    deck_key: Update
+    tabs: gr.Tabs
+    screen: Screen
+    class_line: str
+    uploaded: Uploaded
+    mine: Tokens
+
+
+def join_class(ctx: Context, code: str | None, name: str | None, pin: str | None = None,
+               stored: Stored | None = None, key: str | None = None,
+               uploaded: Uploaded | None = None, seat: Seat | None = None,
+               prefs: Prefs | None = None, mine: Tokens | None = None,
+               request: gr.Request | None = None) -> Joined:  # fmt: skip
     """A student joins (or rejoins: this browser's seat, or the PIN from another device) a class
-    and plays its deck. Returns the join message, the student, the seat for the browser, the
-    deck menu, the tab to show, the screen, the class line, and the player's decks (a deck the
-    class keeps is one of them now, and this browser remembers it as its own)."""
+    and plays its deck."""
     seat, uploaded, lang = seat or {}, dict(uploaded or {}), lang_of(prefs, request)
     room = room_or_error(ctx, lang)
     same = seat.get("code", "").upper() == (code or "").strip().upper()
@@ -91,10 +107,10 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
                                   client=client_of(request))  # fmt: skip
     mine = dict(mine or {})
     for kept in student.kept:
-        deck = _class_deck(ctx, student, kept, lang)
-        if deck is not None:
-            uploaded[kept] = deck
-            if (token := ctx.uploads.token_of(deck)) is not None:
+        unpacked = _class_deck(ctx, student, kept, lang)
+        if unpacked is not None:
+            uploaded[kept] = unpacked
+            if (token := ctx.uploads.token_of(unpacked)) is not None:
                 mine[kept] = token  # a reload finds it, as it finds the learner's own uploads
     deck = next((d for d in student.decks if ctx.library.has(d) or d in uploaded), None)
     if deck is None:
@@ -104,12 +120,13 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
             "pin": known_pin or ""}  # fmt: skip
     screen = begin(ctx, stored or {}, deck, uploaded, prefs, request)
     menu = deck_menu(ctx, deck, uploaded, prefs, request)  # labelled in the student's language
-    line = class_line(student, seat, lang)
-    return (_welcome(student, lang), student, seat, menu, gr.Tabs(selected="play"), *screen,
-            line, uploaded, mine)  # fmt: skip
+    return Joined(joined=_welcome(student, lang), student=student, seat=seat, deck_key=menu,
+                  tabs=gr.Tabs(selected="play"), screen=screen,
+                  class_line=class_line(student, seat, lang), uploaded=uploaded,
+                  mine=mine)  # fmt: skip
 
 
-def _class_deck(ctx: Context, student, name: str, lang: str) -> game.Deck | None:
+def _class_deck(ctx: Context, student: Student, name: str, lang: str) -> game.Deck | None:
     """A deck the class keeps, unpacked on this server (once: later joins reuse it while the
     upload shelf keeps it); None when it cannot be unpacked (logged)."""
     from game.upload import UploadError, load_upload
@@ -135,7 +152,7 @@ def _class_deck(ctx: Context, student, name: str, lang: str) -> game.Deck | None
     return deck
 
 
-def _welcome(student, lang: str = "en") -> str:
+def _welcome(student: Student, lang: str = "en") -> str:
     lines = [say("joined", lang, name=html.escape(student.name),
                  klass=html.escape(student.class_name))]  # fmt: skip
     if student.rejoined:
@@ -145,7 +162,7 @@ def _welcome(student, lang: str = "en") -> str:
     return "\n\n".join(lines)
 
 
-def class_line(student, seat: dict, lang: str = "en") -> str:
+def class_line(student: Student, seat: Seat, lang: str = "en") -> str:
     """Above every tab while in a class: the class, the student's name and their PIN."""
     names = {"klass": html.escape(student.class_name), "name": html.escape(student.name)}
     pin = str(seat.get("pin") or "")
@@ -154,8 +171,9 @@ def class_line(student, seat: dict, lang: str = "en") -> str:
     return say("class_line_no_pin", lang, **names)
 
 
-def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student=None,
-         request: gr.Request = None) -> tuple:  # fmt: skip
+def hint(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: str | None,
+         auto: bool, prefs: Prefs | None = None, student: Student | None = None,
+         request: gr.Request | None = None) -> Screen:  # fmt: skip
     """A hint (`play.hint`); in a class, the server counts it against the card's points."""
     screen = play.hint(ctx, stored, key, uploaded, pending, auto, prefs, request)
     if student is not None and (card := _card_on_screen(ctx, stored, key, uploaded, pending)):
@@ -163,8 +181,9 @@ def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student
     return screen
 
 
-def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student=None,
-         request: gr.Request = None) -> tuple:  # fmt: skip
+def skip(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: str | None,
+         auto: bool, prefs: Prefs | None = None, student: Student | None = None,
+         request: gr.Request | None = None) -> Screen:  # fmt: skip
     """A skip (`play.skip`); in a class, the server's streak for the student ends."""
     screen = play.skip(ctx, stored, key, uploaded, pending, auto, prefs, request)
     if student is not None and _card_on_screen(ctx, stored, key, uploaded, pending):
@@ -172,7 +191,8 @@ def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None, student
     return screen
 
 
-def _card_on_screen(ctx: Context, stored, key, uploaded, pending) -> game.Card | None:
+def _card_on_screen(ctx: Context, stored: Stored, key: str, uploaded: Uploaded | None,
+                    pending: str | None) -> game.Card | None:  # fmt: skip
     """The card a hint or skip acted on; None when a finished card waits for "Next"."""
     if pending:
         return None
@@ -180,7 +200,7 @@ def _card_on_screen(ctx: Context, stored, key, uploaded, pending) -> game.Card |
     return game.current_card(play.restore(stored, deck), deck)
 
 
-def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
+def link_code(stored_code: str | None, query_code: str | None) -> tuple[str, Update | gr.Tabs]:
     """A join link (?class=CODE) fills in the code and opens the class tab."""
     code = (query_code or "").strip()
     if not code:
@@ -188,14 +208,17 @@ def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
     return code, gr.Tabs(selected="class")
 
 
-def rejoin(ctx: Context, seat, prefs=None, request: gr.Request = None) -> tuple:
+# A page load's class: the student (None: solo), the message, the seat, the class line.
+Rejoined = tuple[Student | None, str | Update, Seat | Update, str]
+
+
+def rejoin(ctx: Context, seat: Seat | None, prefs: Prefs | None = None,
+           request: gr.Request | None = None) -> Rejoined:  # fmt: skip
     """A page load in a browser that joined a class: back in the class, points and all.
 
     Only a browser with a seat opens the database; a seat the class no longer knows (ended,
     deleted, or another server) is forgotten with a word, and the game goes on solo.
     """
-    from classroom import ClassroomError
-
     seat, lang = seat or {}, lang_of(prefs, request)
     if not (seat.get("code") and seat.get("name") and seat.get("token")):
         return None, gr.update(), gr.update(), ""

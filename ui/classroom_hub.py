@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import game
+
+if TYPE_CHECKING:  # imported when first needed (see `room`)
+    from classroom import Classroom, Student
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +25,7 @@ class ClassHub:
 
     def __init__(self, url: str | None = None, *, retry_s: float = 10.0) -> None:
         self.url = url
-        self._room = None
+        self._room: Classroom | None = None
         self._lock = threading.Lock()
         self._unpacked: dict[tuple[int, str], game.Deck] = {}  # decks classes keep, on disk here
         self._closed = threading.Event()
@@ -46,7 +50,7 @@ class ClassHub:
             except ClassroomError:
                 self._closed.wait(retry_s)
 
-    def room(self):
+    def room(self) -> Classroom:
         """The `classroom.Classroom`; raises `classroom.ClassroomError` when it cannot open."""
         with self._lock:
             if self._room is None:
@@ -55,7 +59,7 @@ class ClassHub:
                 self._room = Classroom(self.url)
             return self._room
 
-    def record(self, student, card: game.Card, feedback: game.Feedback,
+    def record(self, student: Student | None, card: game.Card, feedback: game.Feedback,
                state: game.GameState, heard: str, typed: bool) -> None:  # fmt: skip
         """Queue one judged answer for the class; never raises, never waits.
 
@@ -77,12 +81,12 @@ class ClassHub:
             typed=typed, close_counts=judgement.reason is not game.Reason.SEVERAL,
         )  # fmt: skip
 
-    def hint(self, student, card: game.Card) -> None:
+    def hint(self, student: Student | None, card: game.Card) -> None:
         """The app gave a class student a hint on `card`: the class counts it."""
         if student is not None and self._room is not None:
             self._room.record_hint(student, card.id)
 
-    def skip(self, student) -> None:
+    def skip(self, student: Student | None) -> None:
         """A class student skipped the card on screen: the class's streak for them ends."""
         if student is not None and self._room is not None:
             self._room.record_skip(student)

@@ -13,7 +13,7 @@ import secrets
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import asr
 import game
@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
 UPLOADED = " (uploaded)"
+
+# What the handlers are handed and give back, besides plain strings and flags.
+Stored = dict[str, Any]  # a player's game state as stored (`game.to_dict`), in the tab or browser
+Uploaded = dict[str, game.Deck]  # the decks a player uploaded (or a class keeps), by menu key
+Prefs = dict[str, str]  # the learner's settings kept in the browser: "lang", "mode"
+Tokens = dict[str, str]  # the shelf tokens of this browser's uploads, by menu key
+Seat = dict[str, str]  # the class this browser joined: "code", "name", "token", "pin"
+Update = dict[str, Any]  # `gr.update(...)` or `gr.skip()`: a change to a component's properties
 
 
 class Recogniser(Protocol):

@@ -8,6 +8,7 @@ said so, never silently swapped for another.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gradio as gr
@@ -15,16 +16,26 @@ import gradio as gr
 import game
 from game.library import DeckNameTaken
 from ui import render
-from ui.context import MAX_TEXT, UPLOADED, Context
+from ui.context import MAX_TEXT, UPLOADED, Context, Prefs, Stored, Tokens, Update, Uploaded
 from ui.files import DeckTooLarge
 from ui.play import begin, lang_of, missing_model, play_deck, restore
-from ui.screen import FEEDBACK, STORED, View, note
+from ui.screen import Reply, Screen, View, note
 from ui.text import refusal, say
 
 
-def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
+@dataclass(frozen=True)
+class PageLoad(Reply):
+    """A new page: the screen, the player's uploads and the deck menu (its choices with it)."""
+
+    screen: Screen
+    uploaded: Uploaded
+    deck_key: Update
+
+
+def on_load(ctx: Context, browser: Stored, key: str, uploaded: Uploaded, mine: Tokens | None,
+            prefs: Prefs | None, request: gr.Request | None = None) -> PageLoad:  # fmt: skip
     """A new page: the progress and uploads kept in this browser (a round goes on after a
-    reload). Returns the screen, the player's uploads and the deck menu's choice."""
+    reload)."""
     mine = mine or {}
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
     had = {**uploaded, **found}
@@ -36,9 +47,9 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
         lang = lang_of(prefs, request)
         view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
-        gone = note(ctx, view, "upload_gone", name=stored.round.deck)
-        screen = _model_notice(ctx, (*screen[:4], gone, *screen[5:]), key, uploaded, lang)
-        return (*screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
+        gone = note(ctx, view, "upload_gone", name=name)
+        screen = _model_notice(ctx, replace(screen, feedback=gone), key, uploaded, lang)
+        return PageLoad(screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
     known = name if name and ctx.library.get(name) else key
     chosen = playing if playing in uploaded else known
@@ -46,22 +57,23 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     screen = _model_notice(ctx, screen, chosen, uploaded, lang_of(prefs, request))
     # The menu's choices come with its value: an uploaded deck is not among the choices the
     # page was built with, and a value outside them is an error in the browser.
-    return (*screen, uploaded, deck_menu(ctx, chosen, uploaded, prefs, request))
+    return PageLoad(screen, uploaded, deck_menu(ctx, chosen, uploaded, prefs, request))
 
 
-def _model_notice(ctx: Context, screen: tuple, key: str, uploaded: dict, lang: str) -> tuple:
+def _model_notice(ctx: Context, screen: Screen, key: str, uploaded: Uploaded,
+                  lang: str) -> Screen:  # fmt: skip
     """The screen with a one-sentence notice in the feedback while there is no speech model
     (still loading, failed, or none): the microphone is hidden or cannot be heard, and a
     learner opening the page is told why rather than left to guess."""
     if ctx.model.get() is not None:
         return screen
     deck = ctx.deck_for(key, uploaded, lang)
-    view = View(restore(screen[STORED], deck), deck, lang)
-    notice = note(ctx, view, missing_model(ctx.model))
-    return (*screen[:FEEDBACK], screen[FEEDBACK] + notice, *screen[FEEDBACK + 1 :])
+    view = View(restore(screen.stored, deck), deck, lang)
+    return replace(screen, feedback=screen.feedback + note(ctx, view, missing_model(ctx.model)))
 
 
-def deck_menu(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> dict:
+def deck_menu(ctx: Context, key: str, uploaded: Uploaded | None, prefs: Prefs | None = None,
+              request: gr.Request | None = None) -> Update:  # fmt: skip
     """The deck menu, showing `key`: after every page load (one saved for everyone since is
     offered), a change of language, an upload and joining a class. Labelled in the page's
     language (`prefs`, `request`); a caller without either gets the decks' names."""
@@ -69,7 +81,8 @@ def deck_menu(ctx: Context, key, uploaded, prefs=None, request: gr.Request = Non
     return gr.update(choices=ctx.choices(uploaded or {}, lang), value=key)
 
 
-def credits(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> str:
+def credits(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs | None = None,
+            request: gr.Request | None = None) -> str:  # fmt: skip
     """The line under the menu: the deck's description in the page's language, and its
     attribution (as the deck gives it: a licence is quoted, not translated)."""
     lang = lang_of(prefs, request)
@@ -81,7 +94,9 @@ def credits(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None)
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
 
-def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request = None):
+def upload(ctx: Context, files: list[str] | None, name: str | None, uploaded: Uploaded,
+           prefs: Prefs | None = None,
+           request: gr.Request | None = None) -> tuple[str, Uploaded, Update, Update]:  # fmt: skip
     """Check an uploaded deck and offer it at once; every problem is listed (the problems
     themselves in English: they quote the teacher's files, rows and columns)."""
     from game.upload import UploadError, load_upload
@@ -106,7 +121,7 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
     return report, uploaded, deck_menu(ctx, key, uploaded, prefs, request), saving
 
 
-def remember(ctx: Context, key, uploaded, mine) -> dict:
+def remember(ctx: Context, key: str, uploaded: Uploaded, mine: Tokens | None) -> Tokens:
     """Let a reload find the deck just uploaded: this browser keeps (`mine`) the token it has
     on the server's shelf."""
     deck = uploaded.get(key)
@@ -116,7 +131,8 @@ def remember(ctx: Context, key, uploaded, mine) -> dict:
     return mine
 
 
-def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> str:
+def save_for_everyone(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs | None = None,
+                      request: gr.Request | None = None) -> str:  # fmt: skip
     from game.upload import UploadError, save_deck
 
     lang = lang_of(prefs, request)
@@ -137,7 +153,7 @@ def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Reque
     return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 
-def as_uploaded(error: Exception, files: list) -> str:
+def as_uploaded(error: Exception, files: list[str]) -> str:
     """The error in the teacher's terms: their file names, never the server's work folder."""
     if not isinstance(error, game.DeckError):
         return str(error)

@@ -108,8 +108,8 @@ def _thumbnail(path: Path) -> str:
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
-            image = image.convert("RGBA")
+        with Image.open(path) as opened:
+            image = opened.convert("RGBA")
             image.thumbnail((THUMB_PIXELS, THUMB_PIXELS))
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)

@@ -8,8 +8,8 @@ a finished answer goes to `asr`'s batcher (`Transcriber.submit`), in turn with p
 answers.
 
 A piece's event returns only the tab's `Hearing` and, when there is something to show, a new
-value of a `gr.State` (`ready`) whose change calls `show`: the screen is drawn there, not on
-every piece (Gradio builds a component for every output of every reply, even a skipped one,
+value of a `gr.State` (`ready`) whose change calls `show` (a `Shown`): the screen is drawn there,
+not on every piece (Gradio builds a component for every output of every reply, even a skipped one,
 which at two pieces a second per microphone was a large share of the server's time).
 
 While the model is idle, an answer's recognition begins at its first pause (`asr.EarlyStart`)
@@ -40,42 +40,52 @@ import anyio
 import gradio as gr
 
 import asr
+from classroom import Student
 from ui import play
-from ui.context import Context
-from ui.screen import SCREEN_SIZE
+from ui.context import Context, Prefs, Stored, Update, Uploaded
+from ui.screen import Reply, Screen
 
 log = logging.getLogger(__name__)
 
 STALL = 1.5  # seconds without a piece, beyond the hang-over, that end an answer in progress
 INLINE_WAIT = 2.0  # a verdict expected within this is awaited in the piece's own event
 TICK = 1.0  # seconds between `tick` calls while an answer is open or waiting
-SKIP_SCREEN = (gr.skip(),) * SCREEN_SIZE
 _CHAIN = 4  # verdicts remembered to bring a stale state up to date
 RESIGNAL = 3.0  # seconds after which `ready` changes again if `show` has not run (a lost event)
 
 _threads: ThreadPoolExecutor | None = None  # recognisers without a queue of their own
 
+Recognition = Future[asr.Transcript]  # a transcript to come, from the model's queue or a thread
+
 
 class Answering(NamedTuple):
     """The inputs a verdict needs: the player's state and settings as the event brought them."""
 
-    stored: Any
+    stored: Stored
     key: str
-    uploaded: dict
+    uploaded: Uploaded
     pending: str | None
     auto: bool
-    prefs: dict | None
-    student: Any
+    prefs: Prefs | None
+    student: Student | None
     request: gr.Request | None
+
+
+@dataclass(frozen=True)
+class Shown(Reply):
+    """What `show` gives the tab: the screen (None: as it is) and the `tick` timer's update."""
+
+    screen: Screen | None
+    listen_timer: gr.Timer | Update
 
 
 @dataclass
 class Waiting:
     """An answer heard and not yet shown: its transcript to come, or a notice."""
 
-    transcript: asyncio.Future | None  # Transcript (or the error); None for a notice
+    transcript: asyncio.Future[asr.Transcript] | None  # or its error; None for a notice
     message: str = ""  # a message's key in `ui.text` instead of a transcript (no model…)
-    params: dict[str, str] = field(default_factory=dict)  # the message's values
+    params: dict[str, object] = field(default_factory=dict)  # the message's values
     told: bool = False  # the learner was told it is queued
 
 
@@ -129,14 +139,14 @@ class Hearing:
     def gave(self, before: Any, after: Any) -> None:
         self._verdicts.append((before, after))
 
-    def timer(self) -> object:
+    def timer(self) -> gr.Timer | Update:
         """The `tick` timer's update: on while an answer is open or waiting."""
         if self.busy == self.timer_on:
             return gr.skip()
         self.timer_on = self.busy
         return gr.Timer(TICK, active=self.timer_on)
 
-    def ready(self) -> object:
+    def ready(self) -> int | Update:
         """A new value for the tab's `ready` state when `show` has something to do: a verdict
         or a notice to show, a queued answer to tell of, the timer to switch; else no change."""
         head = self.waiting[0] if self.waiting else None
@@ -155,7 +165,8 @@ class Hearing:
             await asyncio.wait({head.transcript}, timeout=seconds)
 
 
-async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
+async def hear(ctx: Context, chunk: object, hearing: Hearing | None,
+               quiet: float) -> tuple[Hearing, int | Update]:  # fmt: skip
     """One piece of the streamed microphone: returns the tab's `Hearing` and its `ready`
     signal (see the module's docstring).
 
@@ -183,7 +194,7 @@ async def hear(ctx: Context, chunk, hearing, quiet) -> tuple:
 
 
 def _listen(ctx: Context, hearing: Hearing, chunk: object,
-            quiet: float) -> list[tuple[asr.Utterance, Future | None]] | None:  # fmt: skip
+            quiet: float) -> list[tuple[asr.Utterance, Recognition | None]] | None:  # fmt: skip
     """On a worker thread (a sweep of old pieces is file work): note the piece for the sweep,
     and hear it; None while "Listen" plays, when the microphone is deaf. Each answer that ended
     comes with its recognition if that began early; an answer that has just paused begins its
@@ -209,12 +220,14 @@ def _start_early(ctx: Context, hearing: Hearing) -> None:
     hearing.early.consider(hearing.endpointer, lambda u: _submit(recogniser, u.audio), idle)
 
 
-async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
-               student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+async def show(ctx: Context, hearing: Hearing | None, stored: Stored, key: str,
+               uploaded: Uploaded, pending: str | None, auto: bool, prefs: Prefs | None = None,
+               student: Student | None = None,
+               request: gr.Request | None = None) -> Shown:  # fmt: skip
     """What the tab's listener has to show: the verdicts that are ready, in order, or a note
-    that the answer is queued. Returns the screen and the timer's update."""
+    that the answer is queued; and the timer's update."""
     if not isinstance(hearing, Hearing):
-        return (*SKIP_SCREEN, gr.skip())
+        return Shown(None, gr.skip())
     answer = Answering(stored, key, uploaded, pending, auto, prefs, student, request)
     async with hearing.lock:
         hearing.signalled = 0.0
@@ -226,19 +239,22 @@ async def show(ctx: Context, hearing, stored, key, uploaded, pending, auto, pref
                 hearing.waiting.append(_recognition(ctx, utterance, early))
                 await hearing.settle(_inline_wait(ctx))
         screen = await _deliver(ctx, hearing, answer)
-        return (*screen, hearing.timer())
+        return Shown(screen, hearing.timer())
 
 
-async def tick(ctx: Context, hearing, stored, key, uploaded, pending, auto, prefs=None,
-               student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+async def tick(ctx: Context, hearing: Hearing | None, stored: Stored, key: str,
+               uploaded: Uploaded, pending: str | None, auto: bool, prefs: Prefs | None = None,
+               student: Student | None = None,
+               request: gr.Request | None = None) -> Shown:  # fmt: skip
     """The timer's call: `show`, unless a piece is being heard (that piece's event will)."""
     if isinstance(hearing, Hearing) and hearing.lock.locked():
-        return (*SKIP_SCREEN, gr.skip())
+        return Shown(None, gr.skip())
     return await show(ctx, hearing, stored, key, uploaded, pending, auto, prefs, student,
                       request)  # fmt: skip
 
 
-def _recognition(ctx: Context, utterance: asr.Utterance, early: Future | None = None) -> Waiting:
+def _recognition(ctx: Context, utterance: asr.Utterance,
+                 early: Recognition | None = None) -> Waiting:  # fmt: skip
     """Start recognising a finished answer (or take the recognition `early` began on it); a cut
     stretch of talk becomes a notice instead."""
     if early is not None:
@@ -252,7 +268,7 @@ def _recognition(ctx: Context, utterance: asr.Utterance, early: Future | None = 
     return Waiting(asyncio.wrap_future(_submit(recogniser, utterance.audio)))
 
 
-def _submit(recogniser: object, audio: object) -> Future:
+def _submit(recogniser: object, audio: object) -> Recognition:
     """The transcript as a future: from the model's own queue (`asr.Transcriber.submit`), else
     (a recogniser without one; ZeroGPU's wrapped call) on a thread of ours."""
     global _threads
@@ -261,20 +277,21 @@ def _submit(recogniser: object, audio: object) -> Future:
         try:
             return submit(audio)
         except Exception as e:  # a recording that cannot be used: its own message
-            failed: Future = Future()
+            failed: Recognition = Future()
             failed.set_exception(e)
             return failed
     if _threads is None:
         _threads = ThreadPoolExecutor(8, thread_name_prefix="handsfree")
     # The event's context goes along: a wrapped call (ZeroGPU) reads the visitor from it.
-    return _threads.submit(contextvars.copy_context().run, play.recognise, recogniser, audio)
+    context = contextvars.copy_context()
+    return _threads.submit(lambda: context.run(play.recognise, recogniser, audio))
 
 
-async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
+async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> Screen | None:
     """Judge the waiting answers in order, as far as their transcripts are ready; the screen
-    after the last verdict, a "queued" note, or nothing to change."""
+    after the last verdict, a "queued" note, or None: nothing to change."""
     answer = answer._replace(stored=hearing.fresh(answer.stored))
-    screen: tuple | None = None
+    screen: Screen | None = None
     while hearing.waiting:
         head = hearing.waiting[0]
         if head.transcript is not None and not head.transcript.done():
@@ -283,9 +300,9 @@ async def _deliver(ctx: Context, hearing: Hearing, answer: Answering) -> tuple:
             break  # the rest when its transcript is ready (a piece or a tick signals it)
         hearing.waiting.popleft()
         screen = await anyio.to_thread.run_sync(_verdict, ctx, head, answer)
-        hearing.gave(answer.stored, screen[0])
-        answer = answer._replace(stored=screen[0], pending=screen[11])  # Layout.screen order
-    return screen if screen is not None else SKIP_SCREEN
+        hearing.gave(answer.stored, screen.stored)
+        answer = answer._replace(stored=screen.stored, pending=screen.pending)
+    return screen
 
 
 def _backlog(ctx: Context) -> tuple[int, float] | None:
@@ -304,10 +321,11 @@ def _inline_wait(ctx: Context) -> float:
     return seconds + 1.0 if seconds <= INLINE_WAIT else 0.0
 
 
-def _queued(ctx: Context, head: Waiting, answer: Answering) -> tuple:
-    """Tell the learner their answer is queued, and about how long (once per answer)."""
+def _queued(ctx: Context, head: Waiting, answer: Answering) -> Screen | None:
+    """Tell the learner their answer is queued, and about how long (once per answer); None once
+    told."""
     if head.told:
-        return SKIP_SCREEN
+        return None
     head.told = True
     ahead, seconds = _backlog(ctx) or (0, 0.0)
     if ahead > 1 and seconds >= 1:
@@ -316,7 +334,7 @@ def _queued(ctx: Context, head: Waiting, answer: Answering) -> tuple:
     return _told(ctx, "checking", answer)
 
 
-def _verdict(ctx: Context, head: Waiting, answer: Answering) -> tuple:
+def _verdict(ctx: Context, head: Waiting, answer: Answering) -> Screen:
     """The screen after one heard answer (on a worker thread: judging and drawing)."""
     lang = play.lang_of(answer.prefs, answer.request)
     if head.transcript is None:
@@ -328,7 +346,7 @@ def _verdict(ctx: Context, head: Waiting, answer: Answering) -> tuple:
                             a.prefs, a.student, a.request)  # fmt: skip
 
 
-def _told(ctx: Context, key: str, answer: Answering, **params: object) -> tuple:
+def _told(ctx: Context, key: str, answer: Answering, **params: object) -> Screen:
     a = answer
     return play.told(ctx, key, a.stored, a.key, a.uploaded, a.pending, a.prefs, a.request,
                      **params)  # fmt: skip

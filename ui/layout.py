@@ -7,10 +7,13 @@ to the handlers. Every string goes through `I18N`, so the page speaks the browse
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import gradio as gr
+from gradio.components import Component
 
 from ui.context import Context
+from ui.screen import Reply, Screen
 from ui.text import I18N
 
 STORAGE_KEY = "sag-det-progress"
@@ -99,20 +102,20 @@ class Layout:
     delete_btn: gr.Button
     manage_said: gr.Markdown
 
+    def outputs(self, reply: type[Reply]) -> list[Component]:
+        """The components a handler's `reply` fills, in the order of its values: by the names
+        of its fields (`Reply.names`)."""
+        return [getattr(self, name) for name in reply.names()]
+
     @property
-    def screen(self) -> list:
-        """What every play step returns, in the order of `ui.screen.show`."""
-        return [
-            self.stored, self.browser, self.picture, self.progress, self.feedback,
-            self.listen_btn, self.next_btn, self.summary_box, self.summary, self.points_plot,
-            self.accuracy_plot, self.pending, self.play_box, self.answer_box, self.answered,
-            self.practise_btn, self.controls,
-        ]  # fmt: skip
+    def screen(self) -> list[Component]:
+        """What every play step returns (`ui.screen.Screen`)."""
+        return self.outputs(Screen)
 
 
 def build_layout(ctx: Context) -> Layout:
     """Place the components (inside an open `gr.Blocks`)."""
-    parts: dict[str, object] = {}
+    parts: dict[str, Any] = {}
     secret = ctx.options.secret
     parts["browser"] = gr.BrowserState({}, storage_key=STORAGE_KEY, secret=secret)
     parts["mine"] = gr.BrowserState({}, storage_key=UPLOADS_KEY, secret=secret)
@@ -139,8 +142,8 @@ def build_layout(ctx: Context) -> Layout:
     return Layout(**{f.name: parts[f.name] for f in fields(Layout)})
 
 
-def _play(ctx: Context) -> dict[str, object]:
-    parts: dict[str, object] = {"progress": gr.HTML(padding=False)}
+def _play(ctx: Context) -> dict[str, Any]:
+    parts: dict[str, Any] = {"progress": gr.HTML(padding=False)}
     with gr.Column() as play_box:
         parts["picture"] = gr.Image(
             type="filepath", show_label=False, interactive=False, elem_id="picture",
@@ -160,8 +163,9 @@ def _play(ctx: Context) -> dict[str, object]:
     # The verdict stays in view when the round is over, above the summary.
     parts["feedback"] = gr.HTML(padding=False, elem_id="feedback")
     with gr.Column() as controls:
+        # gradio translates the button's text as it does every label; its annotation says str
         parts["typed"] = gr.Textbox(label=I18N("typed"), placeholder=I18N("typed_placeholder"),
-                                    submit_btn=I18N("answer"))  # fmt: skip
+                                    submit_btn=I18N("answer"))  # type: ignore[arg-type]  # fmt: skip
         with gr.Row(equal_height=True):
             parts["hint_btn"] = gr.Button(I18N("hint"), min_width=70)
             parts["listen_btn"] = gr.Button(I18N("listen"), min_width=70, visible=False)
@@ -177,8 +181,8 @@ def _play(ctx: Context) -> dict[str, object]:
     return parts
 
 
-def _summary() -> dict[str, object]:
-    parts: dict[str, object] = {}
+def _summary() -> dict[str, Any]:
+    parts: dict[str, Any] = {}
     with gr.Column(visible=False) as summary_box:
         parts["summary"] = gr.HTML()
         with gr.Row():
@@ -193,9 +197,9 @@ def _summary() -> dict[str, object]:
     return parts
 
 
-def _settings(ctx: Context) -> dict[str, object]:
+def _settings(ctx: Context) -> dict[str, Any]:
     names = ctx.menu({})  # at build time only; every page load reads the library again
-    parts: dict[str, object] = {
+    parts: dict[str, Any] = {
         "deck_key": gr.Dropdown(names, value=names[0], label=I18N("deck"), elem_id="deck-menu")
     }
     with gr.Accordion(I18N("settings"), open=False):
@@ -213,9 +217,9 @@ def _settings(ctx: Context) -> dict[str, object]:
     return parts
 
 
-def _class(ctx: Context) -> dict[str, object]:
+def _class(ctx: Context) -> dict[str, Any]:
     """Students join with a code (or a link); teachers make a class, watch it live and run it."""
-    parts: dict[str, object] = {}
+    parts: dict[str, Any] = {}
     with gr.Group():
         parts["class_code"] = gr.Textbox(label=I18N("class_code"), max_length=12)
         parts["student_name"] = gr.Textbox(label=I18N("student_name"), max_length=40)
@@ -262,7 +266,7 @@ def _class(ctx: Context) -> dict[str, object]:
     return parts
 
 
-def _decks() -> dict[str, object]:
+def _decks() -> dict[str, Any]:
     gr.Markdown(I18N("upload_intro"))
     return {
         "deck_files": gr.File(

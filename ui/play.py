@@ -1,10 +1,10 @@
 """The play tab's handlers: plain functions of the app's `Context` and one player's inputs.
 
 Each takes what Gradio hands it (the player's state, the chosen deck, their uploads, the card
-kept on screen, settings) and returns the whole screen (`ui.screen.show`), so a handler can be
-called and checked without a server. Answers are never batched by Gradio (a batched event takes
-every state input from the first player of the batch); recordings of players speaking at once
-share a model call inside `asr`.
+kept on screen, settings) and returns the whole screen (`ui.screen.show`, a `Screen`), so a
+handler can be called and checked without a server. Answers are never batched by Gradio (a
+batched event takes every state input from the first player of the batch); recordings of
+players speaking at once share a model call inside `asr`.
 """
 
 from __future__ import annotations
@@ -12,35 +12,43 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 import asr
 import game
+from classroom import Student
 from game import voice
 from ui import zerogpu
-from ui.context import MAX_TEXT, Context, Model, Recogniser
-from ui.screen import View, feedback_for, note, show
+from ui.context import MAX_TEXT, Context, Model, Prefs, Recogniser, Stored, Uploaded
+from ui.screen import Reply, Screen, View, feedback_for, note, show
 from ui.text import language_of, say
 
 log = logging.getLogger(__name__)
 
 LISTEN_MARGIN = 0.7  # seconds after "Listen" ends before the microphone listens again
 
+Stepped = tuple[game.GameState, game.Feedback]  # what a step of `game` returns
+Action = Callable[..., Stepped]  # a step of `game`: answer, hint, skip
 
-def lang_of(prefs: dict | None, request: gr.Request | None) -> str:
+
+def lang_of(prefs: Prefs | None, request: gr.Request | None) -> str:
     """The player's language: chosen in the settings, else what their browser asks for."""
     header = request.headers.get("accept-language") if request is not None else None
     return language_of((prefs or {}).get("lang", ""), header)
 
 
-def restore(stored: Any, deck: game.Deck) -> game.GameState:
+def restore(stored: object, deck: game.Deck) -> game.GameState:
     return game.fit_to_deck(game.from_dict(stored), deck)
 
 
-def begin(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
-          *, only=None, note_key: str = "prompt") -> tuple:  # fmt: skip
+def begin(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, prefs: Prefs | None = None,
+          request: gr.Request | None = None, *, only: Iterable[str] | None = None,
+          note_key: str = "prompt") -> Screen:  # fmt: skip
     """A new round on the chosen deck (a new round, a deck change, practising, a reset)."""
     lang = lang_of(prefs, request)
     deck = ctx.deck_for(key, uploaded, lang)
@@ -50,7 +58,8 @@ def begin(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request =
     return show(ctx, View(state, deck, lang, note(ctx, view, note_key)))
 
 
-def practise(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
+def practise(ctx: Context, stored: Stored, key: str, uploaded: Uploaded,
+             prefs: Prefs | None = None, request: gr.Request | None = None) -> Screen:  # fmt: skip
     deck = ctx.deck_for(key, uploaded, lang_of(prefs, request))
     missed = game.summary(restore(stored, deck)).to_practise
     note_key = "practising" if missed else "nothing_missed"
@@ -58,18 +67,22 @@ def practise(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Reques
                  note_key=note_key)  # fmt: skip
 
 
-def reset(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None):
+def reset(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs | None = None,
+          request: gr.Request | None = None) -> Screen:  # fmt: skip
     return begin(ctx, {}, key, uploaded, prefs, request, note_key="reset_done")
 
 
-def next_card(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None):
+def next_card(ctx: Context, stored: Stored, key: str, uploaded: Uploaded,
+              prefs: Prefs | None = None, request: gr.Request | None = None) -> Screen:  # fmt: skip
     lang = lang_of(prefs, request)
     deck = ctx.deck_for(key, uploaded, lang)
     return show(ctx, View(restore(stored, deck), deck, lang))
 
 
-def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, request, *args,
-         extra: dict | None = None, student=None) -> tuple:  # fmt: skip
+def step(ctx: Context, action: Action, stored: Stored, key: str, uploaded: Uploaded,
+         pending: str | None, auto: bool, prefs: Prefs | None, request: gr.Request | None,
+         *args: object, extra: dict[str, Any] | None = None,
+         student: Student | None = None) -> Screen:  # fmt: skip
     """One game step on the card on screen, and the screen after it."""
     lang = lang_of(prefs, request)
     deck = ctx.deck_for(key, uploaded, lang)
@@ -81,25 +94,36 @@ def step(ctx: Context, action, stored, key, uploaded, pending, auto, prefs, requ
     state, feedback = action(state, deck, *args)
     if student is not None and before is not None and extra:  # a judged answer, in a class
         ctx.classes.record(student, before, feedback, state, extra["heard"], extra["typed"])
-    done = feedback.card_done and before is not None
-    view = View(state, deck, lang, pending=before.id if done and not auto else None,
-                answered=before.id if done else None)  # fmt: skip
+    done = before.id if feedback.card_done and before is not None else None
+    view = View(state, deck, lang, pending=done if not auto else None, answered=done)
     html = feedback_for(ctx, view, feedback, before, **(extra or {}))
     return show(ctx, View(view.state, deck, lang, html, view.pending, view.answered))
 
 
-def hint(ctx: Context, stored, key, uploaded, pending, auto, prefs=None,
-         request: gr.Request = None):  # fmt: skip
+def hint(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: str | None,
+         auto: bool, prefs: Prefs | None = None,
+         request: gr.Request | None = None) -> Screen:  # fmt: skip
     return step(ctx, game.hint, stored, key, uploaded, pending, auto, prefs, request)
 
 
-def skip(ctx: Context, stored, key, uploaded, pending, auto, prefs=None,
-         request: gr.Request = None):  # fmt: skip
+def skip(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: str | None,
+         auto: bool, prefs: Prefs | None = None,
+         request: gr.Request | None = None) -> Screen:  # fmt: skip
     return step(ctx, game.skip, stored, key, uploaded, pending, auto, prefs, request)
 
 
-def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=None,
-                student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+@dataclass(frozen=True)
+class TypedAnswer(Reply):
+    """The screen after a typed answer, and the answer box, cleared."""
+
+    screen: Screen
+    typed: str = ""
+
+
+def answer_text(ctx: Context, text: str | None, stored: Stored, key: str, uploaded: Uploaded,
+                pending: str | None, auto: bool, prefs: Prefs | None = None,
+                student: Student | None = None,
+                request: gr.Request | None = None) -> TypedAnswer:  # fmt: skip
     lang = lang_of(prefs, request)
     if not text or not text.strip():
         raise gr.Error(say("type_first", lang), duration=4)
@@ -107,18 +131,22 @@ def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=
         raise gr.Error(say("too_long", lang, n=MAX_TEXT), duration=6)
     screen = step(ctx, _typed, stored, key, uploaded, pending, auto, prefs, request, text,
                   extra={"heard": text, "typed": True}, student=student)  # fmt: skip
-    return (*screen, "")
+    return TypedAnswer(screen)
 
 
-def answer_audio(ctx: Context, audio, stored, key, uploaded, pending, auto, prefs=None,
-                 student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+def answer_audio(ctx: Context, audio: str | None, stored: Stored, key: str, uploaded: Uploaded,
+                 pending: str | None, auto: bool, prefs: Prefs | None = None,
+                 student: Student | None = None,
+                 request: gr.Request | None = None) -> Screen:  # fmt: skip
     """One player's recording: its own state in, its own state out."""
     result = transcribe(ctx.model, audio, lang_of(prefs, request))
     return judge_heard(ctx, result, stored, key, uploaded, pending, auto, prefs, student, request)
 
 
-def judge_heard(ctx: Context, result: asr.Transcript | str, stored, key, uploaded, pending, auto,
-                prefs=None, student=None, request: gr.Request = None) -> tuple:  # fmt: skip
+def judge_heard(ctx: Context, result: asr.Transcript | str, stored: Stored, key: str,
+                uploaded: Uploaded, pending: str | None, auto: bool, prefs: Prefs | None = None,
+                student: Student | None = None,
+                request: gr.Request | None = None) -> Screen:  # fmt: skip
     """The screen after a recording was heard: its transcript judged, or the message that says
     why there is none (no try is used up then)."""
     if isinstance(result, str):
@@ -130,8 +158,9 @@ def judge_heard(ctx: Context, result: asr.Transcript | str, stored, key, uploade
                 result.text, signs, extra=extra, student=student)  # fmt: skip
 
 
-def told(ctx: Context, key_: str, stored, key, uploaded, pending, prefs=None,
-         request: gr.Request = None, **params) -> tuple:  # fmt: skip
+def told(ctx: Context, key_: str, stored: Stored, key: str, uploaded: Uploaded,
+         pending: str | None, prefs: Prefs | None = None, request: gr.Request | None = None,
+         **params: object) -> Screen:  # fmt: skip
     """The screen as it is, with a plain message (`key_` of `ui.text`) in the feedback box."""
     lang = lang_of(prefs, request)
     deck = ctx.deck_for(key, uploaded, lang)
@@ -139,8 +168,9 @@ def told(ctx: Context, key_: str, stored, key, uploaded, pending, prefs=None,
     return show(ctx, View(view.state, deck, view.lang, note(ctx, view, key_, **params), pending))
 
 
-def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
-           request: gr.Request = None) -> tuple[str, float]:  # fmt: skip
+def listen(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: str | None,
+           answered: str | None, prefs: Prefs | None = None,
+           request: gr.Request | None = None) -> tuple[str, float]:  # fmt: skip
     """The word of the card just answered (or hinted) as a recording, for the browser to play,
     and until when the hands-free microphone should not listen (it would hear the word)."""
     lang = lang_of(prefs, request)
@@ -154,7 +184,7 @@ def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
     return played, time.time() + _seconds(path) + LISTEN_MARGIN
 
 
-def _seconds(path) -> float:
+def _seconds(path: Path) -> float:
     """How long a recording plays; a few seconds when its header cannot say."""
     import soundfile
 
@@ -164,7 +194,7 @@ def _seconds(path) -> float:
         return 3.0
 
 
-def _typed(state: game.GameState, deck: game.Deck, text: str):
+def _typed(state: game.GameState, deck: game.Deck, text: str) -> Stepped:
     return game.answer(state, deck, text, typed=True)
 
 
@@ -191,7 +221,7 @@ def missing_model(model: Model) -> str:
     return "model_loading" if model.loading else "no_speech_model"
 
 
-def failure_message(error: Exception, lang: str) -> str:
+def failure_message(error: BaseException, lang: str) -> str:
     """What a learner reads when their recording could not be heard: `asr`'s own fault in
     their language, or, for anything unexpected (logged), a plain "try again"."""
     if isinstance(error, asr.AsrError):
@@ -217,19 +247,19 @@ def asr_message(error: asr.AsrError, lang: str) -> str:
     return say("audio_unusable", lang)
 
 
-def recognise(recogniser: Recogniser, audio: object) -> asr.Transcript:
+def recognise_here(recogniser: Recogniser, audio: object) -> asr.Transcript:
+    """The plain call, before a Space may wrap it."""
     return recogniser.transcribe(audio)
 
 
-recognise_here = recognise  # the plain call, before a Space may wrap it
-
 # ZeroGPU on Hugging Face Spaces: each answer is a GPU task of `zerogpu.ANSWER_GPU_SECONDS`;
 # elsewhere (or without the `spaces` package) this is `recognise_here` itself.
-recognise = zerogpu.on_gpu(recognise)
+recognise: zerogpu.Recognise = zerogpu.on_gpu(recognise_here)
 
 
-def play_deck(ctx: Context, stored, key, uploaded, prefs=None, request: gr.Request = None,
-              *, going_on: str = "") -> tuple:  # fmt: skip
+def play_deck(ctx: Context, stored: Stored, key: str, uploaded: Uploaded,
+              prefs: Prefs | None = None, request: gr.Request | None = None, *,
+              going_on: str = "") -> Screen:  # fmt: skip
     """The chosen deck's round: the one going on (with the note `going_on`, a key), or a new
     one when the deck changed or its round is over."""
     lang = lang_of(prefs, request)

@@ -1,13 +1,18 @@
-"""What the play tab shows after any step, as one tuple in the order of `Layout.screen`.
+"""What the play tab shows after any step: a `Screen`, one field per output component.
 
 Every play handler ends in `show(ctx, view)`: the picture of the card on screen, the progress
 line, the feedback (marked with the picture it belongs to), which controls are offered, and the
 round's summary in place of the play area once the round is over.
+
+A handler's outputs are a `Reply`: a frozen dataclass whose fields are named as the `Layout`
+components they fill. Its fields' order is the one place that order is written down: `Layout.
+outputs` lists an event's components by those names, and `Reply.values` gives Gradio the values
+in the same order, so a field added, moved or removed changes both alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import gradio as gr
 import pandas as pd
@@ -15,8 +20,61 @@ import pandas as pd
 import game
 from game import voice
 from ui import render
-from ui.context import Context
+from ui.context import Context, Stored, Update
 from ui.text import say
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's outputs by name: each field's value goes to the `Layout` component of that
+    name; a field named `screen` holds the whole play screen (a `Screen`), or None to leave it
+    as it is."""
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The `Layout` components this reply fills, in the order of `values`."""
+        names: list[str] = []
+        for field in fields(cls):
+            names += Screen.names() if field.name == "screen" else [field.name]
+        return names
+
+    def values(self) -> tuple[object, ...]:
+        """The outputs as Gradio takes them: a tuple in the order of `names`."""
+        values: list[object] = []
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name != "screen":
+                values.append(value)
+            elif isinstance(value, Screen):
+                values += value.values()
+            else:  # None: every output of the screen stays as it is
+                values += [gr.skip() for _ in Screen.names()]
+        return tuple(values)
+
+
+@dataclass(frozen=True)
+class Screen(Reply):
+    """The play tab after a step. The order of the fields is the order of the outputs an API
+    client receives (gr.State, column and button updates are not sent): the README's example
+    reads a reply by it."""
+
+    stored: Stored  # the game state (game.to_dict), the tab's gr.State
+    browser: Stored  # the same, kept in the browser's storage
+    picture: str | None  # the card's picture, served under a name that hides the answer
+    progress: str  # HTML: card n of N, points, streak
+    feedback: str  # HTML: the verdict or a message, marked with the picture it speaks of
+    listen_btn: Update  # shown once the word may be heard
+    next_btn: Update  # shown while a finished card waits for "Next" (manual next)
+    summary_box: Update  # shown once the round is over
+    summary: str  # HTML: the round's summary
+    points_plot: gr.BarPlot | Update
+    accuracy_plot: gr.LinePlot | Update
+    pending: str | None  # a finished card kept on screen until "Next"
+    play_box: Update  # the picture and the microphones: hidden once the round is over
+    answer_box: Update  # the microphones: shown while a card waits and recognition works
+    answered: str | None  # the card the feedback speaks of, for "Listen"
+    practise_btn: Update  # shown when the round left words to practise
+    controls: Update  # typing, hint, listen, skip, next: hidden once the round is over
 
 
 @dataclass(frozen=True)
@@ -52,34 +110,30 @@ class View:
         return card if card and turn and turn.hints else None
 
 
-SCREEN_SIZE = 17  # the outputs of `show`
-STORED, FEEDBACK = 0, 4  # their places in `show`'s outputs (`Layout.screen`)
-
-
-def show(ctx: Context, view: View) -> tuple:
-    """The screen's outputs; see `Layout.screen` for their order."""
+def show(ctx: Context, view: View) -> Screen:
+    """The play tab showing `view`."""
     card = view.card()
     summary = game.summary(view.state) if view.finished else None
     data = game.to_dict(view.state)
     mic_ok = not ctx.model.failed
-    return (
-        data,
-        data,
-        picture(ctx, card) if not view.finished else None,
-        render.progress_html(view.state, view.lang, showing_finished=bool(view.pending)),
-        view.note,
-        gr.update(visible=voice.can_speak(view.listen_card()) and not view.finished),
-        gr.update(visible=bool(view.pending)),
-        gr.update(visible=view.finished),
-        render.summary_html(summary, view.deck, view.lang) if summary else "",
-        points_chart(summary, view.deck, view.lang) if summary else gr.update(),
-        accuracy_chart(summary, view.lang) if summary else gr.update(),
-        view.pending,
-        gr.update(visible=not view.finished),
-        gr.update(visible=mic_ok and not view.finished),  # the microphones' box
-        view.answered,
-        gr.update(visible=bool(summary and summary.to_practise)),
-        gr.update(visible=not view.finished),
+    return Screen(
+        stored=data,
+        browser=data,
+        picture=picture(ctx, card) if not view.finished else None,
+        progress=render.progress_html(view.state, view.lang, showing_finished=bool(view.pending)),
+        feedback=view.note,
+        listen_btn=gr.update(visible=voice.can_speak(view.listen_card()) and not view.finished),
+        next_btn=gr.update(visible=bool(view.pending)),
+        summary_box=gr.update(visible=view.finished),
+        summary=render.summary_html(summary, view.deck, view.lang) if summary else "",
+        points_plot=points_chart(summary, view.deck, view.lang) if summary else gr.update(),
+        accuracy_plot=accuracy_chart(summary, view.lang) if summary else gr.update(),
+        pending=view.pending,
+        play_box=gr.update(visible=not view.finished),
+        answer_box=gr.update(visible=mic_ok and not view.finished),
+        answered=view.answered,
+        practise_btn=gr.update(visible=bool(summary and summary.to_practise)),
+        controls=gr.update(visible=not view.finished),
     )
 
 
@@ -106,7 +160,7 @@ def feedback_for(
     )
 
 
-def note(ctx: Context, view: View, key: str, **params) -> str:
+def note(ctx: Context, view: View, key: str, **params: object) -> str:
     """A plain message, marked with the picture on screen."""
     card = view.card()
     image = card.image if card else None

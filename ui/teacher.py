@@ -18,20 +18,28 @@ import gradio as gr
 import pandas as pd
 
 import game
+from classroom import ClassResults, WriterStatus
 from ui.classes import client_of, plainly, room_or_error
-from ui.context import Context
+from ui.context import Context, Prefs, Update, Uploaded
 from ui.play import lang_of
 from ui.text import refusal, say
 
+MadeClass = dict[str, str]  # the class just made here: "code" and "key", to open its dashboard
+# The dashboard: the summary, the students, the words missed most, the leaderboard, the timer's
+# update, each student's words, and the students for the controls.
+Dashboard = tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, gr.Timer, pd.DataFrame, Update]
 
-def deck_choices(ctx: Context, uploaded, prefs=None, request: gr.Request = None) -> dict:
+
+def deck_choices(ctx: Context, uploaded: Uploaded | None, prefs: Prefs | None = None,
+                 request: gr.Request | None = None) -> Update:  # fmt: skip
     """The decks a class can be given: everyone's, and the ones this teacher uploaded, each
     labelled in the teacher's language (the class keeps the key)."""
     return gr.update(choices=ctx.choices(uploaded or {}, lang_of(prefs, request)))
 
 
-def create_class(ctx: Context, name, decks, uploaded=None, prefs=None,
-                 request: gr.Request = None) -> tuple[str, dict]:  # fmt: skip
+def create_class(ctx: Context, name: str | None, decks: list[str] | str | None,
+                 uploaded: Uploaded | None = None, prefs: Prefs | None = None,
+                 request: gr.Request | None = None) -> tuple[str, MadeClass]:  # fmt: skip
     """A new class on the chosen decks: its join code, link and the teacher key (shown once),
     and the class for its dashboard. A deck the teacher uploaded is kept for the class."""
     lang, uploaded = lang_of(prefs, request), uploaded or {}
@@ -72,7 +80,8 @@ def _base_url(request: gr.Request | None) -> str:
     return f"{scheme}://{headers.get('host', request.url.netloc)}/"
 
 
-def open_new_class(ctx: Context, made, prefs=None, request: gr.Request = None) -> tuple:
+def open_new_class(ctx: Context, made: MadeClass | None, prefs: Prefs | None = None,
+                   request: gr.Request | None = None) -> tuple[object, ...]:  # fmt: skip
     """Right after a class is made: its code and key in the dashboard's fields, and the
     dashboard open (it refreshes itself from then on)."""
     if not made:
@@ -81,7 +90,9 @@ def open_new_class(ctx: Context, made, prefs=None, request: gr.Request = None) -
     return made["code"], made["key"], *screen
 
 
-def class_results(ctx: Context, code, teacher_key, prefs=None, request: gr.Request = None):
+def class_results(ctx: Context, code: str | None, teacher_key: str | None,
+                  prefs: Prefs | None = None,
+                  request: gr.Request | None = None) -> Dashboard:  # fmt: skip
     """The dashboard: a summary with what is recorded and waiting, the students, the words
     missed most, the leaderboard, each student's words, and the students for the controls."""
     lang = lang_of(prefs, request)
@@ -108,7 +119,7 @@ def class_results(ctx: Context, code, teacher_key, prefs=None, request: gr.Reque
             _grid(results, col["student"]), gr.update(choices=names))  # fmt: skip
 
 
-def _summary(results, lang: str) -> str:
+def _summary(results: ClassResults, lang: str) -> str:
     head = say("dash_head", lang, name=html.escape(results.name), code=results.code,
                n=len(results.students), decks=html.escape(", ".join(results.decks)))  # fmt: skip
     lines = [head, _recording(results.status, lang)]
@@ -123,7 +134,7 @@ def _summary(results, lang: str) -> str:
     return "\n\n".join(lines)
 
 
-def _recording(status, lang: str) -> str:
+def _recording(status: WriterStatus, lang: str) -> str:
     """Where the class's answers are, at this moment: recorded, waiting, lost."""
     if not status.ok:
         since = f"{status.since:%H:%M}" if status.since else "?"
@@ -142,7 +153,7 @@ def _recording(status, lang: str) -> str:
     return " ".join(parts)
 
 
-def _grid(results, student: str) -> pd.DataFrame:
+def _grid(results: ClassResults, student: str) -> pd.DataFrame:
     """Students down, words across: right / answers in each cell, – where not answered."""
     words = sorted({w.answer for w in results.by_student_word}, key=str.casefold)
     cells: dict[str, dict[str, str]] = {s.name: {} for s in results.students}
@@ -156,7 +167,8 @@ def _day(when: datetime) -> str:
     return f"{when:%Y-%m-%d}"
 
 
-def export_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Request = None) -> str:
+def export_class(ctx: Context, code: str | None, teacher_key: str | None,
+                 prefs: Prefs | None = None, request: gr.Request | None = None) -> str:  # fmt: skip
     """Every answer of the class as a CSV file (one row per answer), for a spreadsheet."""
     lang = lang_of(prefs, request)
     room = room_or_error(ctx, lang, teacher=True)
@@ -168,8 +180,8 @@ def export_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Reques
     return str(path)
 
 
-def new_pin(ctx: Context, code, teacher_key, name=None, prefs=None,
-            request: gr.Request = None) -> str:  # fmt: skip
+def new_pin(ctx: Context, code: str | None, teacher_key: str | None, name: str | None = None,
+            prefs: Prefs | None = None, request: gr.Request | None = None) -> str:  # fmt: skip
     """A new PIN for a student who lost theirs (or was locked out): the teacher tells them."""
     lang = lang_of(prefs, request)
     if not name:
@@ -180,7 +192,8 @@ def new_pin(ctx: Context, code, teacher_key, name=None, prefs=None,
     return say("new_pin_done", lang, name=html.escape(name), pin=pin)
 
 
-def end_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Request = None) -> str:
+def end_class(ctx: Context, code: str | None, teacher_key: str | None,
+              prefs: Prefs | None = None, request: gr.Request | None = None) -> str:  # fmt: skip
     """End the class: nobody joins any more and new answers are not recorded."""
     lang = lang_of(prefs, request)
     room = room_or_error(ctx, lang, teacher=True)
@@ -191,8 +204,9 @@ def end_class(ctx: Context, code, teacher_key, prefs=None, request: gr.Request =
                time=f"{ended:%H:%M}", deleted=deleted)  # fmt: skip
 
 
-def delete_class(ctx: Context, code, teacher_key, sure=False, prefs=None,
-                 request: gr.Request = None) -> tuple:  # fmt: skip
+def delete_class(ctx: Context, code: str | None, teacher_key: str | None, sure: bool = False,
+                 prefs: Prefs | None = None,
+                 request: gr.Request | None = None) -> tuple[object, ...]:  # fmt: skip
     """Delete the class and everything about its students, once the teacher ticked that they
     mean it; the dashboard is emptied and its key forgotten."""
     lang = lang_of(prefs, request)
