@@ -13,8 +13,10 @@ import threading
 from dataclasses import replace
 
 import pytest
+from conftest import API_SCREEN
 
 import game
+from bench import players
 from bench.players import Kind, check_reply, play_burst
 from game.session import CardResult, Outcome, Round, Turn
 
@@ -155,3 +157,8 @@ def test_a_failing_client_is_an_error_not_a_hang(wav):
     burst = play_burst("fake", 3, 2, DECK, [wav], client_factory=broken)
     assert burst.answers == 0 and len(burst.errors) == 3 and burst.failed
     assert "ConnectionError: refused" in burst.errors[0]
+
+
+def test_the_load_client_reads_the_state_and_the_feedback_where_the_app_sends_them():
+    assert API_SCREEN[players.STATE] == "browser"
+    assert API_SCREEN[players.FEEDBACK] == "feedback"
