@@ -23,7 +23,7 @@ import gradio as gr
 
 import game
 from ui import play
-from ui.context import Context
+from ui.context import Context, from_browser
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
 from ui.text import STRINGS, refusal, say
@@ -80,7 +80,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
     and plays its deck. Returns the join message, the student, the seat for the browser, the
     deck menu, the tab to show, the screen, the class line, and the player's decks (a deck the
     class keeps is one of them now, and this browser remembers it as its own)."""
-    seat, uploaded, lang = seat or {}, dict(uploaded or {}), lang_of(prefs, request)
+    seat, uploaded, lang = from_browser(seat), dict(uploaded or {}), lang_of(prefs, request)
     room = room_or_error(ctx, lang)
     same = seat.get("code", "").upper() == (code or "").strip().upper()
     mine_seat = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
@@ -89,7 +89,7 @@ def join_class(ctx: Context, code, name, pin=None, stored=None, key=None, upload
         student = room.join_class(code or "", name or "", rejoin_token=seat.get("token")
                                   if mine_seat else None, pin=typed_pin,
                                   client=client_of(request))  # fmt: skip
-    mine = dict(mine or {})
+    mine = from_browser(mine)
     for kept in student.kept:
         deck = _class_deck(ctx, student, kept, lang)
         if deck is not None:
@@ -196,7 +196,7 @@ def rejoin(ctx: Context, seat, prefs=None, request: gr.Request = None) -> tuple:
     """
     from classroom import ClassroomError
 
-    seat, lang = seat or {}, lang_of(prefs, request)
+    seat, lang = from_browser(seat), lang_of(prefs, request)
     if not (seat.get("code") and seat.get("name") and seat.get("token")):
         return None, gr.update(), gr.update(), ""
     try:

@@ -158,6 +158,15 @@ class Context:
         return deck
 
 
+def from_browser(value: object) -> dict[str, str]:
+    """A dict of text kept in the player's browser (the progress, settings, uploads and class
+    seat): anything else is empty, and entries that are not text are left out. The browser
+    holds the key that encrypts them, so a player can write anything there."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
 def load_decks(*roots: Path) -> dict[str, game.Deck]:
     """Every valid deck under `roots`, by name; invalid ones are logged and left out."""
     decks: dict[str, game.Deck] = {}

@@ -15,7 +15,7 @@ import gradio as gr
 import game
 from game.library import DeckNameTaken
 from ui import render
-from ui.context import MAX_TEXT, UPLOADED, Context
+from ui.context import MAX_TEXT, UPLOADED, Context, from_browser
 from ui.files import DeckTooLarge
 from ui.play import begin, lang_of, missing_model, play_deck, restore
 from ui.screen import FEEDBACK, STORED, View, note
@@ -25,19 +25,23 @@ from ui.text import refusal, say
 def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
     """A new page: the progress and uploads kept in this browser (a round goes on after a
     reload). Returns the screen, the player's uploads and the deck menu's choice."""
-    mine = mine or {}
+    mine = from_browser(mine)  # a token edited in the browser finds nothing
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
     had = {**uploaded, **found}
     uploaded = {k: deck for k, deck in had.items() if ctx.uploads.touch(deck)}
     stored = game.from_dict(browser)
     name = stored.round.deck if stored.round else ""
     playing = name + UPLOADED if name else ""
+    # The menu's value as the page was built (a script may send any): a deck everyone has.
+    key = key if isinstance(key, str) and ctx.library.get(key) else ctx.library.first().name
     if (playing in mine or playing in had) and playing not in uploaded:  # a restart, or let go
         lang = lang_of(prefs, request)
-        view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
+        deck = ctx.deck_for(key, uploaded, lang)  # the sentence marks the picture now shown
+        view = View(restore(screen[STORED], deck), deck, lang)
         gone = note(ctx, view, "upload_gone", name=stored.round.deck)
-        screen = _model_notice(ctx, (*screen[:4], gone, *screen[5:]), key, uploaded, lang)
+        screen = (*screen[:FEEDBACK], gone, *screen[FEEDBACK + 1 :])
+        screen = _model_notice(ctx, screen, key, uploaded, lang)
         return (*screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
     known = name if name and ctx.library.get(name) else key
@@ -110,7 +114,7 @@ def remember(ctx: Context, key, uploaded, mine) -> dict:
     """Let a reload find the deck just uploaded: this browser keeps (`mine`) the token it has
     on the server's shelf."""
     deck = uploaded.get(key)
-    mine = dict(mine or {})
+    mine = from_browser(mine)
     if deck is not None and (token := ctx.uploads.token_of(deck)) is not None:
         mine[key] = token
     return mine

@@ -20,7 +20,7 @@ import asr
 import game
 from game import voice
 from ui import zerogpu
-from ui.context import MAX_TEXT, Context, Model, Recogniser
+from ui.context import MAX_TEXT, Context, Model, Recogniser, from_browser
 from ui.screen import View, feedback_for, note, show
 from ui.text import language_of, say
 
@@ -32,7 +32,7 @@ LISTEN_MARGIN = 0.7  # seconds after "Listen" ends before the microphone listens
 def lang_of(prefs: dict | None, request: gr.Request | None) -> str:
     """The player's language: chosen in the settings, else what their browser asks for."""
     header = request.headers.get("accept-language") if request is not None else None
-    return language_of((prefs or {}).get("lang", ""), header)
+    return language_of(from_browser(prefs).get("lang", ""), header)
 
 
 def restore(stored: Any, deck: game.Deck) -> game.GameState:

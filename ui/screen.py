@@ -7,6 +7,7 @@ round's summary in place of the play area once the round is over.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import gradio as gr
@@ -17,6 +18,8 @@ from game import voice
 from ui import render
 from ui.context import Context
 from ui.text import say
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,13 @@ def show(ctx: Context, view: View) -> tuple:
 
 
 def picture(ctx: Context, card: game.Card | None) -> str | None:
-    return ctx.public.public(card.image) if card and card.image else None
+    """The card's picture as served; None when it has gone from disk (a deck's folder removed
+    while the app runs): the round goes on, and the card can be skipped."""
+    try:
+        return ctx.public.public(card.image) if card and card.image else None
+    except OSError as e:
+        log.error("a picture could not be served: %s", e)
+        return None
 
 
 def feedback_for(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import gradio as gr
 
 from ui import classes, decks, handsfree, play, teacher
-from ui.context import Context
+from ui.context import Context, from_browser
 from ui.layout import Layout
 from ui.text import LOAD_JS, SWITCH_JS
 
@@ -57,12 +57,11 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     )
     loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
                 api_name="deck_menu")  # fmt: skip
-    demo.load(lambda prefs: (prefs or {}).get("lang", ""), ui.prefs, ui.language, js=LOAD_JS,
-              api_name=False)  # fmt: skip
+    demo.load(_language_on_load, ui.prefs, ui.language, js=LOAD_JS, api_name=False)
     demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_name=False)
     ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
                        api_name=False)  # fmt: skip
-    switched = ui.language.input(lambda choice, prefs: {**(prefs or {}), "lang": choice},
+    switched = ui.language.input(lambda choice, prefs: {**from_browser(prefs), "lang": choice},
                                  [ui.language, ui.prefs], ui.prefs, js=SWITCH_JS,
                                  api_name=False)  # fmt: skip
     # The deck menu and the line under it follow the new language at once, as the labels do.
@@ -121,12 +120,21 @@ def _wire_answers(ctx: Context, ui: Layout) -> None:
 def _choose_mode(mode: str, prefs: dict | None) -> tuple:
     """Hands-free (streamed, ends on silence) or press to record; kept in the browser."""
     free = mode != "press"
-    return {**(prefs or {}), "mode": mode}, gr.update(visible=not free), gr.update(visible=free)
+    prefs = {**from_browser(prefs), "mode": mode}
+    return prefs, gr.update(visible=not free), gr.update(visible=free)
 
 
+# The settings kept in the browser may hold anything (a player can edit them); a value outside
+# a radio's choices is an error in the browser, so an unknown one is the default.
 def _mode_on_load(prefs: dict | None) -> tuple:
-    mode = (prefs or {}).get("mode", "free")
+    mode = from_browser(prefs).get("mode", "free")
+    mode = mode if mode in ("free", "press") else "free"
     return mode, *_choose_mode(mode, prefs)[1:]
+
+
+def _language_on_load(prefs: dict | None) -> str:
+    lang = from_browser(prefs).get("lang", "")
+    return lang if lang in ("en", "sv") else ""
 
 
 def _wire_round(ctx: Context, ui: Layout) -> None:
