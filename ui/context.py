@@ -27,7 +27,7 @@ from ui.text import refusal, say
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
-UPLOADED = " (uploaded)"
+UPLOADED = " (uploaded)"  # an upload's key: its deck's name and this, in every language
 
 
 class Recogniser(Protocol):
@@ -134,15 +134,23 @@ class Context:
         return self.library.names() + sorted(uploaded)
 
     def choices(self, uploaded: dict, lang: str | None = None) -> list[tuple[str, str]]:
-        """The deck menu's (label, key) pairs, in `menu`'s order: a deck everyone has is labelled
-        with its name in `lang` (`Deck.title`), an upload with its key; the key is what rounds
-        and classes keep, whatever the page's language. Without a `lang`, every label is its
-        key."""
-        everyone = {name: self.library.get(name) for name in self.library.names()}
-        return [
-            (deck.title(lang) if lang and (deck := everyone.get(key)) else key, key)
-            for key in self.menu(uploaded)
-        ]
+        """The deck menu's (label, key) pairs, in `menu`'s order, each labelled for a reader of
+        `lang` (`label`); the key is what rounds and classes keep, whatever the page's language.
+        Without a `lang`, every label is its key."""
+        return [(self.label(key, uploaded, lang) if lang else key, key)
+                for key in self.menu(uploaded)]  # fmt: skip
+
+    def label(self, key: str, uploaded: dict, lang: str) -> str:
+        """A deck's name as a reader of `lang` sees it (`Deck.title`); an upload's with
+        "(uploaded)" in `lang`, and an upload not here (a class's, on another server) by its
+        key's name."""
+        if (deck := self.library.get(key)) is not None:
+            return deck.title(lang)
+        if not key.endswith(UPLOADED):
+            return key
+        deck = uploaded.get(key)
+        name = deck.title(lang) if deck is not None else key.removesuffix(UPLOADED)
+        return f"{name} {say('uploaded_mark', lang)}"
 
     def deck_for(self, key: str, uploaded: dict, lang: str = "en") -> game.Deck:
         """The deck a player chose: one they uploaded, one everyone has, else the first.

@@ -104,13 +104,14 @@ def class_results(ctx: Context, code, teacher_key, prefs=None, request: gr.Reque
                          columns=[col["rank"], col["student"], col["points"],
                                   col["best_streak"]])  # fmt: skip
     names = [s.name for s in results.students]
-    return (_summary(results, lang), students, words, board, gr.Timer(active=True),
+    decks = [ctx.label(key, {}, lang) for key in results.decks]  # the class keeps the keys
+    return (_summary(results, lang, decks), students, words, board, gr.Timer(active=True),
             _grid(results, col["student"]), gr.update(choices=names))  # fmt: skip
 
 
-def _summary(results, lang: str) -> str:
+def _summary(results, lang: str, decks: list[str]) -> str:
     head = say("dash_head", lang, name=html.escape(results.name), code=results.code,
-               n=len(results.students), decks=html.escape(", ".join(results.decks)))  # fmt: skip
+               n=len(results.students), decks=html.escape(", ".join(decks)))  # fmt: skip
     lines = [head, _recording(results.status, lang)]
     if results.as_of is not None:
         lines.insert(1, say("as_of", lang, time=f"{results.as_of:%H:%M}"))

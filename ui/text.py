@@ -86,6 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck_name_placeholder": ("My words", "Mina ord"),
     "check": ("Check and play", "Kontrollera och spela"),
     "save": ("Save for everyone", "Spara för alla"),
+    "uploaded_mark": ("(uploaded)", "(uppladdad)"),
     # what the server writes
     "prompt": ("What is this in Swedish?", "Vad är det här på svenska?"),
     "welcome_back": ("Welcome back: your round goes on.",
