@@ -74,14 +74,14 @@ def deck_menu(ctx: Context, key, uploaded, prefs=None, request: gr.Request = Non
 
 
 def credits(ctx: Context, key, uploaded, prefs=None, request: gr.Request = None) -> str:
-    """The line under the menu: the deck's description in the page's language, and its
-    attribution (as the deck gives it: a licence is quoted, not translated)."""
+    """The line under the menu: the deck's description and the credit for its pictures, in the
+    page's language where the deck gives them."""
     lang = lang_of(prefs, request)
     try:
         deck = ctx.deck_for(key, uploaded, lang)
     except gr.Error:  # an upload let go: the round's handler says so
         return ""
-    parts = [p for p in (deck.about(lang), deck.attribution) if p]
+    parts = [p for p in (deck.about(lang), deck.credit(lang)) if p]
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
 
