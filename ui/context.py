@@ -162,7 +162,7 @@ class Context:
         if deck is None:
             return self.library.get(key) or self.library.first()
         if not self.uploads.touch(deck):
-            raise refusal("upload_gone", lang, name=deck.name)
+            raise refusal("upload_gone", lang, name=deck.title(lang))
         return deck
 
 

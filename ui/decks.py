@@ -95,11 +95,11 @@ def upload(ctx: Context, files, name, uploaded, prefs=None, request: gr.Request 
         raise refusal("choose_deck", lang)
     try:
         if name and len(name) > MAX_TEXT:
-            raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
+            raise UploadError(say("deck_name_long", lang, n=MAX_TEXT))
         deck = load_upload([Path(f) for f in files], ctx.upload_dir, name=name or None)
         ctx.uploads.put(deck)  # the shelf owns its folder from now on, remembered or not
     except (UploadError, game.DeckError, DeckTooLarge) as e:
-        report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files)}\n```"
+        report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files, lang)}\n```"
         return report, uploaded, gr.update(), gr.update(visible=False)
     key = deck.name + UPLOADED
     uploaded = {**uploaded, key: deck}
@@ -130,7 +130,7 @@ def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Reque
     if deck is None or deck.path is None:
         raise refusal("pick_uploaded", lang)
     if not ctx.uploads.touch(deck):
-        raise refusal("upload_gone", lang, name=deck.name)
+        raise refusal("upload_gone", lang, name=deck.title(lang))
     if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
         raise refusal("deck_exists", lang, name=deck.name)
     try:
@@ -141,11 +141,16 @@ def save_for_everyone(ctx: Context, key, uploaded, prefs=None, request: gr.Reque
     return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 
-def as_uploaded(error: Exception, files: list) -> str:
-    """The error in the teacher's terms: their file names, never the server's work folder."""
+def as_uploaded(error: Exception, files: list, lang: str = "en") -> str:
+    """The error in the teacher's terms: their file names, never the server's work folder. (The
+    deck checker's own problems are in English: `game` writes them.)"""
+    if isinstance(error, DeckTooLarge):
+        return error.said(lang)
     if not isinstance(error, game.DeckError):
         return str(error)
     names = ", ".join(Path(f).name for f in files)
     count = len(error.problems)
     lines = "\n".join(f"  - {problem}" for problem in error.problems)
-    return f"The deck in {names} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
+    head = say("deck_problems_1", lang, names=names) if count == 1 else say(
+        "deck_problems_n", lang, names=names, n=count)  # fmt: skip
+    return f"{head}\n{lines}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import game
+from ui.text import say
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +137,11 @@ class DeckTooLarge(Exception):
 
     def __init__(self, size: int, room: int) -> None:
         self.size, self.room = size, room
-        super().__init__(
-            f"The deck takes {size / MB:.1f} MB unpacked; this server keeps at most "
-            f"{room / MB:g} MB of uploaded decks. Make the pictures smaller (1000 pixels wide "
-            "is plenty)."
-        )
+        super().__init__(self.said("en"))
+
+    def said(self, lang: str) -> str:
+        """The message in `lang` (ui/text.py's "deck_too_large")."""
+        return say("deck_too_large", lang, size=f"{self.size / MB:.1f}", room=f"{self.room / MB:g}")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from game import voice
 from ui import zerogpu
 from ui.context import MAX_TEXT, Context, Model, Recogniser, from_browser
 from ui.screen import View, feedback_for, note, show
-from ui.text import language_of, say
+from ui.text import language_of, refusal, say
 
 log = logging.getLogger(__name__)
 
@@ -102,9 +102,9 @@ def answer_text(ctx: Context, text, stored, key, uploaded, pending, auto, prefs=
                 student=None, request: gr.Request = None) -> tuple:  # fmt: skip
     lang = lang_of(prefs, request)
     if not text or not text.strip():
-        raise gr.Error(say("type_first", lang), duration=4)
+        raise refusal("type_first", lang, duration=4)
     if len(text) > MAX_TEXT:  # judged and kept in the browser's state: keep it small
-        raise gr.Error(say("too_long", lang, n=MAX_TEXT), duration=6)
+        raise refusal("too_long", lang, duration=6, n=MAX_TEXT)
     screen = step(ctx, _typed, stored, key, uploaded, pending, auto, prefs, request, text,
                   extra={"heard": text, "typed": True}, student=student)  # fmt: skip
     return (*screen, "")
@@ -149,7 +149,7 @@ def listen(ctx: Context, stored, key, uploaded, pending, answered, prefs=None,
     card = view.listen_card()
     path = voice.word_audio(card, ctx.voice_dir, ctx.neural) if card else None
     if path is None:
-        raise gr.Error(say("no_recording", view.lang))
+        raise refusal("no_recording", view.lang)
     played = ctx.public.public(path)  # a deck's own recording may be named after the answer
     return played, time.time() + _seconds(path) + LISTEN_MARGIN
 

@@ -55,7 +55,7 @@ def create_class(ctx: Context, name, decks, uploaded=None, prefs=None,
 def _zipped(ctx: Context, deck: game.Deck, lang: str) -> bytes:
     """An uploaded deck's folder as a zip, for the class to keep."""
     if deck.path is None or not ctx.uploads.touch(deck):
-        raise refusal("upload_gone", lang, name=deck.name)
+        raise refusal("upload_gone", lang, name=deck.title(lang))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(deck.path.rglob("*")):

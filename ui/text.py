@@ -229,6 +229,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck_ready": ("{name}: {n} cards, ready to play in this session",
                    "{name}: {n} kort, redo att spela i den här sessionen"),
     "warnings": ("Warnings:", "Varningar:"),
+    "deck_problems_1": ("The deck in {names} has 1 problem:", "Kortleken i {names} har 1 fel:"),
+    "deck_problems_n": ("The deck in {names} has {n} problems:",
+                        "Kortleken i {names} har {n} fel:"),
+    "deck_name_long": ("The deck name is too long ({n} letters at most).",
+                       "Kortlekens namn är för långt (högst {n} tecken)."),
+    "deck_too_large": ("The deck takes {size} MB unpacked; this server keeps at most {room} MB of "
+                       "uploaded decks. Make the pictures smaller (1000 pixels wide is plenty).",
+                       "Kortleken tar {size} MB uppackad; servern sparar högst {room} MB "
+                       "uppladdade kortlekar. Gör bilderna mindre (1000 pixlar breda räcker)."),
     "saving_off": ("Saving decks for everyone is switched off on this server.",
                    "Att spara kortlekar för alla är avstängt på den här servern."),
     "pick_uploaded": ("Pick an uploaded deck in the deck menu first.",
@@ -366,9 +375,11 @@ def say(key: str, lang: str = "en", **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def refusal(key: str, lang: str = "en", **params: object) -> gr.Error:
-    """A `gr.Error` to raise: its message and its title ("Error") in the learner's language."""
-    return gr.Error(say(key, lang, **params), title=say("error_title", lang))
+def refusal(key: str, lang: str = "en", *, duration: float | None = 10,
+            **params: object) -> gr.Error:  # fmt: skip
+    """A `gr.Error` to raise: its message and its title ("Error") in the learner's language,
+    shown for `duration` seconds (None: until closed)."""
+    return gr.Error(say(key, lang, **params), duration=duration, title=say("error_title", lang))
 
 
 def language_of(chosen: str, accept_language: str | None) -> str:
