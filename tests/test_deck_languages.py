@@ -2,7 +2,8 @@
 
 deck.toml's `name_sv`/`name_en`/`description_sv`/`description_en`/`attribution_sv`/
 `attribution_en` and the items table's `hint_sv`/`hint_en` columns, in items.csv and items.xlsx
-alike; the plain key or column is what a page in a language without its own shows. `name` stays the deck's key in every language.
+alike; the plain key or column is what a page in a language without its own shows. `name` stays
+the deck's key in every language.
 """
 
 from __future__ import annotations
