@@ -24,12 +24,13 @@ DECKS = Path(__file__).resolve().parent.parent / "assets" / "decks"
 # Words of English sentences the app does not (yet) hold, so that an English string nobody has
 # written into a table is caught too: a page element left untranslated, a library's own text.
 COMMON = """
-a about after again all also an and any are as at back be been before but by can cannot click
-could did do does done drop each error file files for from get go had has have here how i if in
-into is it its just last left may more most must my new next no not now of on one only or other
-our out over please right same see should so some than that the their them then there these they
-this those to too try up upload use was we were what when where which while who why will with
-word words would yes you your
+a about actions after again all also an and any are as at axis back be been before but by can
+cannot click clipboard close copied copy could did do does done drop each empty error file files
+footer for from fullscreen get go had has have here how i if in into is it its just last left
+legend may more most must my navigation new next no not now of on one only or other our out over
+please right same scale see should so some table than that the their them then there these they
+this those titled to too try up upload use value values view was we were what when where which
+while who why will with word words would yes you your
 """.split()
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")

@@ -284,6 +284,16 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "Det är längre än något svar: skriv bara ordet (högst {n} tecken)."),
     "no_recording": ("No recording of this word, and speech synthesis is not installed.",
                      "Ingen inspelning av ordet, och talsyntes finns inte installerad."),
+    # Gradio's own words that its frontend writes in English on any page (`GRADIO_WRITES`)
+    "close_button": ("Close", "Stäng"),
+    "fullscreen": ("Fullscreen", "Helskärm"),
+    "drop_files": ("Click to upload or drop files", "Klicka för att ladda upp eller släpp filer"),
+    "copy_table": ("Copy table data", "Kopiera tabellen"),
+    "copied": ("Copied to clipboard", "Kopierat"),
+    "copy_code": ("copy", "kopiera"),
+    "table_actions": ("Table actions", "Tabellens val"),
+    "empty_value": ("Empty value", "Inget valt"),
+    "footer_nav": ("Gradio footer navigation", "Sidfot"),
 }  # fmt: skip
 
 # Class mode's errors: English as `classroom` words them (one source), Swedish here, by key.
@@ -326,9 +336,18 @@ CLASS_ERRORS_SV: dict[str, str] = {
 }
 STRINGS |= {key: (CLASS_SAID[key], sv) for key, sv in CLASS_ERRORS_SV.items()}
 
+# Gradio's own words that it looks up by a key its translations lack (Gradio 6.31 showed the key
+# itself, "common.upload", in every language): the page's I18n gives them.
+GRADIO_KEYS = {"common.upload": ("Upload", "Ladda upp")}
+# Gradio's own words that its frontend writes in English whatever the page's language (a toast's
+# title, the name of a button or field for a screen reader), as keys of `STRINGS`, whose English
+# is Gradio's: LOAD_JS puts them in the page's language as they appear.
+GRADIO_WRITES = ("error_title", "close_button", "fullscreen", "drop_files", "copy_table", "copied",
+                 "copy_code", "table_actions", "empty_value", "footer_nav")  # fmt: skip
+
 I18N = gr.I18n(
-    en={key: en for key, (en, _) in STRINGS.items()},
-    sv={key: sv for key, (_, sv) in STRINGS.items()},
+    en={key: en for key, (en, _) in (STRINGS | GRADIO_KEYS).items()},
+    sv={key: sv for key, (_, sv) in (STRINGS | GRADIO_KEYS).items()},
 )
 
 LANG_STORAGE = "sag-det-language"
@@ -346,18 +365,51 @@ _APPLY = """
 """
 # Gradio's Image has no alt text: the picture gets one in the page's language as it appears.
 _ALT = json.dumps({"en": STRINGS["picture_alt"][0], "sv": STRINGS["picture_alt"][1]})
-LOAD_JS = f"""() => {{{_APPLY}
+_GRADIO = json.dumps({key: STRINGS[key] for key in GRADIO_WRITES}, ensure_ascii=False)
+# As the page changes: the picture's alt text, and Gradio's English (`GRADIO_WRITES`) in the
+# page's language; on a Swedish page, the charts lose the English descriptions Vega writes for
+# screen readers ("X-axis titled 'ord' for a discrete scale…"), which read their texts instead.
+_RELABEL = f"""
+  const alt = {_ALT}, gradio = {_GRADIO}, known = {{}};
+  for (const [key, words] of Object.entries(gradio)) for (const text of words) known[text] = key;
+  const relabel = () => {{
+    const lang = (document.documentElement.lang || "en").slice(0, 2);
+    const say = (key) => gradio[key][lang === "sv" ? 1 : 0];
+    document.querySelectorAll("#picture img").forEach((img) => {{
+      const said = alt[lang] || alt.en;
+      if (img.alt !== said) img.alt = said;
+    }});
+    for (const el of document.querySelectorAll("[aria-label], [title]")) {{
+      for (const name of ["aria-label", "title"]) {{
+        const key = known[el.getAttribute(name)];
+        if (key && el.getAttribute(name) !== say(key)) el.setAttribute(name, say(key));
+      }}
+    }}
+    for (const el of document.querySelectorAll(".toast-title")) {{
+      const text = el.firstChild, key = text && text.nodeType === 3 && known[text.data.trim()];
+      if (key && text.data.trim() !== say(key)) text.data = say(key) + " ";
+    }}
+    if (lang !== "en") {{
+      for (const el of document.querySelectorAll(".vega-embed [aria-label]")) {{
+        el.removeAttribute("aria-label");
+        el.removeAttribute("aria-roledescription");
+      }}
+    }}
+  }};
+  let due = false;
+  const soon = () => {{
+    if (due) return;
+    due = true;
+    requestAnimationFrame(() => {{ due = false; relabel(); }});
+  }};
+"""
+LOAD_JS = f"""() => {{{_APPLY}{_RELABEL}
   const lang = localStorage.getItem("{LANG_STORAGE}");
   if (lang) apply(lang);
-  const alt = {_ALT};
-  const describe = () => document.querySelectorAll("#picture img").forEach((img) => {{
-    const said = alt[(document.documentElement.lang || "en").slice(0, 2)] || alt.en;
-    if (img.alt !== said) img.alt = said;
-  }});
-  new MutationObserver(describe).observe(document.body, {{ subtree: true, childList: true,
+  new MutationObserver(soon).observe(document.body, {{ subtree: true, childList: true,
     attributes: true, attributeFilter: ["lang", "src"] }});
-  new MutationObserver(describe).observe(document.documentElement, {{ attributes: true }});
-  describe();
+  new MutationObserver(soon).observe(document.documentElement, {{ attributes: true }});
+  relabel();
 }}"""
 # Run in the browser when the learner picks a language: remember it, and apply it now.
 SWITCH_JS = f"""(choice, prefs) => {{{_APPLY}

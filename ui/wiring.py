@@ -55,8 +55,11 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         [*ui.screen, ui.uploaded, ui.deck_key],
         api_name="start",
     )
-    loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
-                api_name="deck_menu")  # fmt: skip
+    menu = loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs],
+                       ui.deck_key, api_name="deck_menu")  # fmt: skip
+    # the line under the menu: a menu set to the value it had is no change
+    menu.then(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
+              api_name=False)  # fmt: skip
     demo.load(_language_on_load, ui.prefs, ui.language, js=LOAD_JS, api_name=False)
     demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_name=False)
     ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
