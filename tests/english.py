@@ -37,14 +37,17 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _FIELD = re.compile(r"\{[^{}]*\}|https?://[^\s)'\"<>]+")  # a template's {name}, an address
 _TAG = re.compile(r"<[^>]+>")
 _CODE = re.compile(r"(?<!`)`[^`\n]+`(?!`)")  # Markdown's `code`: a key, a file name, as typed
+_LETTERS = re.compile(r"(?<!\S)[^\W\d](?: [^\W\d])*(?!\S)")  # single letters apart: "h _ n d"
 # What a tag shows or says of itself: a tooltip, a picture's description, a label, a hint.
 _SAID = re.compile(r"""\b(?:alt|title|aria-label|placeholder)=(?:'([^']*)'|"([^"]*)")""")
 
 
 def words(text: str) -> list[str]:
-    """The words of `text` (a template's {fields}, web addresses and `code` left out), in lower
-    case: of HTML, its text and what its tags say (alt, title, aria-label, placeholder)."""
+    """The words of `text` (a template's {fields}, web addresses, `code` and a hint's letters
+    "h _ n d" left out), in lower case: of HTML, its text and what its tags say (alt, title,
+    aria-label, placeholder)."""
     text = _CODE.sub(" ", _FIELD.sub(" ", text))
+    text = _LETTERS.sub(lambda m: " " if "_" in m.group() else m.group(), text)  # a hint's word
     said = " ".join(" ".join(m) for tag in _TAG.findall(text) for m in _SAID.findall(tag))
     plain = html.unescape(f"{_TAG.sub(' ', text)} {said}")
     return [w.casefold() for w in _WORD.findall(plain)]

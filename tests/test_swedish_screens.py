@@ -96,6 +96,7 @@ def test_the_english_finder_finds_english_and_leaves_swedish_and_card_words():
         "the", "picture", "you", "answered"]  # fmt: skip
     assert english(["Rätt: *en hund*! +10 poäng.", "Kort 2 av 8 · 10 poäng · PIN 1234"]) == {}
     assert english(["Drop File Here"]) == {"Drop File Here": ["drop", "file", "here"]}
+    assert english(["simmar och säger kvack — en a _ _ _", "a deck"]) == {"a deck": ["a", "deck"]}
     assert english(["Djur (animals)"]) != {}  # a deck's key is not its Swedish name
 
 

@@ -407,7 +407,7 @@ LOAD_JS = f"""() => {{{_APPLY}{_RELABEL}
   const lang = localStorage.getItem("{LANG_STORAGE}");
   if (lang) apply(lang);
   new MutationObserver(soon).observe(document.body, {{ subtree: true, childList: true,
-    attributes: true, attributeFilter: ["lang", "src"] }});
+    attributes: true, attributeFilter: ["lang", "src", "aria-label", "title"] }});
   new MutationObserver(soon).observe(document.documentElement, {{ attributes: true }});
   relabel();
 }}"""

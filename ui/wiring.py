@@ -57,8 +57,11 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     )
     menu = loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs],
                        ui.deck_key, api_name="deck_menu")  # fmt: skip
-    # the line under the menu: a menu set to the value it had is no change
+    # the line under the menu, and the decks a teacher can give a class, in the page's language:
+    # a menu set to the value it had, or uploads that stay none, is no change
     menu.then(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
+              api_name=False)  # fmt: skip
+    menu.then(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs], ui.new_class_decks,
               api_name=False)  # fmt: skip
     demo.load(_language_on_load, ui.prefs, ui.language, js=LOAD_JS, api_name=False)
     demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_name=False)
@@ -72,6 +75,8 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
                   api_name=False).then(bind(decks.credits, ctx),
                                        [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
                                        api_name=False)  # fmt: skip
+    switched.then(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs], ui.new_class_decks,
+                  api_name=False)  # fmt: skip
 
 
 def _wire_answers(ctx: Context, ui: Layout) -> None:
