@@ -87,7 +87,7 @@ def test_a_page_load_labels_the_menu_in_the_page_language(ctx, lang, how):
     from ui import decks
 
     prefs, request = page(lang, how)
-    loaded = decks.on_load(ctx, None, "Djur (animals)", {}, {}, prefs, request)
+    loaded = decks.on_load(ctx, None, "Djur (animals)", {}, {}, prefs, request=request)
     label = dict((key, label) for label, key in loaded[-1]["choices"])["Djur (animals)"]
     assert label == ("Djur" if lang == "sv" else "Djur (animals)")
 

@@ -5,6 +5,7 @@ functions; the browser tests (tests/test_browser_reloads.py) do the same through
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -122,3 +123,30 @@ def test_an_everyone_deck_whose_pictures_went_from_disk_still_plays(ctx):
     for _ in range(2):
         screen = handlers.skip(ctx, part(screen, "stored"), "Djur", {}, None, True)
     assert part(screen, "summary_box")["visible"] is True
+
+
+GONE = {
+    "an-upload": "Your uploaded deck Testdjur is no longer on this server: upload it again.",
+    "a-class-deck": "Your class's deck Testdjur is no longer on this server: press “Join the "
+    "class” under Class to get it back.",
+    "no-token": "The deck Testdjur of your round is no longer on this server: a new round has "
+    "begun.",
+}
+SEAT = {"code": "K7QX3M", "name": "Anna", "token": "t"}
+
+
+@pytest.mark.parametrize(
+    ("mine", "seat", "said"),
+    [({UPLOADED_KEY: "made-up"}, None, GONE["an-upload"]),
+     ({UPLOADED_KEY: "made-up"}, SEAT, GONE["a-class-deck"]),
+     ({}, None, GONE["no-token"])],
+    ids=list(GONE),
+)  # fmt: skip
+def test_a_reload_whose_deck_is_gone_says_which(ctx, make_deck, tmp_path, mine, seat, said):
+    """After a restart (the server's shelf is empty), or with the browser's token gone."""
+    _, _, stored = playing_upload(ctx, make_deck, tmp_path)
+    restarted = Context.create({"Djur": ctx.library.first()}, ctx.model, ctx.options)
+    screen = decks.on_load(restarted, stored, "Djur", {}, mine, None, seat)
+    assert said in html.unescape(part(screen, "feedback"))
+    assert screen[-1]["value"] == "Djur" and part(screen, "picture")
+    assert game.from_dict(part(screen, "stored")).round.deck == "Djur"

@@ -22,9 +22,11 @@ from ui.screen import FEEDBACK, STORED, View, note
 from ui.text import refusal, say
 
 
-def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Request = None):
+def on_load(ctx: Context, browser, key, uploaded, mine, prefs, seat=None,
+            request: gr.Request = None):  # fmt: skip
     """A new page: the progress and uploads kept in this browser (a round goes on after a
-    reload). Returns the screen, the player's uploads and the deck menu's choice."""
+    reload), and its class seat (a class's deck lost is told so). Returns the screen, the
+    player's uploads and the deck menu's choice."""
     mine = from_browser(mine)  # a token edited in the browser finds nothing
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
     had = {**uploaded, **found}
@@ -34,13 +36,16 @@ def on_load(ctx: Context, browser, key, uploaded, mine, prefs, request: gr.Reque
     playing = name + UPLOADED if name else ""
     # The menu's value as the page was built (a script may send any): a deck everyone has.
     key = key if isinstance(key, str) and ctx.library.get(key) else ctx.library.first().name
-    if (playing in mine or playing in had) and playing not in uploaded:  # a restart, or let go
+    if name and playing not in uploaded and not ctx.library.get(name):  # the round's deck is gone
+        if playing not in mine and playing not in had:
+            said = "deck_gone"  # a deck taken off the server, or a token gone from the browser
+        else:  # a restart, or the shelf let it go
+            said = "class_deck_lost" if from_browser(seat).get("code") else "upload_gone"
         lang = lang_of(prefs, request)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
         deck = ctx.deck_for(key, uploaded, lang)  # the sentence marks the picture now shown
         view = View(restore(screen[STORED], deck), deck, lang)
-        gone = note(ctx, view, "upload_gone", name=stored.round.deck)
-        screen = (*screen[:FEEDBACK], gone, *screen[FEEDBACK + 1 :])
+        screen = (*screen[:FEEDBACK], note(ctx, view, said, name=name), *screen[FEEDBACK + 1 :])
         screen = _model_notice(ctx, screen, key, uploaded, lang)
         return (*screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.

@@ -250,6 +250,13 @@ STRINGS: dict[str, tuple[str, str]] = {
               "Sparad: {name} finns i kortleksmenyn för alla som öppnar sidan från och med nu."),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
+    "class_deck_lost": ("Your class's deck {name} is no longer on this server: press “Join the "
+                        "class” under Class to get it back.", "Klassens kortlek {name} finns "
+                        "inte längre här: tryck på ”Gå med i klassen” under Klass för att få "
+                        "tillbaka den."),
+    "deck_gone": ("The deck {name} of your round is no longer on this server: a new round has "
+                  "begun.", "Kortleken {name} som du spelade finns inte längre här: en ny "
+                  "omgång har börjat."),
     "talk_too_long": ("That was long ({seconds} s without a pause): say just the word, then "
                       "pause.", "Det var långt ({seconds} s utan paus): säg bara ordet och gör "
                       "sedan en paus."),

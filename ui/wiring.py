@@ -51,7 +51,7 @@ def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
 def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     loaded = demo.load(
         bind(decks.on_load, ctx),
-        [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs],
+        [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs, ui.seat],
         [*ui.screen, ui.uploaded, ui.deck_key],
         api_name="start",
     )
