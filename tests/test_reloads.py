@@ -150,3 +150,13 @@ def test_a_reload_whose_deck_is_gone_says_which(ctx, make_deck, tmp_path, mine, 
     assert said in html.unescape(part(screen, "feedback"))
     assert screen[-1]["value"] == "Djur" and part(screen, "picture")
     assert game.from_dict(part(screen, "stored")).round.deck == "Djur"
+
+
+@pytest.mark.parametrize(
+    ("query", "seat", "tab"),
+    [("", None, None), ("K7QX3M", None, "class"), ("k7qx3m", {"code": "Q2W3E4"}, "class"),
+     ("k7qx3m", {"code": "K7QX3M", "name": "Anna"}, None), ("K7QX3M", ["K7QX3M"], "class")],
+)  # fmt: skip
+def test_a_join_link_opens_the_class_tab_unless_the_browser_is_in_that_class(query, seat, tab):
+    _, tabs = classes.link_code("", query, seat)
+    assert (tabs.get("selected") if isinstance(tabs, dict) else tabs.selected) == tab

@@ -180,11 +180,14 @@ def _card_on_screen(ctx: Context, stored, key, uploaded, pending) -> game.Card |
     return game.current_card(play.restore(stored, deck), deck)
 
 
-def link_code(stored_code: str, query_code: str) -> tuple[str, object]:
-    """A join link (?class=CODE) fills in the code and opens the class tab."""
+def link_code(stored_code: str, query_code: str, seat=None) -> tuple[str, object]:
+    """A join link (?class=CODE) fills in the code and opens the class tab; the play tab stays
+    for a browser already in that class (a student reloading the page they joined from)."""
     code = (query_code or "").strip()
     if not code:
         return stored_code or "", gr.update()
+    if from_browser(seat).get("code", "").upper() == code.upper():
+        return code, gr.update()
     return code, gr.Tabs(selected="class")
 
 

@@ -174,9 +174,10 @@ def _wire_decks(ctx: Context, ui: Layout) -> None:
 def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     demo.load(
         classes.link_code,
-        [ui.class_code, ui.link_code],
+        [ui.class_code, ui.link_code, ui.seat],
         [ui.class_code, ui.tabs],
-        js="(code, _) => [code, new URLSearchParams(location.search).get('class') || '']",
+        js="(code, _, seat) => [code, new URLSearchParams(location.search).get('class') || '', "
+        "seat]",
         api_name=False,
     )
     demo.load(bind(classes.rejoin, ctx), [ui.seat, ui.prefs],
