@@ -153,10 +153,11 @@ def test_a_student_who_is_no_longer_in_a_class_is_told_in_their_language(tmp_pat
         anna = room.join_class(made.code, "Anna")
         seat = {"code": made.code, "name": "Anna", "token": anna.token, "pin": anna.pin}
         request = SimpleNamespace(headers={"accept-language": "sv"}, client=None)
-        student, _, _, line = classes.rejoin(ctx, seat, None, request)
+        student, _, _, line, code, name = classes.rejoin(ctx, seat, None, None, request)
         assert student.name == "Anna" and f"PIN-kod **{anna.pin}**" in line
+        assert (code, name) == (made.code, "Anna")  # a press on "Join" gets its decks back
         room.end_class(made.code, made.teacher_key)
-        student, said, seat_after, line = classes.rejoin(ctx, seat, None, request)
+        student, said, seat_after, line, *_ = classes.rejoin(ctx, seat, None, None, request)
         assert student is None and seat_after == {} and line == ""
         assert said == f"Du är inte längre med i klassen {made.code}: " + say("class_ended", "sv")
     finally:

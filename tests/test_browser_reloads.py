@@ -112,14 +112,16 @@ def upload(page, folder: Path, target: Path) -> None:
 
 
 def test_a_student_reloading_goes_on_with_the_class_deck(browser, tmp_path, make_deck):  # noqa: F811
+    """A student reloads during a round of their class's own deck (one the teacher uploaded),
+    then again after the server restarted, which lost it: "Join the class" gets it back."""
     from playwright.sync_api import expect
 
     pictures = {"hund.png": "red", "apple.png": "blue", "katt.png": "green"}  # each its own
     own = make_deck(pictures={name: png_bytes(color=c) for name, c in pictures.items()})
     answers = words_of(own)
-    deck = picture_deck("Två", tmp_path, WORDS)
+    deck, port = picture_deck("Två", tmp_path, WORDS), free_port()
     db = f"sqlite:///{tmp_path / 'classes.db'}"
-    with served(free_port(), tmp_path / "work", deck, db_url=db) as url:
+    with served(port, tmp_path / "work", deck, db_url=db) as url:
         teacher = new_page(browser, url)
         upload(teacher, own, tmp_path / "djur.zip")
         teacher.get_by_role("tab", name="Class").click()
@@ -148,6 +150,19 @@ def test_a_student_reloading_goes_on_with_the_class_deck(browser, tmp_path, make
         # The class sees the answer given before the reload.
         teacher.get_by_role("tab", name="Class").click()
         expect(teacher.get_by_text("1 students", exact=False)).to_be_visible(timeout=15_000)
+    with served(port, tmp_path / "restarted", deck, db_url=db):
+        reload(student)  # in the class already: the join link in the address leaves the play tab
+        expect(student.locator("#feedback")).to_contain_text(
+            "Your class's deck Testdjur is no longer on this server: press “Join the class”"
+        )
+        expect(student.locator("#class-line")).to_contain_text("Anna · PIN")
+        plays_on(student)
+        student.get_by_role("tab", name="Class").click()
+        expect(student.get_by_label("Your name")).to_have_value("Anna")  # filled in
+        student.get_by_role("button", name="Join the class").click()
+        expect(student.locator("#deck-menu input")).to_have_value(UPLOADED)
+        assert word_on_screen(student, answers)
+        plays_on(student)
 
 
 def test_after_a_restart_a_round_goes_on_or_its_lost_deck_is_said(browser, tmp_path, make_deck):  # noqa: F811

@@ -88,7 +88,7 @@ def test_settings_from_the_browser_are_always_among_the_choices(prefs):
     ids=repr,
 )
 def test_a_forged_class_seat_is_no_seat(ctx, seat):
-    student, _, _, line = classes.rejoin(ctx, seat, None)
+    student, _, _, line, *_ = classes.rejoin(ctx, seat, None)
     assert student is None and line == ""
 
 

@@ -267,7 +267,7 @@ def class_texts(ctx: Context) -> list[str]:
     answered = handlers.answer_text(ctx, "en hund", part(joined[5:], "stored"), DECK, {}, None,
                                     True, SV, student=joined[1])  # fmt: skip
     texts += screen_texts(answered[:-1])
-    texts += [t for v in classes.rejoin(ctx, seat, SV)[1::3] for t in seen(v)]
+    texts += [t for v in classes.rejoin(ctx, seat, SV)[1:4:2] for t in seen(v)]
     texts += [t for v in classes.join_class(ctx, code, "Maja", None, {}, DECK, {}, None, SV)[:1]
               for t in seen(v)]  # fmt: skip
     texts += seen(list(teacher.class_results(ctx, code, key, SV)))

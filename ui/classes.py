@@ -191,8 +191,11 @@ def link_code(stored_code: str, query_code: str, seat=None) -> tuple[str, object
     return code, gr.Tabs(selected="class")
 
 
-def rejoin(ctx: Context, seat, prefs=None, request: gr.Request = None) -> tuple:
-    """A page load in a browser that joined a class: back in the class, points and all.
+def rejoin(ctx: Context, seat, prefs=None, code=None, request: gr.Request = None) -> tuple:
+    """A page load in a browser that joined a class: back in the class, points and all, with
+    its code (unless a join link gave another: `code`) and the student's name in the join
+    fields, so that "Join the class" gets a class's own deck back after its server restarted.
+    Returns the student, the join message, the seat, the class line, the code and the name.
 
     Only a browser with a seat opens the database; a seat the class no longer knows (ended,
     deleted, or another server) is forgotten with a word, and the game goes on solo.
@@ -201,12 +204,14 @@ def rejoin(ctx: Context, seat, prefs=None, request: gr.Request = None) -> tuple:
 
     seat, lang = from_browser(seat), lang_of(prefs, request)
     if not (seat.get("code") and seat.get("name") and seat.get("token")):
-        return None, gr.update(), gr.update(), ""
+        return None, gr.update(), gr.update(), "", gr.update(), gr.update()
     try:
         student = ctx.classes.room().join_class(seat["code"], seat["name"],
                                                 rejoin_token=seat["token"],
                                                 client=client_of(request))  # fmt: skip
     except ClassroomError as e:
         why = told(lang, e)
-        return None, say("left_class", lang, code=html.escape(seat["code"]), why=why), {}, ""
-    return student, _welcome(student, lang), gr.update(), class_line(student, seat, lang)
+        left = say("left_class", lang, code=html.escape(seat["code"]), why=why)
+        return None, left, {}, "", gr.update(), gr.update()
+    fields = (code if isinstance(code, str) and code.strip() else student.class_code, student.name)
+    return student, _welcome(student, lang), gr.update(), class_line(student, seat, lang), *fields

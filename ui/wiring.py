@@ -172,7 +172,7 @@ def _wire_decks(ctx: Context, ui: Layout) -> None:
 
 
 def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
-    demo.load(
+    linked = demo.load(
         classes.link_code,
         [ui.class_code, ui.link_code, ui.seat],
         [ui.class_code, ui.tabs],
@@ -180,8 +180,10 @@ def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
         "seat]",
         api_name=False,
     )
-    demo.load(bind(classes.rejoin, ctx), [ui.seat, ui.prefs],
-              [ui.student, ui.joined, ui.seat, ui.class_line], api_name=False)  # fmt: skip
+    # after the link: the code it gave stays in the field
+    linked.then(bind(classes.rejoin, ctx), [ui.seat, ui.prefs, ui.class_code],
+                [ui.student, ui.joined, ui.seat, ui.class_line, ui.class_code, ui.student_name],
+                api_name=False)  # fmt: skip
     ui.join_btn.click(
         bind(classes.join_class, ctx),
         [ui.class_code, ui.student_name, ui.student_pin, ui.stored, ui.deck_key, ui.uploaded,
