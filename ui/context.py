@@ -167,9 +167,10 @@ class Context:
 
 
 def from_browser(value: object) -> dict[str, str]:
-    """A dict of text kept in the player's browser (the progress, settings, uploads and class
+    """A dict of text kept in the player's browser (the settings, the upload tokens, the class
     seat): anything else is empty, and entries that are not text are left out. The browser
-    holds the key that encrypts them, so a player can write anything there."""
+    holds the key that encrypts them, so a player can write anything there (the progress is
+    read by `game.from_dict`, which is as wary)."""
     if not isinstance(value, dict):
         return {}
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
