@@ -183,6 +183,9 @@ def launch(demo: gr.Blocks, microphones: int = MAX_MICROPHONES, **extra: Any) ->
         # Per file: the largest upload the deck loader accepts (a deck's zip or an Anki package);
         # recordings are far smaller.
         max_file_size=UploadLimits().max_upload_bytes,
+        # Gradio's run history keeps every call's inputs and outputs in the browser (a class's
+        # PIN or a teacher key on a school's shared computer) behind an English "Runs" link.
+        run_history=False,
         # No allowed_paths: they would serve every file under them to anyone who knows the path
         # (a deck's items.csv holds every answer). What a handler returns, Gradio copies into its
         # own cache and serves from there: the neutral picture copies and the spoken words only.

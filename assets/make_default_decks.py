@@ -7,9 +7,10 @@ contributors, licensed CC-BY 4.0). The pictures come from the npm package
 ``@twemoji/svg`` (fetched with ``npm pack`` when no tarball is at hand) and are
 rendered to square PNGs on a white background.
 
-Each deck folder gets exactly: ``deck.toml``, ``items.csv`` and the PNGs. Names, descriptions
-and hints come in English (``name``, ``description``, ``hint``: what an English page shows) and
-Swedish (``name_sv``, ``description_sv``, ``hint_sv``: a Swedish page's).
+Each deck folder gets exactly: ``deck.toml``, ``items.csv`` and the PNGs. Names, descriptions,
+hints and the pictures' credit come in English (``name``, ``description``, ``hint``,
+``attribution``: what an English page shows) and Swedish (``name_sv``, ``description_sv``,
+``hint_sv``, ``attribution_sv``: a Swedish page's).
 
     python assets/make_default_decks.py                # rebuild assets/decks/
     python assets/make_default_decks.py --out /tmp/decks --size 256
@@ -53,6 +54,11 @@ ATTRIBUTION = (
     "Pictures: Twemoji (https://github.com/jdecked/twemoji), "
     "© Twitter, Inc and other contributors, licensed under CC-BY 4.0 "
     "(https://creativecommons.org/licenses/by/4.0/); rendered to PNG on white"
+)
+ATTRIBUTION_SV = (
+    "Bilder: Twemoji (https://github.com/jdecked/twemoji), "
+    "© Twitter, Inc och andra bidragsgivare, licensierade under CC-BY 4.0 "
+    "(https://creativecommons.org/licenses/by/4.0/); återgivna som PNG på vit bakgrund"
 )
 
 CSV_HEADER = ["image", "answer", "article", "accept", "hint", "hint_sv", "audio", "pronunciation"]
@@ -1097,6 +1103,7 @@ def deck_toml(deck: Deck) -> str:
         "author": AUTHOR,
         "license": LICENSE,
         "attribution": ATTRIBUTION,
+        "attribution_sv": ATTRIBUTION_SV,
     }
     return tomli_w.dumps(fields)
 

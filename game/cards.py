@@ -116,6 +116,10 @@ class Deck:
     """The description on a Swedish page; `description` where empty."""
     description_en: str = ""
     """The description on an English page; `description` where empty."""
+    attribution_sv: str = ""
+    """The credit for the pictures on a Swedish page; `attribution` where empty."""
+    attribution_en: str = ""
+    """The credit for the pictures on an English page; `attribution` where empty."""
 
     def title(self, lang: str) -> str:
         """The deck's name as a learner reading `lang` sees it in the deck menu."""
@@ -125,6 +129,12 @@ class Deck:
         """The deck's description in `lang`, where the deck gives one."""
         translations = (("sv", self.description_sv), ("en", self.description_en))
         return Translated(self.description, translations).in_lang(lang)
+
+    def credit(self, lang: str) -> str:
+        """The credit for the deck's pictures in `lang`, where the deck gives one (the licence
+        it names is quoted as written)."""
+        translations = (("sv", self.attribution_sv), ("en", self.attribution_en))
+        return Translated(self.attribution, translations).in_lang(lang)
 
     def card(self, card_id: str) -> Card | None:
         """The card with this id, or None when the deck no longer has it."""

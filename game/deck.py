@@ -43,6 +43,7 @@ TEXT_KEYS = (
     "author",
     "license",
     "attribution",
+    *(f"attribution_{lang}" for lang in messages.LANGUAGES),
 )
 LANGUAGES = ("sv",)
 DELIMITERS = (",", ";", "\t")
@@ -137,6 +138,8 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
         name_en=meta.get("name_en", ""),
         description_sv=meta.get("description_sv", ""),
         description_en=meta.get("description_en", ""),
+        attribution_sv=meta.get("attribution_sv", ""),
+        attribution_en=meta.get("attribution_en", ""),
     )
     log.info("loaded deck %r: %d cards, %d warnings", deck.name, len(cards), len(deck.warnings))
     return deck

@@ -147,10 +147,11 @@ def test_a_student_who_is_no_longer_in_a_class_is_told_in_their_language(tmp_pat
         anna = room.join_class(made.code, "Anna")
         seat = {"code": made.code, "name": "Anna", "token": anna.token, "pin": anna.pin}
         request = SimpleNamespace(headers={"accept-language": "sv"}, client=None)
-        student, _, _, line = classes.rejoin(ctx, seat, None, request)
+        student, _, _, line, code, name = classes.rejoin(ctx, seat, None, None, request)
         assert student.name == "Anna" and f"PIN-kod **{anna.pin}**" in line
+        assert (code, name) == (made.code, "Anna")  # a press on "Join" gets its decks back
         room.end_class(made.code, made.teacher_key)
-        student, said, seat_after, line = classes.rejoin(ctx, seat, None, request)
+        student, said, seat_after, line, *_ = classes.rejoin(ctx, seat, None, None, request)
         assert student is None and seat_after == {} and line == ""
         assert said == f"Du är inte längre med i klassen {made.code}: " + say("class_ended", "sv")
     finally:
@@ -164,8 +165,45 @@ def test_a_teacher_picks_decks_by_their_names_in_the_teachers_language(tmp_path)
     animals = Deck("Djur (animals)", (Card("hund", "en"),), name_sv="Djur", name_en="Animals")
     ctx = Context.create({animals.name: animals}, Model(),
                          AppOptions(secret="s" * 32, work_dir=tmp_path / "w"))  # fmt: skip
-    uploaded = {"Mina ord (uploaded)": animals}
-    for lang, label in (("sv", "Djur"), ("en", "Animals")):
+    uploaded = {"Mina ord (uploaded)": Deck("Mina ord", (Card("katt", "en"),), name_en="My words")}
+    for lang, label, mine in (("sv", "Djur", "Mina ord (uppladdad)"),
+                              ("en", "Animals", "My words (uploaded)")):  # fmt: skip
         menu = teacher.deck_choices(ctx, uploaded, {"lang": lang})
-        assert menu["choices"] == [(label, "Djur (animals)"),
-                                   ("Mina ord (uploaded)", "Mina ord (uploaded)")]  # fmt: skip
+        assert menu["choices"] == [(label, "Djur (animals)"), (mine, "Mina ord (uploaded)")]
+
+
+def test_a_student_joining_gets_the_deck_menu_in_their_language(tmp_path, make_deck) -> None:
+    """The menu a join sends (the class's decks among the student's own) is labelled in the
+    student's language, from the setting or from the browser, and keeps the decks' keys."""
+    from types import SimpleNamespace
+
+    from tests.test_ui_handlers import zipped
+    from ui import classes, decks, teacher
+    from ui.context import AppOptions, Context, Model
+
+    animals = Deck("Djur (animals)", (Card("hund", "en"),), name_sv="Djur", name_en="Animals")
+    ctx = Context.create({animals.name: animals}, Model(),
+                         AppOptions(secret="s" * 32, work_dir=tmp_path / "w",
+                                    db_url=f"sqlite:///{tmp_path / 'c.db'}"))  # fmt: skip
+    own = make_deck(toml='name = "Testdjur"\nname_en = "Test animals"\nlanguage = "sv"\n')
+    _, uploaded, _, _ = decks.upload(ctx, [zipped(own, tmp_path / "own.zip")], "", {})
+    try:
+        made = teacher.create_class(ctx, "7B", ["Djur (animals)", "Testdjur (uploaded)"],
+                                    uploaded)[1]  # fmt: skip
+        code = made["code"]
+        swedish_browser = SimpleNamespace(headers={"accept-language": "sv-SE"}, client=None)
+        for name, prefs, request, labels in (
+            ("Anna", {"lang": "sv"}, None, ["Djur", "Testdjur (uppladdad)"]),
+            ("Omar", {"lang": ""}, swedish_browser, ["Djur", "Testdjur (uppladdad)"]),
+            ("Bo", {"lang": "en"}, swedish_browser, ["Animals", "Test animals (uploaded)"]),
+        ):
+            joined = classes.join_class(ctx, code, name, None, {}, "Djur (animals)", {}, None,
+                                        prefs, None, request)  # fmt: skip
+            menu = joined.deck_key
+            assert menu["choices"] == list(zip(labels, ["Djur (animals)", "Testdjur (uploaded)"],
+                                               strict=True))  # fmt: skip
+            assert menu["value"] == "Djur (animals)"
+        head = teacher.class_results(ctx, code, made["key"], {"lang": "sv"})[0]
+        assert "kortlekar: Djur, Testdjur (uppladdad)" in head  # the teacher's too
+    finally:
+        ctx.classes.close()

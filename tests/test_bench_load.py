@@ -13,12 +13,12 @@ import threading
 from dataclasses import replace
 
 import pytest
-from conftest import API_SCREEN
 
 import game
 from bench import players
 from bench.players import Kind, check_reply, play_burst
 from game.session import CardResult, Outcome, Round, Turn
+from tests.conftest import API_SCREEN
 
 DECK = "Djur"
 CARDS = [f"card{i}" for i in range(20)]

@@ -1,6 +1,6 @@
 """The built-in decks speak the page's language: a Swedish page reads each deck's name,
-description and every card's hint in Swedish, an English page in English, through the same
-handlers the app wires (the deck menu, the line under it, the hint button)."""
+description, the pictures' credit and every card's hint in Swedish, an English page in English,
+through the same handlers the app wires (the deck menu, the line under it, the hint button)."""
 
 from __future__ import annotations
 
@@ -67,16 +67,19 @@ def test_the_deck_menu_and_credits_are_in_the_page_language(ctx, lang, how):
     labels = dict((key, label) for label, key in menu["choices"])
     assert menu["value"] == first and list(labels) == ctx.menu({})  # the keys never change
     for key, deck in BUILT_IN.items():
-        assert deck.name_sv and deck.description_sv
+        assert deck.name_sv and deck.description_sv and deck.attribution_sv
         credits = decks.credits(ctx, key, {}, prefs, request)
         if lang == "sv":
             assert labels[key] == deck.name_sv and "(" not in labels[key]  # "Djur"
             assert html.escape(deck.description_sv) in credits
             assert html.escape(deck.description) not in credits
+            assert html.escape(deck.attribution_sv) in credits
+            assert html.escape(deck.attribution) not in credits
         else:
             assert labels[key] == key  # "Djur (animals)"
             assert html.escape(deck.description) in credits
             assert html.escape(deck.description_sv) not in credits
+            assert html.escape(deck.attribution) in credits
 
 
 @pytest.mark.parametrize(("lang", "how"), PAGES)
@@ -84,7 +87,7 @@ def test_a_page_load_labels_the_menu_in_the_page_language(ctx, lang, how):
     from ui import decks
 
     prefs, request = page(lang, how)
-    loaded = decks.on_load(ctx, None, "Djur (animals)", {}, {}, prefs, request)
+    loaded = decks.on_load(ctx, None, "Djur (animals)", {}, {}, prefs, request=request)
     label = dict((key, label) for label, key in loaded.deck_key["choices"])["Djur (animals)"]
     assert label == ("Djur" if lang == "sv" else "Djur (animals)")
 

@@ -1,8 +1,9 @@
 """A deck's names, descriptions and hints in the learner's language: the format and the game.
 
-deck.toml's `name_sv`/`name_en`/`description_sv`/`description_en` and the items table's
-`hint_sv`/`hint_en` columns, in items.csv and items.xlsx alike; the plain key or column is what
-a page in a language without its own shows. `name` stays the deck's key in every language.
+deck.toml's `name_sv`/`name_en`/`description_sv`/`description_en`/`attribution_sv`/
+`attribution_en` and the items table's `hint_sv`/`hint_en` columns, in items.csv and items.xlsx
+alike; the plain key or column is what a page in a language without its own shows. `name` stays
+the deck's key in every language.
 """
 
 from __future__ import annotations
@@ -167,6 +168,27 @@ def test_other_language_keys_are_warned_of_and_ignored(make_deck, keys):
     deck = load_deck(make_deck(toml=BASE + keys))
     assert deck.title("sv") == deck.title("en") == "Djur (animals)"
     assert any("unknown key" in w for w in deck.warnings)
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown"),
+    [
+        pytest.param('attribution = "Pictures: me"\n', ("Pictures: me", "Pictures: me"), id="one"),
+        pytest.param(
+            'attribution = "Pictures: me"\nattribution_sv = "Bilder: jag"\n',
+            ("Bilder: jag", "Pictures: me"),
+            id="swedish",
+        ),
+        pytest.param(
+            'attribution_sv = "Bilder: jag"\nattribution_en = "Pictures: me"\n',
+            ("Bilder: jag", "Pictures: me"),
+            id="both-only",
+        ),
+    ],
+)
+def test_the_credit_for_the_pictures_per_language(make_deck, keys, shown):
+    deck = load_deck(make_deck(toml=BASE + keys))
+    assert (deck.credit("sv"), deck.credit("en")) == shown and deck.warnings == ()
 
 
 def test_write_deck_file_keeps_the_language_keys(make_deck, tmp_path):

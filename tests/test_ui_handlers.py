@@ -7,6 +7,7 @@ import typing
 from concurrent.futures import Future
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pytest
@@ -61,6 +62,14 @@ def two_cards(tmp_path: Path, recogniser: object, **options: object) -> Context:
 @pytest.fixture
 def ctx(tmp_path) -> Context:
     return two_cards(tmp_path, Heard("hund"))
+
+
+def part(reply: Reply, name: str) -> Any:
+    """A field of a handler's reply by its name; a play-screen field is read off the reply's
+    screen when the reply is not the screen itself."""
+    if name not in {f.name for f in fields(reply)}:
+        reply = reply.screen  # type: ignore[attr-defined]
+    return getattr(reply, name)
 
 
 def up_now(ctx: Context, screen: Screen) -> game.Card:

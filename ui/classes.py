@@ -25,7 +25,7 @@ import gradio as gr
 import game
 from classroom import Classroom, ClassroomError, DatabaseUnavailable, Student
 from ui import play
-from ui.context import Context, Prefs, Seat, Stored, Tokens, Update, Uploaded
+from ui.context import Context, Prefs, Seat, Stored, Tokens, Update, Uploaded, from_browser
 from ui.decks import deck_menu
 from ui.play import begin, lang_of
 from ui.screen import Reply, Screen
@@ -96,7 +96,7 @@ def join_class(ctx: Context, code: str | None, name: str | None, pin: str | None
                request: gr.Request | None = None) -> Joined:  # fmt: skip
     """A student joins (or rejoins: this browser's seat, or the PIN from another device) a class
     and plays its deck."""
-    seat, uploaded, lang = seat or {}, dict(uploaded or {}), lang_of(prefs, request)
+    seat, uploaded, lang = from_browser(seat), dict(uploaded or {}), lang_of(prefs, request)
     room = room_or_error(ctx, lang)
     same = seat.get("code", "").upper() == (code or "").strip().upper()
     mine_seat = same and seat.get("name", "").casefold() == (name or "").strip().casefold()
@@ -105,7 +105,7 @@ def join_class(ctx: Context, code: str | None, name: str | None, pin: str | None
         student = room.join_class(code or "", name or "", rejoin_token=seat.get("token")
                                   if mine_seat else None, pin=typed_pin,
                                   client=client_of(request))  # fmt: skip
-    mine = dict(mine or {})
+    mine = from_browser(mine)
     for kept in student.kept:
         unpacked = _class_deck(ctx, student, kept, lang)
         if unpacked is not None:
@@ -200,33 +200,42 @@ def _card_on_screen(ctx: Context, stored: Stored, key: str, uploaded: Uploaded |
     return game.current_card(play.restore(stored, deck), deck)
 
 
-def link_code(stored_code: str | None, query_code: str | None) -> tuple[str, Update | gr.Tabs]:
-    """A join link (?class=CODE) fills in the code and opens the class tab."""
+def link_code(stored_code: str | None, query_code: str | None,
+              seat: Seat | None = None) -> tuple[str, Update | gr.Tabs]:  # fmt: skip
+    """A join link (?class=CODE) fills in the code and opens the class tab; the play tab stays
+    for a browser already in that class (a student reloading the page they joined from)."""
     code = (query_code or "").strip()
     if not code:
         return stored_code or "", gr.update()
+    if from_browser(seat).get("code", "").upper() == code.upper():
+        return code, gr.update()
     return code, gr.Tabs(selected="class")
 
 
-# A page load's class: the student (None: solo), the message, the seat, the class line.
-Rejoined = tuple[Student | None, str | Update, Seat | Update, str]
+# A page load's class: the student (None: solo), the message, the seat, the class line, and the
+# join fields' code and name.
+Rejoined = tuple[Student | None, str | Update, Seat | Update, str, str | Update, str | Update]
 
 
-def rejoin(ctx: Context, seat: Seat | None, prefs: Prefs | None = None,
+def rejoin(ctx: Context, seat: Seat | None, prefs: Prefs | None = None, code: str | None = None,
            request: gr.Request | None = None) -> Rejoined:  # fmt: skip
-    """A page load in a browser that joined a class: back in the class, points and all.
+    """A page load in a browser that joined a class: back in the class, points and all, with
+    its code (unless a join link gave another: `code`) and the student's name in the join
+    fields, so that "Join the class" gets a class's own deck back after its server restarted.
 
     Only a browser with a seat opens the database; a seat the class no longer knows (ended,
     deleted, or another server) is forgotten with a word, and the game goes on solo.
     """
-    seat, lang = seat or {}, lang_of(prefs, request)
+    seat, lang = from_browser(seat), lang_of(prefs, request)
     if not (seat.get("code") and seat.get("name") and seat.get("token")):
-        return None, gr.update(), gr.update(), ""
+        return None, gr.update(), gr.update(), "", gr.update(), gr.update()
     try:
         student = ctx.classes.room().join_class(seat["code"], seat["name"],
                                                 rejoin_token=seat["token"],
                                                 client=client_of(request))  # fmt: skip
     except ClassroomError as e:
         why = told(lang, e)
-        return None, say("left_class", lang, code=html.escape(seat["code"]), why=why), {}, ""
-    return student, _welcome(student, lang), gr.update(), class_line(student, seat, lang)
+        left = say("left_class", lang, code=html.escape(seat["code"]), why=why)
+        return None, left, {}, "", gr.update(), gr.update()
+    fields = (code if isinstance(code, str) and code.strip() else student.class_code, student.name)
+    return student, _welcome(student, lang), gr.update(), class_line(student, seat, lang), *fields

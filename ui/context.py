@@ -27,7 +27,7 @@ from ui.text import refusal, say
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 200  # letters in a typed answer or a deck name; a phrase fits, a pasted essay not
-UPLOADED = " (uploaded)"
+UPLOADED = " (uploaded)"  # an upload's key: its deck's name and this, in every language
 
 # What the handlers are handed and give back, besides plain strings and flags.
 Stored = dict[str, Any]  # a player's game state as stored (`game.to_dict`), in the tab or browser
@@ -142,15 +142,23 @@ class Context:
         return self.library.names() + sorted(uploaded)
 
     def choices(self, uploaded: dict, lang: str | None = None) -> list[tuple[str, str]]:
-        """The deck menu's (label, key) pairs, in `menu`'s order: a deck everyone has is labelled
-        with its name in `lang` (`Deck.title`), an upload with its key; the key is what rounds
-        and classes keep, whatever the page's language. Without a `lang`, every label is its
-        key."""
-        everyone = {name: self.library.get(name) for name in self.library.names()}
-        return [
-            (deck.title(lang) if lang and (deck := everyone.get(key)) else key, key)
-            for key in self.menu(uploaded)
-        ]
+        """The deck menu's (label, key) pairs, in `menu`'s order, each labelled for a reader of
+        `lang` (`label`); the key is what rounds and classes keep, whatever the page's language.
+        Without a `lang`, every label is its key."""
+        return [(self.label(key, uploaded, lang) if lang else key, key)
+                for key in self.menu(uploaded)]  # fmt: skip
+
+    def label(self, key: str, uploaded: dict, lang: str) -> str:
+        """A deck's name as a reader of `lang` sees it (`Deck.title`); an upload's with
+        "(uploaded)" in `lang`, and an upload not here (a class's, on another server) by its
+        key's name."""
+        if (deck := self.library.get(key)) is not None:
+            return deck.title(lang)
+        if not key.endswith(UPLOADED):
+            return key
+        deck = uploaded.get(key)
+        name = deck.title(lang) if deck is not None else key.removesuffix(UPLOADED)
+        return f"{name} {say('uploaded_mark', lang)}"
 
     def deck_for(self, key: str, uploaded: dict, lang: str = "en") -> game.Deck:
         """The deck a player chose: one they uploaded, one everyone has, else the first.
@@ -162,8 +170,18 @@ class Context:
         if deck is None:
             return self.library.get(key) or self.library.first()
         if not self.uploads.touch(deck):
-            raise refusal("upload_gone", lang, name=deck.name)
+            raise refusal("upload_gone", lang, name=deck.title(lang))
         return deck
+
+
+def from_browser(value: object) -> dict[str, str]:
+    """A dict of text kept in the player's browser (the settings, the upload tokens, the class
+    seat): anything else is empty, and entries that are not text are left out. The browser
+    holds the key that encrypts them, so a player can write anything there (the progress is
+    read by `game.from_dict`, which is as wary)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def load_decks(*roots: Path) -> dict[str, game.Deck]:

@@ -16,7 +16,18 @@ import gradio as gr
 import game
 from game.library import DeckNameTaken
 from ui import render
-from ui.context import MAX_TEXT, UPLOADED, Context, Prefs, Stored, Tokens, Update, Uploaded
+from ui.context import (
+    MAX_TEXT,
+    UPLOADED,
+    Context,
+    Prefs,
+    Seat,
+    Stored,
+    Tokens,
+    Update,
+    Uploaded,
+    from_browser,
+)
 from ui.files import DeckTooLarge
 from ui.play import begin, lang_of, missing_model, play_deck, restore
 from ui.screen import Reply, Screen, View, note
@@ -33,21 +44,29 @@ class PageLoad(Reply):
 
 
 def on_load(ctx: Context, browser: Stored, key: str, uploaded: Uploaded, mine: Tokens | None,
-            prefs: Prefs | None, request: gr.Request | None = None) -> PageLoad:  # fmt: skip
+            prefs: Prefs | None, seat: Seat | None = None,
+            request: gr.Request | None = None) -> PageLoad:  # fmt: skip
     """A new page: the progress and uploads kept in this browser (a round goes on after a
-    reload)."""
-    mine = mine or {}
+    reload), and its class seat (a class's deck lost is told so)."""
+    mine = from_browser(mine)  # a token edited in the browser finds nothing
     found = {k: deck for k, token in mine.items() if (deck := ctx.uploads.get(token))}
     had = {**uploaded, **found}
     uploaded = {k: deck for k, deck in had.items() if ctx.uploads.touch(deck)}
     stored = game.from_dict(browser)
     name = stored.round.deck if stored.round else ""
     playing = name + UPLOADED if name else ""
-    if (playing in mine or playing in had) and playing not in uploaded:  # a restart, or let go
+    # The menu's value as the page was built (a script may send any): a deck everyone has.
+    key = key if isinstance(key, str) and ctx.library.get(key) else ctx.library.first().name
+    if name and playing not in uploaded and not ctx.library.get(name):  # the round's deck is gone
+        if playing not in mine and playing not in had:
+            said = "deck_gone"  # a deck taken off the server, or a token gone from the browser
+        else:  # a restart, or the shelf let it go
+            said = "class_deck_lost" if from_browser(seat).get("code") else "upload_gone"
         lang = lang_of(prefs, request)
-        view = View(stored, ctx.library.first(), lang)
         screen = begin(ctx, browser, key, uploaded, prefs, request)
-        gone = note(ctx, view, "upload_gone", name=name)
+        deck = ctx.deck_for(key, uploaded, lang)  # the sentence marks the picture now shown
+        view = View(restore(screen.stored, deck), deck, lang)
+        gone = note(ctx, view, said, name=name)
         screen = _model_notice(ctx, replace(screen, feedback=gone), key, uploaded, lang)
         return PageLoad(screen, uploaded, deck_menu(ctx, key, uploaded, prefs, request))
     # An uploaded deck's round goes on, and so does one of a deck everyone has.
@@ -83,14 +102,14 @@ def deck_menu(ctx: Context, key: str, uploaded: Uploaded | None, prefs: Prefs | 
 
 def credits(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs | None = None,
             request: gr.Request | None = None) -> str:  # fmt: skip
-    """The line under the menu: the deck's description in the page's language, and its
-    attribution (as the deck gives it: a licence is quoted, not translated)."""
+    """The line under the menu: the deck's description and the credit for its pictures, in the
+    page's language where the deck gives them."""
     lang = lang_of(prefs, request)
     try:
         deck = ctx.deck_for(key, uploaded, lang)
     except gr.Error:  # an upload let go: the round's handler says so
         return ""
-    parts = [p for p in (deck.about(lang), deck.attribution) if p]
+    parts = [p for p in (deck.about(lang), deck.credit(lang)) if p]
     return f"<small>{render.emphasis(' · '.join(parts))}</small>" if parts else ""
 
 
@@ -106,11 +125,11 @@ def upload(ctx: Context, files: list[str] | None, name: str | None, uploaded: Up
         raise refusal("choose_deck", lang)
     try:
         if name and len(name) > MAX_TEXT:
-            raise UploadError(f"The deck name is too long ({MAX_TEXT} letters at most).")
+            raise UploadError(say("deck_name_long", lang, n=MAX_TEXT))
         deck = load_upload([Path(f) for f in files], ctx.upload_dir, name=name or None)
         ctx.uploads.put(deck)  # the shelf owns its folder from now on, remembered or not
     except (UploadError, game.DeckError, DeckTooLarge) as e:
-        report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files)}\n```"
+        report = f"### ✗ {say('cannot_play', lang)}\n```\n{as_uploaded(e, files, lang)}\n```"
         return report, uploaded, gr.update(), gr.update(visible=False)
     key = deck.name + UPLOADED
     uploaded = {**uploaded, key: deck}
@@ -125,7 +144,7 @@ def remember(ctx: Context, key: str, uploaded: Uploaded, mine: Tokens | None) ->
     """Let a reload find the deck just uploaded: this browser keeps (`mine`) the token it has
     on the server's shelf."""
     deck = uploaded.get(key)
-    mine = dict(mine or {})
+    mine = from_browser(mine)
     if deck is not None and (token := ctx.uploads.token_of(deck)) is not None:
         mine[key] = token
     return mine
@@ -142,7 +161,7 @@ def save_for_everyone(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs |
     if deck is None or deck.path is None:
         raise refusal("pick_uploaded", lang)
     if not ctx.uploads.touch(deck):
-        raise refusal("upload_gone", lang, name=deck.name)
+        raise refusal("upload_gone", lang, name=deck.title(lang))
     if ctx.library.has(deck.name):  # never shadow a deck everyone already plays
         raise refusal("deck_exists", lang, name=deck.name)
     try:
@@ -153,11 +172,16 @@ def save_for_everyone(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs |
     return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 
-def as_uploaded(error: Exception, files: list[str]) -> str:
-    """The error in the teacher's terms: their file names, never the server's work folder."""
+def as_uploaded(error: Exception, files: list[str], lang: str = "en") -> str:
+    """The error in the teacher's terms: their file names, never the server's work folder. (The
+    deck checker's own problems are in English: `game` writes them.)"""
+    if isinstance(error, DeckTooLarge):
+        return error.said(lang)
     if not isinstance(error, game.DeckError):
         return str(error)
     names = ", ".join(Path(f).name for f in files)
     count = len(error.problems)
     lines = "\n".join(f"  - {problem}" for problem in error.problems)
-    return f"The deck in {names} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
+    head = say("deck_problems_1", lang, names=names) if count == 1 else say(
+        "deck_problems_n", lang, names=names, n=count)  # fmt: skip
+    return f"{head}\n{lines}"

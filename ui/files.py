@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import game
+from ui.text import say
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,13 @@ class NeutralNames:
         self._lock = threading.Lock()  # a copy is not deleted while another file takes it up
 
     def name(self, path: Path) -> str:
-        """The neutral name of `path` (its `digest`), read and hashed once per file."""
+        """The neutral name of `path` (its `digest`), read and hashed once per file; for a file
+        gone from disk, a name made from its path (nothing of it is served)."""
         if path not in self.names:
-            self.names[path] = digest(path)
+            try:
+                self.names[path] = digest(path)
+            except OSError:
+                return hashlib.sha1(str(path).encode()).hexdigest()[:16]
         return self.names[path]
 
     def public(self, path: Path) -> str:
@@ -132,11 +137,11 @@ class DeckTooLarge(Exception):
 
     def __init__(self, size: int, room: int) -> None:
         self.size, self.room = size, room
-        super().__init__(
-            f"The deck takes {size / MB:.1f} MB unpacked; this server keeps at most "
-            f"{room / MB:g} MB of uploaded decks. Make the pictures smaller (1000 pixels wide "
-            "is plenty)."
-        )
+        super().__init__(self.said("en"))
+
+    def said(self, lang: str) -> str:
+        """The message in `lang` (ui/text.py's "deck_too_large")."""
+        return say("deck_too_large", lang, size=f"{self.size / MB:.1f}", room=f"{self.room / MB:g}")
 
 
 @dataclass(frozen=True)
@@ -205,13 +210,21 @@ class UploadShelf:
         return token
 
     def get(self, token: str) -> game.Deck | None:
-        """The deck of `token`, now used; None when the shelf never had it or let it go."""
+        """The deck of `token`, now used; None when the shelf never had it or let it go, or its
+        folder has gone from disk (then it is let go now)."""
         with self._lock:
             shelved = self._decks.get(token)
             if shelved is None:
                 return None
-            self._decks.move_to_end(token)
-            return shelved.deck
+            if shelved.deck.path is None or not shelved.deck.path.is_dir():
+                del self._decks[token], self._tokens[shelved.folder]
+                self._bytes -= shelved.size
+            else:
+                self._decks.move_to_end(token)
+                return shelved.deck
+        log.warning("the uploaded deck %r has gone from disk", shelved.deck.name)
+        self._delete(shelved.folder)
+        return None
 
     def touch(self, deck: game.Deck) -> bool:
         """Mark `deck` as used now; False when the shelf has let it go (its files are gone)."""

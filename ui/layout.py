@@ -213,7 +213,7 @@ def _settings(ctx: Context) -> dict[str, Any]:
         parts["reset_btn"] = gr.Button(I18N("reset"), variant="stop")
     parts["credits"] = gr.HTML(padding=False)
     with gr.Accordion(I18N("operator"), open=False):
-        parts["status"] = gr.Markdown(ctx.model.status())
+        parts["status"] = gr.Markdown()  # said in the page's language on load (ui.wiring)
     return parts
 
 

@@ -24,9 +24,9 @@ import game
 from classroom import Student
 from game import voice
 from ui import zerogpu
-from ui.context import MAX_TEXT, Context, Model, Prefs, Recogniser, Stored, Uploaded
+from ui.context import MAX_TEXT, Context, Model, Prefs, Recogniser, Stored, Uploaded, from_browser
 from ui.screen import Reply, Screen, View, feedback_for, note, show
-from ui.text import language_of, say
+from ui.text import language_of, refusal, say
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ Action = Callable[..., Stepped]  # a step of `game`: answer, hint, skip
 def lang_of(prefs: Prefs | None, request: gr.Request | None) -> str:
     """The player's language: chosen in the settings, else what their browser asks for."""
     header = request.headers.get("accept-language") if request is not None else None
-    return language_of((prefs or {}).get("lang", ""), header)
+    return language_of(from_browser(prefs).get("lang", ""), header)
 
 
 def restore(stored: object, deck: game.Deck) -> game.GameState:
@@ -126,9 +126,9 @@ def answer_text(ctx: Context, text: str | None, stored: Stored, key: str, upload
                 request: gr.Request | None = None) -> TypedAnswer:  # fmt: skip
     lang = lang_of(prefs, request)
     if not text or not text.strip():
-        raise gr.Error(say("type_first", lang), duration=4)
+        raise refusal("type_first", lang, duration=4)
     if len(text) > MAX_TEXT:  # judged and kept in the browser's state: keep it small
-        raise gr.Error(say("too_long", lang, n=MAX_TEXT), duration=6)
+        raise refusal("too_long", lang, duration=6, n=MAX_TEXT)
     screen = step(ctx, _typed, stored, key, uploaded, pending, auto, prefs, request, text,
                   extra={"heard": text, "typed": True}, student=student)  # fmt: skip
     return TypedAnswer(screen)
@@ -179,7 +179,7 @@ def listen(ctx: Context, stored: Stored, key: str, uploaded: Uploaded, pending: 
     card = view.listen_card()
     path = voice.word_audio(card, ctx.voice_dir, ctx.neural) if card else None
     if path is None:
-        raise gr.Error(say("no_recording", view.lang))
+        raise refusal("no_recording", view.lang)
     played = ctx.public.public(path)  # a deck's own recording may be named after the answer
     return played, time.time() + _seconds(path) + LISTEN_MARGIN
 

@@ -12,6 +12,7 @@ in the same order, so a field added, moved or removed changes both alike.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields
 
 import gradio as gr
@@ -22,6 +23,8 @@ from game import voice
 from ui import render
 from ui.context import Context, Stored, Update
 from ui.text import say
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,13 @@ def show(ctx: Context, view: View) -> Screen:
 
 
 def picture(ctx: Context, card: game.Card | None) -> str | None:
-    return ctx.public.public(card.image) if card and card.image else None
+    """The card's picture as served; None when it has gone from disk (a deck's folder removed
+    while the app runs): the round goes on, and the card can be skipped."""
+    try:
+        return ctx.public.public(card.image) if card and card.image else None
+    except OSError as e:
+        log.error("a picture could not be served: %s", e)
+        return None
 
 
 def feedback_for(

@@ -63,7 +63,7 @@ def create_class(ctx: Context, name: str | None, decks: list[str] | str | None,
 def _zipped(ctx: Context, deck: game.Deck, lang: str) -> bytes:
     """An uploaded deck's folder as a zip, for the class to keep."""
     if deck.path is None or not ctx.uploads.touch(deck):
-        raise refusal("upload_gone", lang, name=deck.name)
+        raise refusal("upload_gone", lang, name=deck.title(lang))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(deck.path.rglob("*")):
@@ -115,13 +115,14 @@ def class_results(ctx: Context, code: str | None, teacher_key: str | None,
                          columns=[col["rank"], col["student"], col["points"],
                                   col["best_streak"]])  # fmt: skip
     names = [s.name for s in results.students]
-    return (_summary(results, lang), students, words, board, gr.Timer(active=True),
+    decks = [ctx.label(key, {}, lang) for key in results.decks]  # the class keeps the keys
+    return (_summary(results, lang, decks), students, words, board, gr.Timer(active=True),
             _grid(results, col["student"]), gr.update(choices=names))  # fmt: skip
 
 
-def _summary(results: ClassResults, lang: str) -> str:
+def _summary(results: ClassResults, lang: str, decks: list[str]) -> str:
     head = say("dash_head", lang, name=html.escape(results.name), code=results.code,
-               n=len(results.students), decks=html.escape(", ".join(results.decks)))  # fmt: skip
+               n=len(results.students), decks=html.escape(", ".join(decks)))  # fmt: skip
     lines = [head, _recording(results.status, lang)]
     if results.as_of is not None:
         lines.insert(1, say("as_of", lang, time=f"{results.as_of:%H:%M}"))

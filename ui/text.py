@@ -86,6 +86,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck_name_placeholder": ("My words", "Mina ord"),
     "check": ("Check and play", "Kontrollera och spela"),
     "save": ("Save for everyone", "Spara för alla"),
+    "uploaded_mark": ("(uploaded)", "(uppladdad)"),
     # what the server writes
     "prompt": ("What is this in Swedish?", "Vad är det här på svenska?"),
     "welcome_back": ("Welcome back: your round goes on.",
@@ -228,6 +229,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deck_ready": ("{name}: {n} cards, ready to play in this session",
                    "{name}: {n} kort, redo att spela i den här sessionen"),
     "warnings": ("Warnings:", "Varningar:"),
+    "deck_problems_1": ("The deck in {names} has 1 problem:", "Kortleken i {names} har 1 fel:"),
+    "deck_problems_n": ("The deck in {names} has {n} problems:",
+                        "Kortleken i {names} har {n} fel:"),
+    "deck_name_long": ("The deck name is too long ({n} letters at most).",
+                       "Kortlekens namn är för långt (högst {n} tecken)."),
+    "deck_too_large": ("The deck takes {size} MB unpacked; this server keeps at most {room} MB of "
+                       "uploaded decks. Make the pictures smaller (1000 pixels wide is plenty).",
+                       "Kortleken tar {size} MB uppackad; servern sparar högst {room} MB "
+                       "uppladdade kortlekar. Gör bilderna mindre (1000 pixlar breda räcker)."),
     "saving_off": ("Saving decks for everyone is switched off on this server.",
                    "Att spara kortlekar för alla är avstängt på den här servern."),
     "pick_uploaded": ("Pick an uploaded deck in the deck menu first.",
@@ -240,6 +250,13 @@ STRINGS: dict[str, tuple[str, str]] = {
               "Sparad: {name} finns i kortleksmenyn för alla som öppnar sidan från och med nu."),
     "upload_gone": ("Your uploaded deck {name} is no longer on this server: upload it again.",
                     "Din uppladdade kortlek {name} finns inte längre här: ladda upp den igen."),
+    "class_deck_lost": ("Your class's deck {name} is no longer on this server: press “Join the "
+                        "class” under Class to get it back.", "Klassens kortlek {name} finns "
+                        "inte längre här: tryck på ”Gå med i klassen” under Klass för att få "
+                        "tillbaka den."),
+    "deck_gone": ("The deck {name} of your round is no longer on this server: a new round has "
+                  "begun.", "Kortleken {name} som du spelade finns inte längre här: en ny "
+                  "omgång har börjat."),
     "talk_too_long": ("That was long ({seconds} s without a pause): say just the word, then "
                       "pause.", "Det var långt ({seconds} s utan paus): säg bara ordet och gör "
                       "sedan en paus."),
@@ -274,6 +291,16 @@ STRINGS: dict[str, tuple[str, str]] = {
                  "Det är längre än något svar: skriv bara ordet (högst {n} tecken)."),
     "no_recording": ("No recording of this word, and speech synthesis is not installed.",
                      "Ingen inspelning av ordet, och talsyntes finns inte installerad."),
+    # Gradio's own words that its frontend writes in English on any page (`GRADIO_WRITES`)
+    "close_button": ("Close", "Stäng"),
+    "fullscreen": ("Fullscreen", "Helskärm"),
+    "drop_files": ("Click to upload or drop files", "Klicka för att ladda upp eller släpp filer"),
+    "copy_table": ("Copy table data", "Kopiera tabellen"),
+    "copied": ("Copied to clipboard", "Kopierat"),
+    "copy_code": ("copy", "kopiera"),
+    "table_actions": ("Table actions", "Tabellens val"),
+    "empty_value": ("Empty value", "Inget valt"),
+    "footer_nav": ("Gradio footer navigation", "Sidfot"),
 }  # fmt: skip
 
 # Class mode's errors: English as `classroom` words them (one source), Swedish here, by key.
@@ -316,9 +343,18 @@ CLASS_ERRORS_SV: dict[str, str] = {
 }
 STRINGS |= {key: (CLASS_SAID[key], sv) for key, sv in CLASS_ERRORS_SV.items()}
 
+# Gradio's own words that it looks up by a key its translations lack (Gradio 6.31 showed the key
+# itself, "common.upload", in every language): the page's I18n gives them.
+GRADIO_KEYS = {"common.upload": ("Upload", "Ladda upp")}
+# Gradio's own words that its frontend writes in English whatever the page's language (a toast's
+# title, the name of a button or field for a screen reader), as keys of `STRINGS`, whose English
+# is Gradio's: LOAD_JS puts them in the page's language as they appear.
+GRADIO_WRITES = ("error_title", "close_button", "fullscreen", "drop_files", "copy_table", "copied",
+                 "copy_code", "table_actions", "empty_value", "footer_nav")  # fmt: skip
+
 I18N = gr.I18n(
-    en={key: en for key, (en, _) in STRINGS.items()},
-    sv={key: sv for key, (_, sv) in STRINGS.items()},
+    en={key: en for key, (en, _) in (STRINGS | GRADIO_KEYS).items()},
+    sv={key: sv for key, (_, sv) in (STRINGS | GRADIO_KEYS).items()},
 )
 
 LANG_STORAGE = "sag-det-language"
@@ -336,18 +372,51 @@ _APPLY = """
 """
 # Gradio's Image has no alt text: the picture gets one in the page's language as it appears.
 _ALT = json.dumps({"en": STRINGS["picture_alt"][0], "sv": STRINGS["picture_alt"][1]})
-LOAD_JS = f"""() => {{{_APPLY}
+_GRADIO = json.dumps({key: STRINGS[key] for key in GRADIO_WRITES}, ensure_ascii=False)
+# As the page changes: the picture's alt text, and Gradio's English (`GRADIO_WRITES`) in the
+# page's language; on a Swedish page, the charts lose the English descriptions Vega writes for
+# screen readers ("X-axis titled 'ord' for a discrete scale…"), which read their texts instead.
+_RELABEL = f"""
+  const alt = {_ALT}, gradio = {_GRADIO}, known = {{}};
+  for (const [key, words] of Object.entries(gradio)) for (const text of words) known[text] = key;
+  const relabel = () => {{
+    const lang = (document.documentElement.lang || "en").slice(0, 2);
+    const say = (key) => gradio[key][lang === "sv" ? 1 : 0];
+    document.querySelectorAll("#picture img").forEach((img) => {{
+      const said = alt[lang] || alt.en;
+      if (img.alt !== said) img.alt = said;
+    }});
+    for (const el of document.querySelectorAll("[aria-label], [title]")) {{
+      for (const name of ["aria-label", "title"]) {{
+        const key = known[el.getAttribute(name)];
+        if (key && el.getAttribute(name) !== say(key)) el.setAttribute(name, say(key));
+      }}
+    }}
+    for (const el of document.querySelectorAll(".toast-title")) {{
+      const text = el.firstChild, key = text && text.nodeType === 3 && known[text.data.trim()];
+      if (key && text.data.trim() !== say(key)) text.data = say(key) + " ";
+    }}
+    if (lang !== "en") {{
+      for (const el of document.querySelectorAll(".vega-embed [aria-label]")) {{
+        el.removeAttribute("aria-label");
+        el.removeAttribute("aria-roledescription");
+      }}
+    }}
+  }};
+  let due = false;
+  const soon = () => {{
+    if (due) return;
+    due = true;
+    requestAnimationFrame(() => {{ due = false; relabel(); }});
+  }};
+"""
+LOAD_JS = f"""() => {{{_APPLY}{_RELABEL}
   const lang = localStorage.getItem("{LANG_STORAGE}");
   if (lang) apply(lang);
-  const alt = {_ALT};
-  const describe = () => document.querySelectorAll("#picture img").forEach((img) => {{
-    const said = alt[(document.documentElement.lang || "en").slice(0, 2)] || alt.en;
-    if (img.alt !== said) img.alt = said;
-  }});
-  new MutationObserver(describe).observe(document.body, {{ subtree: true, childList: true,
-    attributes: true, attributeFilter: ["lang", "src"] }});
-  new MutationObserver(describe).observe(document.documentElement, {{ attributes: true }});
-  describe();
+  new MutationObserver(soon).observe(document.body, {{ subtree: true, childList: true,
+    attributes: true, attributeFilter: ["lang", "src", "aria-label", "title"] }});
+  new MutationObserver(soon).observe(document.documentElement, {{ attributes: true }});
+  relabel();
 }}"""
 # Run in the browser when the learner picks a language: remember it, and apply it now.
 SWITCH_JS = f"""(choice, prefs) => {{{_APPLY}
@@ -365,9 +434,11 @@ def say(key: str, lang: str = "en", **params: object) -> str:
     return template.format(**params) if params else template
 
 
-def refusal(key: str, lang: str = "en", **params: object) -> gr.Error:
-    """A `gr.Error` to raise: its message and its title ("Error") in the learner's language."""
-    return gr.Error(say(key, lang, **params), title=say("error_title", lang))
+def refusal(key: str, lang: str = "en", *, duration: float | None = 10,
+            **params: object) -> gr.Error:  # fmt: skip
+    """A `gr.Error` to raise: its message and its title ("Error") in the learner's language,
+    shown for `duration` seconds (None: until closed)."""
+    return gr.Error(say(key, lang, **params), duration=duration, title=say("error_title", lang))
 
 
 def language_of(chosen: str, accept_language: str | None) -> str:

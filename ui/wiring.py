@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from ui import classes, decks, handsfree, play, teacher
-from ui.context import Context, Prefs, Update
+from ui.context import Context, Prefs, Update, from_browser
 from ui.layout import Layout
 from ui.screen import Reply
 from ui.text import LOAD_JS, SWITCH_JS
@@ -70,13 +70,19 @@ def wire(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
 def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
     loaded = demo.load(
         bind(decks.on_load, ctx),
-        [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs],
+        [ui.browser, ui.deck_key, ui.uploaded, ui.mine, ui.prefs, ui.seat],
         ui.outputs(decks.PageLoad),
         api_name="start",
     )
-    loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.deck_key,
-                api_name="deck_menu")  # fmt: skip
-    demo.load(_saved_language, ui.prefs, ui.language, js=LOAD_JS, api_visibility="private")
+    menu = loaded.then(bind(decks.deck_menu, ctx), [ui.deck_key, ui.uploaded, ui.prefs],
+                       ui.deck_key, api_name="deck_menu")  # fmt: skip
+    # the line under the menu, and the decks a teacher can give a class, in the page's language:
+    # a menu set to the value it had, or uploads that stay none, is no change
+    menu.then(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
+              api_visibility="private")  # fmt: skip
+    menu.then(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs], ui.new_class_decks,
+              api_visibility="private")  # fmt: skip
+    demo.load(_language_on_load, ui.prefs, ui.language, js=LOAD_JS, api_visibility="private")
     demo.load(_mode_on_load, ui.prefs, [ui.mode, ui.mic, ui.live], api_visibility="private")
     ui.deck_key.change(bind(decks.credits, ctx), [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
                        api_visibility="private")  # fmt: skip
@@ -87,15 +93,12 @@ def _wire_start(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
                   api_visibility="private").then(bind(decks.credits, ctx),
                                                  [ui.deck_key, ui.uploaded, ui.prefs], ui.credits,
                                                  api_visibility="private")  # fmt: skip
-
-
-def _saved_language(prefs: Prefs | None) -> str:
-    """The language chosen in the settings, as the page loads ("": the browser's)."""
-    return (prefs or {}).get("lang", "")
+    switched.then(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs], ui.new_class_decks,
+                  api_visibility="private")  # fmt: skip
 
 
 def _choose_language(choice: str, prefs: Prefs | None) -> Prefs:
-    return {**(prefs or {}), "lang": choice}
+    return {**from_browser(prefs), "lang": choice}
 
 
 def _wire_answers(ctx: Context, ui: Layout) -> None:
@@ -155,13 +158,22 @@ def _cleared() -> None:
 def _choose_mode(mode: str, prefs: Prefs | None) -> tuple[Prefs, Update, Update]:
     """Hands-free (streamed, ends on silence) or press to record; kept in the browser."""
     free = mode != "press"
-    return {**(prefs or {}), "mode": mode}, gr.update(visible=not free), gr.update(visible=free)
+    prefs = {**from_browser(prefs), "mode": mode}
+    return prefs, gr.update(visible=not free), gr.update(visible=free)
 
 
+# The settings kept in the browser may hold anything (a player can edit them); a value outside
+# a radio's choices is an error in the browser, so an unknown one is the default.
 def _mode_on_load(prefs: Prefs | None) -> tuple[str, Update, Update]:
-    mode = (prefs or {}).get("mode", "free")
+    mode = from_browser(prefs).get("mode", "free")
+    mode = mode if mode in ("free", "press") else "free"
     _, mic, live = _choose_mode(mode, prefs)
     return mode, mic, live
+
+
+def _language_on_load(prefs: Prefs | None) -> str:
+    lang = from_browser(prefs).get("lang", "")
+    return lang if lang in ("en", "sv") else ""
 
 
 def _wire_round(ctx: Context, ui: Layout) -> None:
@@ -191,16 +203,18 @@ def _wire_decks(ctx: Context, ui: Layout) -> None:
 
 
 def _wire_classes(demo: gr.Blocks, ctx: Context, ui: Layout) -> None:
-    demo.load(
+    linked = demo.load(
         classes.link_code,
-        [ui.class_code, ui.link_code],
+        [ui.class_code, ui.link_code, ui.seat],
         [ui.class_code, ui.tabs],
-        js="(code, _) => [code, new URLSearchParams(location.search).get('class') || '']",
+        js="(code, _, seat) => [code, new URLSearchParams(location.search).get('class') || '', "
+        "seat]",
         api_visibility="private",
     )
-    demo.load(bind(classes.rejoin, ctx), [ui.seat, ui.prefs],
-              [ui.student, ui.joined, ui.seat, ui.class_line],
-              api_visibility="private")  # fmt: skip
+    # after the link: the code it gave stays in the field
+    linked.then(bind(classes.rejoin, ctx), [ui.seat, ui.prefs, ui.class_code],
+                [ui.student, ui.joined, ui.seat, ui.class_line, ui.class_code, ui.student_name],
+                api_visibility="private")  # fmt: skip
     ui.join_btn.click(
         bind(classes.join_class, ctx),
         [ui.class_code, ui.student_name, ui.student_pin, ui.stored, ui.deck_key, ui.uploaded,
