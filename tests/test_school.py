@@ -280,10 +280,15 @@ def test_a_browser_on_a_dying_replica_reloads_onto_the_other_and_goes_on(
     os.kill(child.pid, signal.SIGKILL)
     child.process.wait(timeout=5)
     page.reload()  # the session on the dead replica is gone; the browser's storage is not
-    # The seat, kept in the browser under the shared secret, opens on the other replica.
-    expect(page.get_by_text("Welcome back: 10 points so far.")).to_be_visible()
+    # The seat, kept in the browser under the shared secret, opens on the other replica: the
+    # page stays on Play (the join link in the address is this browser's own class), the class
+    # line is back, and the Class tab welcomes the student back with their points.
+    expect(page.locator("#picture img")).to_be_visible()
+    expect(page.get_by_text("Maja · PIN")).to_be_visible()
     assert route_of(context) != killed
-    page.get_by_role("tab", name="Play").click()  # the join link opened the Class tab
+    page.get_by_role("tab", name="Class").click()
+    expect(page.get_by_text("Welcome back: 10 points so far.")).to_be_visible()
+    page.get_by_role("tab", name="Play").click()
     page.locator("#picture img").wait_for()
     type_answer(page, answers)
     counts = answers_on_dashboard(school.url, code, before + 2)
