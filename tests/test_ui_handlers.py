@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import typing
 from concurrent.futures import Future
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,30 @@ def test_every_field_of_a_reply_names_a_component_of_the_layout(reply):
     names = reply.names()
     assert len(names) == len(set(names))
     assert set(names) <= set(Layout.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Key(Reply):
+    dash_code: str
+    dash_key: str
+
+
+@dataclass(frozen=True)
+class Held(Reply):
+    """A reply that holds two others: one that may be left as it is, one always sent."""
+
+    pin_said: str
+    screen: Screen | None
+    key: Key
+
+
+def test_a_reply_held_in_a_reply_fills_its_own_components_in_its_place(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    key = Key("7B", "secret")
+    assert Held.names() == ["pin_said", *SCREEN, "dash_code", "dash_key"]
+    assert Held("said", screen, key).values() == ("said", *screen.values(), "7B", "secret")
+    left = ("said", *(gr.skip() for _ in SCREEN), "7B", "secret")  # None: the screen as it was
+    assert Held("said", None, key).values() == left
 
 
 def built(ctx: Context) -> tuple[gr.Blocks, Layout]:
