@@ -203,7 +203,7 @@ def test_a_student_joining_gets_the_deck_menu_in_their_language(tmp_path, make_d
             assert menu["choices"] == list(zip(labels, ["Djur (animals)", "Testdjur (uploaded)"],
                                                strict=True))  # fmt: skip
             assert menu["value"] == "Djur (animals)"
-        head = teacher.class_results(ctx, code, made["key"], {"lang": "sv"})[0]
+        head = teacher.class_results(ctx, code, made["key"], {"lang": "sv"}).dash_head
         assert "kortlekar: Djur, Testdjur (uppladdad)" in head  # the teacher's too
     finally:
         ctx.classes.close()

@@ -272,13 +272,13 @@ def class_texts(ctx: Context) -> list[str]:
     texts += [t for v in classes.rejoin(ctx, seat, SV)[1:4:2] for t in seen(v)]
     maja = classes.join_class(ctx, code, "Maja", None, {}, DECK, {}, None, SV)
     texts += seen(part(maja, "joined"))
-    texts += seen(list(teacher.class_results(ctx, code, key, SV)))
-    texts += seen(list(teacher.open_new_class(ctx, class_, SV))[2:])
+    texts += seen(teacher.class_results(ctx, code, key, SV).values())
+    texts += seen(teacher.open_new_class(ctx, class_, SV).dashboard.values())  # not the key
     texts.append(teacher.new_pin(ctx, code, key, "Maja", SV))
     texts.append(teacher.end_class(ctx, code, key, SV))
-    texts += seen(list(teacher.class_results(ctx, code, key, SV)))
+    texts += seen(teacher.class_results(ctx, code, key, SV).values())
     texts.append(classes.rejoin(ctx, seat, SV)[1])  # no longer in the class
-    texts += seen(list(teacher.delete_class(ctx, code, key, True, SV)))
+    texts += seen(teacher.delete_class(ctx, code, key, True, SV).values())
     return texts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import typing
 from concurrent.futures import Future
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 import asr
 import game
 from tests.conftest import API_SCREEN, png_bytes
-from ui import AppOptions, Context, Model, classes, decks, handsfree
+from ui import AppOptions, Context, Model, classes, decks, handsfree, teacher
 from ui import play as handlers
 from ui.files import digest
 from ui.layout import Layout, build_layout
@@ -28,7 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREEN = ["stored", "browser", "picture", "progress", "feedback", "listen_btn", "next_btn",
           "summary_box", "summary", "points_plot", "accuracy_plot", "pending", "play_box",
           "answer_box", "answered", "practise_btn", "controls"]  # fmt: skip
-REPLIES = [Screen, handlers.TypedAnswer, decks.PageLoad, classes.Joined, handsfree.Shown]
+# The dashboard's outputs in the order an API client of "class_results" receives them.
+DASHBOARD = ["dash_head", "dash_students", "dash_words", "dash_board", "dash_timer", "dash_grid",
+             "dash_pupil"]  # fmt: skip
+REPLIES = [Screen, handlers.TypedAnswer, decks.PageLoad, classes.Joined, handsfree.Shown,
+           teacher.Dashboard, teacher.Opened, teacher.Deleted]  # fmt: skip
 PUBLIC = {"start", "deck_menu", "answer_text", "answer_audio", "hint", "skip", "listen",
           "change_deck", "new_round", "practise_missed", "next", "reset_progress", "upload_deck",
           "save_deck", "join_class", "create_class", "class_results", "export_class", "new_pin",
@@ -65,11 +69,14 @@ def ctx(tmp_path) -> Context:
 
 
 def part(reply: Reply, name: str) -> Any:
-    """A field of a handler's reply by its name; a play-screen field is read off the reply's
-    screen when the reply is not the screen itself."""
-    if name not in {f.name for f in fields(reply)}:
-        reply = reply.screen  # type: ignore[attr-defined]
-    return getattr(reply, name)
+    """A field of a handler's reply by its name, or of a reply it holds (the play screen, the
+    dashboard)."""
+    if name in {f.name for f in fields(reply)}:
+        return getattr(reply, name)
+    held = [value for f in fields(reply) if isinstance(value := getattr(reply, f.name), Reply)]
+    found = [value for value in held if name in value.names()]
+    assert len(found) == 1, f"{name} is not one field of {type(reply).__name__}"
+    return part(found[0], name)
 
 
 def up_now(ctx: Context, screen: Screen) -> game.Card:
@@ -82,11 +89,41 @@ def test_the_screen_is_one_field_per_output_in_the_apis_order():
     assert Screen.names() == [f.name for f in fields(Screen)] == SCREEN
 
 
+def test_the_dashboard_is_one_field_per_output_in_the_apis_order():
+    assert teacher.Dashboard.names() == [f.name for f in fields(teacher.Dashboard)] == DASHBOARD
+    assert teacher.Deleted.names() == ["manage_said", "dash_key", "delete_sure", *DASHBOARD]
+    assert teacher.Opened.names() == ["dash_code", "dash_key", *DASHBOARD]
+
+
 @pytest.mark.parametrize("reply", REPLIES, ids=lambda r: r.__name__)
 def test_every_field_of_a_reply_names_a_component_of_the_layout(reply):
     names = reply.names()
     assert len(names) == len(set(names))
     assert set(names) <= set(Layout.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Key(Reply):
+    dash_code: str
+    dash_key: str
+
+
+@dataclass(frozen=True)
+class Held(Reply):
+    """A reply that holds two others: one that may be left as it is, one always sent."""
+
+    pin_said: str
+    screen: Screen | None
+    key: Key
+
+
+def test_a_reply_held_in_a_reply_fills_its_own_components_in_its_place(ctx):
+    screen = handlers.begin(ctx, {}, "Djur", {})
+    key = Key("7B", "secret")
+    assert Held.names() == ["pin_said", *SCREEN, "dash_code", "dash_key"]
+    assert Held("said", screen, key).values() == ("said", *screen.values(), "7B", "secret")
+    left = ("said", *(gr.skip() for _ in SCREEN), "7B", "secret")  # None: the screen as it was
+    assert Held("said", None, key).values() == left
 
 
 def built(ctx: Context) -> tuple[gr.Blocks, Layout]:
@@ -101,7 +138,7 @@ def test_each_event_fills_the_components_its_reply_names(ctx):
     demo, ui = built(ctx)
     name_of = {component._id: f.name for f in fields(Layout)
                if isinstance(component := getattr(ui, f.name), gr.blocks.Block)}  # fmt: skip
-    screen = set(SCREEN)
+    whole = (set(SCREEN), set(DASHBOARD))
     checked = set()
     for event in demo.fns.values():
         outputs = [name_of.get(block._id) for block in event.outputs]
@@ -109,8 +146,8 @@ def test_each_event_fills_the_components_its_reply_names(ctx):
         if isinstance(reply, type) and issubclass(reply, Reply):
             assert outputs == reply.names(), event.api_name
             checked.add(reply)
-        else:  # the screen goes out whole, and only as a reply that names its parts
-            assert not screen <= set(outputs), event.api_name
+        else:  # the screen and the dashboard go out only as a reply that names their parts
+            assert not any(parts <= set(outputs) for parts in whole), event.api_name
     assert checked == set(REPLIES)
 
 

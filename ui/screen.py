@@ -13,6 +13,8 @@ in the same order, so a field added, moved or removed changes both alike.
 from __future__ import annotations
 
 import logging
+import types
+import typing
 from dataclasses import dataclass, fields
 
 import gradio as gr
@@ -30,29 +32,51 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Reply:
     """A handler's outputs by name: each field's value goes to the `Layout` component of that
-    name; a field named `screen` holds the whole play screen (a `Screen`), or None to leave it
-    as it is."""
+    name; a field whose type is a `Reply` (the play screen, the teacher's dashboard) holds that
+    whole reply, or None to leave each of its outputs as it is."""
 
     @classmethod
     def names(cls) -> list[str]:
         """The `Layout` components this reply fills, in the order of `values`."""
         names: list[str] = []
-        for field in fields(cls):
-            names += Screen.names() if field.name == "screen" else [field.name]
+        for name, part in _parts(cls):
+            names += part.names() if part else [name]
         return names
 
     def values(self) -> tuple[object, ...]:
         """The outputs as Gradio takes them: a tuple in the order of `names`."""
         values: list[object] = []
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if field.name != "screen":
+        for name, part in _parts(type(self)):
+            value = getattr(self, name)
+            if part is None:
                 values.append(value)
-            elif isinstance(value, Screen):
+            elif isinstance(value, Reply):
                 values += value.values()
-            else:  # None: every output of the screen stays as it is
-                values += [gr.skip() for _ in Screen.names()]
+            else:  # None: every output of the part stays as it is
+                values += [gr.skip() for _ in part.names()]
         return tuple(values)
+
+
+Parts = tuple[tuple[str, type[Reply] | None], ...]
+_PARTS: dict[type[Reply], Parts] = {}  # read off each reply's annotations once
+
+
+def _parts(reply: type[Reply]) -> Parts:
+    """Each field of `reply` by name, with the `Reply` it holds where its type is one (alone
+    or with None)."""
+    if reply not in _PARTS:
+        hints = typing.get_type_hints(reply)
+        _PARTS[reply] = tuple((f.name, _reply_in(hints[f.name])) for f in fields(reply))
+    return _PARTS[reply]
+
+
+def _reply_in(hint: object) -> type[Reply] | None:
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    found = [t for t in (typing.get_args(hint) if union else (hint,))
+             if isinstance(t, type) and issubclass(t, Reply)]  # fmt: skip
+    if len(found) > 1:
+        raise TypeError(f"a field of a reply holds one reply, not any of {found}")
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import html
 import io
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,12 +23,45 @@ from classroom import ClassResults, WriterStatus
 from ui.classes import client_of, plainly, room_or_error
 from ui.context import Context, Prefs, Update, Uploaded
 from ui.play import lang_of
+from ui.screen import Reply
 from ui.text import refusal, say
 
 MadeClass = dict[str, str]  # the class just made here: "code" and "key", to open its dashboard
-# The dashboard: the summary, the students, the words missed most, the leaderboard, the timer's
-# update, each student's words, and the students for the controls.
-Dashboard = tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, gr.Timer, pd.DataFrame, Update]
+
+
+@dataclass(frozen=True)
+class Dashboard(Reply):
+    """A class's dashboard. The order of the fields is the order of the outputs an API client
+    of "class_results" receives."""
+
+    dash_head: str  # Markdown: the class, its decks, what is recorded and waiting, its dates
+    dash_students: pd.DataFrame  # one row per student: rounds, answers, right, points, streak
+    dash_words: pd.DataFrame  # the words missed most
+    dash_board: pd.DataFrame  # the leaderboard
+    dash_timer: gr.Timer  # refreshes the dashboard while it is open
+    dash_grid: pd.DataFrame  # students down, words across
+    dash_pupil: Update  # the students, for a new PIN
+
+
+@dataclass(frozen=True)
+class Opened(Reply):
+    """A class just made: its code and key in the dashboard's fields, and its dashboard; None
+    for a class not made (each output stays as it is)."""
+
+    dash_code: str | Update
+    dash_key: str | Update
+    dashboard: Dashboard | None
+
+
+@dataclass(frozen=True)
+class Deleted(Reply):
+    """A class deleted: what was done, its key forgotten, the tick cleared, and the dashboard
+    emptied and stopped."""
+
+    manage_said: str
+    dash_key: str
+    delete_sure: bool
+    dashboard: Dashboard
 
 
 def deck_choices(ctx: Context, uploaded: Uploaded | None, prefs: Prefs | None = None,
@@ -81,13 +115,13 @@ def _base_url(request: gr.Request | None) -> str:
 
 
 def open_new_class(ctx: Context, made: MadeClass | None, prefs: Prefs | None = None,
-                   request: gr.Request | None = None) -> tuple[object, ...]:  # fmt: skip
+                   request: gr.Request | None = None) -> Opened:  # fmt: skip
     """Right after a class is made: its code and key in the dashboard's fields, and the
     dashboard open (it refreshes itself from then on)."""
     if not made:
-        return gr.update(), gr.update(), *([gr.update()] * 7)
-    screen = class_results(ctx, made["code"], made["key"], prefs, request)
-    return made["code"], made["key"], *screen
+        return Opened(dash_code=gr.skip(), dash_key=gr.skip(), dashboard=None)
+    dashboard = class_results(ctx, made["code"], made["key"], prefs, request)
+    return Opened(dash_code=made["code"], dash_key=made["key"], dashboard=dashboard)
 
 
 def class_results(ctx: Context, code: str | None, teacher_key: str | None,
@@ -116,8 +150,15 @@ def class_results(ctx: Context, code: str | None, teacher_key: str | None,
                                   col["best_streak"]])  # fmt: skip
     names = [s.name for s in results.students]
     decks = [ctx.label(key, {}, lang) for key in results.decks]  # the class keeps the keys
-    return (_summary(results, lang, decks), students, words, board, gr.Timer(active=True),
-            _grid(results, col["student"]), gr.update(choices=names))  # fmt: skip
+    return Dashboard(
+        dash_head=_summary(results, lang, decks),
+        dash_students=students,
+        dash_words=words,
+        dash_board=board,
+        dash_timer=gr.Timer(active=True),
+        dash_grid=_grid(results, col["student"]),
+        dash_pupil=gr.update(choices=names),
+    )
 
 
 def _summary(results: ClassResults, lang: str, decks: list[str]) -> str:
@@ -207,7 +248,7 @@ def end_class(ctx: Context, code: str | None, teacher_key: str | None,
 
 def delete_class(ctx: Context, code: str | None, teacher_key: str | None, sure: bool = False,
                  prefs: Prefs | None = None,
-                 request: gr.Request | None = None) -> tuple[object, ...]:  # fmt: skip
+                 request: gr.Request | None = None) -> Deleted:  # fmt: skip
     """Delete the class and everything about its students, once the teacher ticked that they
     mean it; the dashboard is emptied and its key forgotten."""
     lang = lang_of(prefs, request)
@@ -219,5 +260,7 @@ def delete_class(ctx: Context, code: str | None, teacher_key: str | None, sure: 
     said = say("class_deleted", lang, code=html.escape((code or "").strip().upper()[:12]),
                n=students)  # fmt: skip
     empty = pd.DataFrame()
-    return (said, "", False, "", empty, empty, empty, gr.Timer(active=False), empty,
-            gr.update(choices=[], value=None))  # fmt: skip
+    emptied = Dashboard(dash_head="", dash_students=empty, dash_words=empty, dash_board=empty,
+                        dash_timer=gr.Timer(active=False), dash_grid=empty,
+                        dash_pupil=gr.update(choices=[], value=None))  # fmt: skip
+    return Deleted(manage_said=said, dash_key="", delete_sure=False, dashboard=emptied)

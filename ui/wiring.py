@@ -229,14 +229,13 @@ def _wire_teacher(ctx: Context, ui: Layout) -> None:
     """A class on any deck the teacher has, its dashboard at once, and its controls."""
     ui.uploaded.change(bind(teacher.deck_choices, ctx), [ui.uploaded, ui.prefs],
                        ui.new_class_decks, api_visibility="private")  # fmt: skip
-    dashboard = [ui.dash_head, ui.dash_students, ui.dash_words, ui.dash_board, ui.dash_timer,
-                 ui.dash_grid, ui.dash_pupil]  # fmt: skip
+    dashboard = ui.outputs(teacher.Dashboard)
     results = bind(teacher.class_results, ctx)
     made = ui.create_btn.click(bind(teacher.create_class, ctx),
                                [ui.new_class, ui.new_class_decks, ui.uploaded, ui.prefs],
                                [ui.created, ui.made_class], api_name="create_class")  # fmt: skip
     made.then(bind(teacher.open_new_class, ctx), [ui.made_class, ui.prefs],
-              [ui.dash_code, ui.dash_key, *dashboard], api_visibility="private")  # fmt: skip
+              ui.outputs(teacher.Opened), api_visibility="private")  # fmt: skip
     key, lang = [ui.dash_code, ui.dash_key], [ui.prefs]
     ui.dash_btn.click(results, [*key, *lang], dashboard, api_name="class_results")
     ui.dash_timer.tick(results, [*key, *lang], dashboard, api_visibility="private")
@@ -249,8 +248,7 @@ def _wire_teacher(ctx: Context, ui: Layout) -> None:
                              api_name="end_class")  # fmt: skip
     ended.then(results, [*key, *lang], dashboard, api_visibility="private")
     ui.delete_btn.click(bind(teacher.delete_class, ctx), [*key, ui.delete_sure, *lang],
-                        [ui.manage_said, ui.dash_key, ui.delete_sure, *dashboard],
-                        api_name="delete_class")  # fmt: skip
+                        ui.outputs(teacher.Deleted), api_name="delete_class")  # fmt: skip
 
 
 def _shown(show: bool) -> Update:
