@@ -1,0 +1,331 @@
+"""What the deck checker finds, in English and Swedish: every problem and warning as a key and
+its parameters.
+
+A `Finding` is the English text itself (a `str`: the CLI, the log, `DeckError` and the tests
+read it as before) that also keeps its key and parameters, so `finding.text("sv")` says it in
+Swedish from one table. A parameter is a file name, a cell or a number from the teacher's deck,
+another `Finding` (said in the same language), or a library's or the system's own error text,
+passed through as it is. English is the fallback for a language the table lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Finding(str):
+    """A problem or warning of a deck, as English text; `text(lang)` says it in another
+    language. Built with `Finding(key, **params)`; unknown keys fail at once."""
+
+    key: str
+    params: dict[str, str | int]
+
+    def __new__(cls, key: str, /, **params: str | int) -> Finding:
+        if key not in FINDINGS:
+            raise KeyError(f"no finding {key!r}")
+        self = super().__new__(cls, _render(key, params, "en"))
+        self.key, self.params = key, params
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        # copy, deepcopy (gr.State does) and pickle rebuild it from its key, not its text
+        return (self.key,), dict(self.params)
+
+    def text(self, lang: str = "en") -> str:
+        return _render(self.key, self.params, lang)
+
+
+def _render(key: str, params: dict[str, str | int], lang: str) -> str:
+    table = FINDINGS[key]
+    template = table.get(lang) or table["en"]
+    return template.format(**{name: in_lang(value, lang) for name, value in params.items()})
+
+
+def in_lang(text: str | int, lang: str) -> str | int:
+    """`text` in `lang` if it is a `Finding`; any other text (a library's error, a file name, a
+    message already said in the page's language) as it is."""
+    return text.text(lang) if isinstance(text, Finding) else text
+
+
+def at(file: str, message: str, line: int | None = None) -> Finding:
+    """A finding with the file (and line) it is in: "items.csv, line 3: the answer is empty"."""
+    if line:
+        return Finding("at_line", file=file, line=line, message=message)
+    return Finding("at_file", file=file, message=message)
+
+
+FINDINGS: dict[str, dict[str, str]] = {
+    # --- where ---------------------------------------------------------------------------------
+    "at_file": {"en": "{file}: {message}", "sv": "{file}: {message}"},
+    "at_line": {"en": "{file}, line {line}: {message}", "sv": "{file}, rad {line}: {message}"},
+    # --- the deck folder and its text files (game/deck.py) -------------------------------------
+    "not_a_folder": {"en": "is not a folder", "sv": "är ingen mapp"},
+    "no_such_folder": {"en": "does not exist", "sv": "finns inte"},
+    "unzip_first": {"en": "{what}; unzip it first", "sv": "{what}; packa upp den först"},
+    "deck_is_a_folder": {
+        "en": "{what}; a deck is a folder with {deck_file}",
+        "sv": "{what}; en kortlek är en mapp med {deck_file}",
+    },
+    "found_inside": {
+        "en": "is missing here but found in: {names}",
+        "sv": "saknas här men finns i: {names}",
+    },
+    "missing": {"en": "is missing", "sv": "saknas"},
+    "too_large_kb": {"en": "is too large (over {kb} KB)", "sv": "är för stor (över {kb} kB)"},
+    "too_large_mb": {"en": "is too large (over {mb} MB)", "sv": "är för stor (över {mb} MB)"},
+    "cannot_be_read": {"en": "cannot be read ({why})", "sv": "kan inte läsas ({why})"},
+    "utf16_csv": {
+        "en": "is UTF-16 text (Excel's 'Unicode Text'); save it as 'CSV UTF-8' (Excel)",
+        "sv": "är UTF-16-text (Excels 'Unicode-text'); spara den som 'CSV UTF-8' (Excel)",
+    },
+    "utf16": {
+        "en": "is UTF-16 text; save it with UTF-8 encoding",
+        "sv": "är UTF-16-text; spara den med teckenkodningen UTF-8",
+    },
+    "not_utf8_csv": {
+        "en": "is not UTF-8 text; save it as 'CSV UTF-8' (Excel)",
+        "sv": "är inte UTF-8-text; spara den som 'CSV UTF-8' (Excel)",
+    },
+    "not_utf8": {
+        "en": "is not UTF-8 text; save it with UTF-8 encoding",
+        "sv": "är inte UTF-8-text; spara den med teckenkodningen UTF-8",
+    },
+    "bad_toml": {"en": "is not valid TOML: {why}", "sv": "är inte giltig TOML: {why}"},
+    "unknown_key": {
+        "en": "unknown key {key!r} is ignored (known: {known})",
+        "sv": "den okända nyckeln {key!r} hoppas över (kända: {known})",
+    },
+    "not_text": {
+        "en": "{key} must be text in quotes, not {value}",
+        "sv": "{key} måste vara text inom citattecken, inte {value}",
+    },
+    "needs_name": {
+        "en": 'needs a name, e.g. name = "Djur"',
+        "sv": 'behöver ett namn, t.ex. name = "Djur"',
+    },
+    "needs_language": {"en": 'needs language = "sv"', "sv": 'behöver language = "sv"'},
+    "language_unsupported": {
+        "en": 'language {language!r} is not supported; use language = "sv"',
+        "sv": 'språket {language!r} stöds inte; skriv language = "sv"',
+    },
+    "no_licence": {
+        "en": "has no license or attribution for its pictures",
+        "sv": "anger ingen licens och inget upphov för bilderna",
+    },
+    # --- the table of cards: items.csv or items.xlsx -------------------------------------------
+    "csv_broken": {
+        "en": 'cannot be read from here on ({why}; is a quote " not closed?)',
+        "sv": 'kan inte läsas härifrån ({why}; är ett citattecken " inte stängt?)',
+    },
+    "sheet_ignored": {
+        "en": "sheet {sheet!r} is ignored: only the first, {first!r}, is read",
+        "sv": "bladet {sheet!r} hoppas över: bara det första, {first!r}, läses",
+    },
+    "over_max_cards": {
+        "en": "has over {n} cards; at most {n} fit a deck",
+        "sv": "har fler än {n} kort; högst {n} ryms i en kortlek",
+    },
+    "too_many_cards": {
+        "en": "has {count} cards; at most {n} fit a deck",
+        "sv": "har {count} kort; högst {n} ryms i en kortlek",
+    },
+    "no_header": {
+        "en": "is empty; it needs a header line: {columns}",
+        "sv": "är tom; den behöver en rubrikrad: {columns}",
+    },
+    "value_without_header": {
+        "en": "has a value in column {column}, which has no header: name it or clear it",
+        "sv": "har ett värde i kolumn {column}, som saknar rubrik: ge den en rubrik eller töm den",
+    },
+    "cells_vs_header": {
+        "en": "has {cells} cells but the header has {columns} columns "
+        "(a {delimiter!r} inside a value needs quotes)",
+        "sv": "har {cells} celler men rubrikraden har {columns} kolumner "
+        "(ett {delimiter!r} inuti ett värde behöver citattecken)",
+    },
+    "cell_over_lines": {
+        "en": 'a cell runs over lines {lines}: close the quote " it opens, or remove the '
+        "line break in the cell",
+        "sv": 'en cell sträcker sig över raderna {lines}: stäng citattecknet " som den öppnar, '
+        "eller ta bort radbrytningen i cellen",
+    },
+    "unknown_column": {
+        "en": "unknown column {column!r} (known: {known})",
+        "sv": "okänd kolumn {column!r} (kända: {known})",
+    },
+    "column_twice": {
+        "en": "column {column!r} appears twice",
+        "sv": "kolumnen {column!r} finns två gånger",
+    },
+    "no_column": {"en": "has no {column!r} column", "sv": "saknar kolumnen {column!r}"},
+    "csv_and_sheet": {
+        "en": "the deck has both {csv} and {sheet}: keep one",
+        "sv": "kortleken har både {csv} och {sheet}: behåll en av dem",
+    },
+    "other_format": {
+        "en": "is {what}, which cannot be read: {save_as}",
+        "sv": "är {what}, som inte kan läsas: {save_as}",
+    },
+    "no_table": {
+        "en": "is missing (a deck lists its cards in it or in {sheet})",
+        "sv": "saknas (en kortlek listar sina kort i den eller i {sheet})",
+    },
+    "no_cards": {"en": "has no cards", "sv": "har inga kort"},
+    # --- a card --------------------------------------------------------------------------------
+    "duplicate_answer": {
+        "en": "duplicate answer {answer!r} (also on line {other})",
+        "sv": "svaret {answer!r} finns två gånger (också på rad {other})",
+    },
+    "same_picture": {
+        "en": "uses the same picture as line {other}",
+        "sv": "använder samma bild som rad {other}",
+    },
+    "accepts_other_answer": {
+        "en": "accepts {word!r}, the answer on line {other}",
+        "sv": "godtar {word!r}, svaret på rad {other}",
+    },
+    "answer_empty": {"en": "the answer is empty", "sv": "svaret är tomt"},
+    "answer_long": {
+        "en": "the answer is over {n} characters",
+        "sv": "svaret är längre än {n} tecken",
+    },
+    "answer_no_letters": {
+        "en": "the answer {answer!r} has no letters",
+        "sv": "svaret {answer!r} har inga bokstäver",
+    },
+    "article_mismatch": {
+        "en": "the answer starts with {first!r} but article is {article!r}",
+        "sv": "svaret börjar med {first!r} men article är {article!r}",
+    },
+    "article_moved": {
+        "en": "moved {first!r} from the answer to the article column",
+        "sv": "flyttade {first!r} från svaret till kolumnen article",
+    },
+    "unknown_article": {
+        "en": "unknown article {article!r}; use en, ett or leave it empty",
+        "sv": "okänd artikel {article!r}; skriv en eller ett, eller lämna den tom",
+    },
+    "hint_long": {
+        "en": "the {column} is long (over {n} characters)",
+        "sv": "{column} är lång (över {n} tecken)",
+    },
+    "hint_gives_away": {
+        "en": "the {column} gives the answer away",
+        "sv": "{column} avslöjar svaret",
+    },
+    "pronunciation_unread": {
+        "en": "the pronunciation cannot be read, so Listen says the spelling: {why}",
+        "sv": "uttalet kan inte läsas, så Lyssna säger stavningen: {why}",
+    },
+    # --- the files a card names (game/files.py) ------------------------------------------------
+    "noun_picture": {"en": "picture", "sv": "bilden"},
+    "noun_recording": {"en": "recording", "sv": "inspelningen"},
+    "none_picture": {"en": "no picture given", "sv": "ingen bild angiven"},
+    "none_recording": {"en": "no recording given", "sv": "ingen inspelning angiven"},
+    "file_is": {"en": "{noun} {name!r} {what}", "sv": "{noun} {name!r} {what}"},
+    "absolute_path": {
+        "en": "is an absolute path; give it relative to the deck folder",
+        "sv": "är en absolut sökväg; ange den från kortlekens mapp",
+    },
+    "leaves_folder": {"en": "leaves the deck folder", "sv": "går ut ur kortlekens mapp"},
+    "cannot_be_opened": {"en": "cannot be opened ({why})", "sv": "kan inte öppnas ({why})"},
+    "named_otherwise": {"en": "is named {real!r} in the folder", "sv": "heter {real!r} i mappen"},
+    "not_found": {"en": "not found in the deck folder", "sv": "finns inte i kortlekens mapp"},
+    "links_out": {
+        "en": "links out of the deck folder",
+        "sv": "är en länk ut ur kortlekens mapp",
+    },
+    "not_a_file": {"en": "is not a file", "sv": "är ingen fil"},
+    "picture_format": {
+        "en": "is a {format} picture; use PNG, JPEG or WebP",
+        "sv": "är en {format}-bild; använd PNG, JPEG eller WebP",
+    },
+    "picture_huge": {
+        "en": "is {width}x{height} pixels; scale it down below 40 megapixels",
+        "sv": "är {width}x{height} pixlar; skala ner den till under 40 megapixlar",
+    },
+    "picture_bomb": {
+        "en": "is far too large (over 40 megapixels); scale it down",
+        "sv": "är alldeles för stor (över 40 megapixlar); skala ner den",
+    },
+    "not_a_picture": {
+        "en": "is not a picture (PNG, JPEG or WebP)",
+        "sv": "är ingen bild (PNG, JPEG eller WebP)",
+    },
+    "picture_damaged": {"en": "is a damaged picture ({why})", "sv": "är en skadad bild ({why})"},
+    "picture_misnamed": {
+        "en": "is a {format} picture named .{suffix}",
+        "sv": "är en {format}-bild som heter .{suffix}",
+    },
+    "picture_small": {
+        "en": "is only {width}x{height} pixels; it will look blurred (use {min}+)",
+        "sv": "är bara {width}x{height} pixlar; den blir suddig (använd {min}+)",
+    },
+    "not_a_recording": {
+        "en": "is not a recording (wav, mp3, ogg, flac, m4a or webm)",
+        "sv": "är ingen inspelning (wav, mp3, ogg, flac, m4a eller webm)",
+    },
+    # --- a table kept in Excel (game/sheets.py) ------------------------------------------------
+    "save_as": {
+        "en": "save it as .xlsx (Excel Workbook) or as CSV UTF-8",
+        "sv": "spara den som .xlsx (Excel-arbetsbok) eller som CSV UTF-8",
+    },
+    "save_again": {
+        "en": "save it as .xlsx (Excel Workbook) or as CSV UTF-8 again",
+        "sv": "spara den igen som .xlsx (Excel-arbetsbok) eller som CSV UTF-8",
+    },
+    "format_xls": {"en": "an old Excel workbook (.xls)", "sv": "en gammal Excel-arbetsbok (.xls)"},
+    "format_ods": {
+        "en": "an OpenDocument spreadsheet (.ods)",
+        "sv": "ett OpenDocument-kalkylblad (.ods)",
+    },
+    "format_numbers": {"en": "a Numbers spreadsheet", "sv": "ett Numbers-kalkylblad"},
+    "not_workbook": {
+        "en": "cannot be read as an Excel workbook ({why}); {save_as}",
+        "sv": "kan inte läsas som en Excel-arbetsbok ({why}); {save_as}",
+    },
+    "xls_or_password": {
+        "en": "is an old Excel workbook (.xls) or a password-protected one: remove the password "
+        "and {save_as}",
+        "sv": "är en gammal Excel-arbetsbok (.xls) eller en lösenordsskyddad: ta bort lösenordet "
+        "och {save_as}",
+    },
+    "sheet_is_text": {
+        "en": "is text, not an Excel workbook: name it items.csv if it is a CSV",
+        "sv": "är text, inte en Excel-arbetsbok: döp den till items.csv om den är en CSV",
+    },
+    "not_excel": {
+        "en": "is not an Excel workbook; {save_as}",
+        "sv": "är ingen Excel-arbetsbok; {save_as}",
+    },
+    "workbook_damaged": {
+        "en": "is a damaged Excel workbook ({why}); {save_as}",
+        "sv": "är en skadad Excel-arbetsbok ({why}); {save_as}",
+    },
+    "sheet_unpacks_large": {
+        "en": "unpacks to over {mb} MB; {save_as}",
+        "sv": "blir över {mb} MB uppackad; {save_as}",
+    },
+    "sheet_is_ods": {
+        "en": "is an OpenDocument spreadsheet (.ods), not Excel; {save_as}",
+        "sv": "är ett OpenDocument-kalkylblad (.ods), inte Excel; {save_as}",
+    },
+    "sheet_is_zip": {
+        "en": "is a zip file, not an Excel workbook; {save_as}",
+        "sv": "är en zip-fil, inte en Excel-arbetsbok; {save_as}",
+    },
+    "no_sheet": {
+        "en": "has no sheet with cells (only charts?)",
+        "sv": "har inget blad med celler (bara diagram?)",
+    },
+    "formula_without_result": {
+        "en": "cell {cell} holds a formula without a saved result: open the file in Excel "
+        "and save it once",
+        "sv": "cell {cell} har en formel utan sparat resultat: öppna filen i Excel och spara "
+        "den en gång",
+    },
+    "cell_error": {
+        "en": "cell {cell} shows the error {error}; fix it in Excel",
+        "sv": "cell {cell} visar felet {error}; rätta det i Excel",
+    },
+}
