@@ -473,9 +473,10 @@ def _read_card(
     hints = {column: row.get(column, "") for column in HINT_COLUMNS}
     for column, hint in hints.items():
         if len(hint) > limits.max_hint_chars:
-            report.warn(table, Finding("hint_long", column=column, n=limits.max_hint_chars), line)
+            said = Finding("hint_long", column=Finding(f"column_{column}"), n=limits.max_hint_chars)
+            report.warn(table, said, line)
         if answer and _gives_away(hint, answer):
-            report.warn(table, Finding("hint_gives_away", column=column), line)
+            report.warn(table, Finding("hint_gives_away", column=Finding(f"column_{column}")), line)
     image = files.check_file(root, row.get("image", ""), files.PICTURE, table, line, report)
     audio = None
     if row.get("audio"):

@@ -38,10 +38,11 @@ class Finding(str):
 def _render(key: str, params: dict[str, str | int], lang: str) -> str:
     table = FINDINGS[key]
     template = table.get(lang) or table["en"]
-    return template.format(**{name: in_lang(value, lang) for name, value in params.items()})
+    said = {name: in_lang(v, lang) if isinstance(v, str) else v for name, v in params.items()}
+    return template.format(**said)
 
 
-def in_lang(text: str | int, lang: str) -> str | int:
+def in_lang(text: str, lang: str) -> str:
     """`text` in `lang` if it is a `Finding`; any other text (a library's error, a file name, a
     message already said in the page's language) as it is."""
     return text.text(lang) if isinstance(text, Finding) else text
@@ -195,16 +196,20 @@ FINDINGS: dict[str, dict[str, str]] = {
     },
     "article_mismatch": {
         "en": "the answer starts with {first!r} but article is {article!r}",
-        "sv": "svaret börjar med {first!r} men article är {article!r}",
+        "sv": "svaret börjar med {first!r} men artikeln är {article!r}",
     },
     "article_moved": {
         "en": "moved {first!r} from the answer to the article column",
-        "sv": "flyttade {first!r} från svaret till kolumnen article",
+        "sv": "flyttade {first!r} från svaret till artikelkolumnen",
     },
     "unknown_article": {
         "en": "unknown article {article!r}; use en, ett or leave it empty",
         "sv": "okänd artikel {article!r}; skriv en eller ett, eller lämna den tom",
     },
+    # a hint column, as the English text names it: hint_sv is "the hint_sv"
+    "column_hint": {"en": "hint", "sv": "ledtråden"},
+    "column_hint_sv": {"en": "hint_sv", "sv": "ledtråden på svenska"},
+    "column_hint_en": {"en": "hint_en", "sv": "ledtråden på engelska"},
     "hint_long": {
         "en": "the {column} is long (over {n} characters)",
         "sv": "{column} är lång (över {n} tecken)",
