@@ -18,9 +18,9 @@ class Finding(str):
     language. Built with `Finding(key, **params)`; unknown keys fail at once."""
 
     key: str
-    params: dict[str, str | int]
+    params: dict[str, str | int | float]
 
-    def __new__(cls, key: str, /, **params: str | int) -> Finding:
+    def __new__(cls, key: str, /, **params: str | int | float) -> Finding:
         if key not in FINDINGS:
             raise KeyError(f"no finding {key!r}")
         self = super().__new__(cls, _render(key, params, "en"))
@@ -35,7 +35,7 @@ class Finding(str):
         return _render(self.key, self.params, lang)
 
 
-def _render(key: str, params: dict[str, str | int], lang: str) -> str:
+def _render(key: str, params: dict[str, str | int | float], lang: str) -> str:
     table = FINDINGS[key]
     template = table.get(lang) or table["en"]
     said = {name: in_lang(v, lang) if isinstance(v, str) else v for name, v in params.items()}
@@ -333,4 +333,212 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "cell {cell} shows the error {error}; fix it in Excel",
         "sv": "cell {cell} visar felet {error}; rätta det i Excel",
     },
+    # --- a zip (game/safezip.py) ----------------------------------------------------------------
+    "archive_says": {"en": "{archive} {why}", "sv": "{archive} {why}"},
+    "zip_broken": {
+        "en": "{archive} cannot be unpacked ({reason})",
+        "sv": "{archive} kan inte packas upp ({reason})",
+    },
+    "zip_many_files": {
+        "en": "holds {count} files; at most {n} fit: split the deck, or leave out what it does "
+        "not use",
+        "sv": "innehåller {count} filer; högst {n} ryms: dela upp kortleken, eller ta bort det "
+        "som den inte använder",
+    },
+    "zip_same_name": {
+        "en": "holds two files named {name!r}; keep one",
+        "sv": "innehåller två filer som heter {name!r}; behåll en av dem",
+    },
+    "zip_link": {
+        "en": "holds a link ({name!r}); zip the real files instead",
+        "sv": "innehåller en länk ({name!r}); zippa de riktiga filerna i stället",
+    },
+    "zip_absolute": {
+        "en": "holds an absolute path ({name!r}); zip the deck folder instead",
+        "sv": "innehåller en absolut sökväg ({name!r}); zippa kortlekens mapp i stället",
+    },
+    "zip_leaves": {
+        "en": "holds a path that leaves its folder ({name!r}); refused",
+        "sv": "innehåller en sökväg som går ut ur sin mapp ({name!r}); nekad",
+    },
+    "zip_password": {
+        "en": "is password-protected ({name}); make it again without a password",
+        "sv": "är lösenordsskyddad ({name}); gör om den utan lösenord",
+    },
+    "zip_bomb_ratio": {
+        "en": "looks like a zip bomb ({name} shrank {ratio:.0f}:1)",
+        "sv": "ser ut som en zip-bomb ({name} krympte {ratio:.0f}:1)",
+    },
+    "zip_bomb_grows": {
+        "en": "looks like a zip bomb ({name} grows and grows)",
+        "sv": "ser ut som en zip-bomb ({name} växer och växer)",
+    },
+    "zip_cannot_unpack": {
+        "en": "cannot be unpacked: {name!r} ({why})",
+        "sv": "kan inte packas upp: {name!r} ({why})",
+    },
+    "zip_too_large": {
+        "en": "unpacks to over {mb:g} MB, too large: make it smaller (or its pictures)",
+        "sv": "blir över {mb:g} MB uppackad, för stor: gör den mindre (eller dess bilder)",
+    },
+    "zip_member_too_large": {
+        "en": "is too large: {name} is over {mb:g} MB unpacked; leave it out",
+        "sv": "är för stor: {name} är över {mb:g} MB uppackad; ta bort den",
+    },
+    # --- an upload (game/upload.py) ------------------------------------------------------------
+    "is_png": {"en": "a PNG picture", "sv": "en PNG-bild"},
+    "is_jpeg": {"en": "a JPEG picture", "sv": "en JPEG-bild"},
+    "is_gif": {"en": "a GIF picture", "sv": "en GIF-bild"},
+    "is_webp": {"en": "a WebP picture", "sv": "en WebP-bild"},
+    "is_pdf": {"en": "a PDF document", "sv": "ett PDF-dokument"},
+    "is_ole": {
+        "en": "an old Excel or Word file (.xls, .doc)",
+        "sv": "en gammal Excel- eller Word-fil (.xls, .doc)",
+    },
+    "is_html": {
+        "en": "a web page (HTML), not the file itself",
+        "sv": "en webbsida (HTML), inte själva filen",
+    },
+    "something_else": {"en": "something else", "sv": "något annat"},
+    "not_text_file": {"en": "not text", "sv": "inte text"},
+    "nothing_uploaded": {
+        "en": "Nothing was uploaded: choose a deck folder as .zip, an Anki .apkg, or a CSV "
+        "together with its pictures.",
+        "sv": "Inget laddades upp: välj en kortleksmapp som .zip, en Anki-fil (.apkg) eller en "
+        "CSV tillsammans med dess bilder.",
+    },
+    "not_a_zip": {
+        "en": "{name} is not a zip file but {what}; download or export it again",
+        "sv": "{name} är ingen zip-fil utan {what}; ladda ner eller exportera den igen",
+    },
+    "zip_on_its_own": {
+        "en": "Upload {name} on its own, without {others}.",
+        "sv": "Ladda upp {name} ensam, utan {others}.",
+    },
+    "did_not_arrive": {
+        "en": "{name} did not arrive ({why}); upload it again",
+        "sv": "{name} kom inte fram ({why}); ladda upp den igen",
+    },
+    "empty_upload": {
+        "en": "{name} is empty (0 bytes); upload it again",
+        "sv": "{name} är tom (0 byte); ladda upp den igen",
+    },
+    "upload_too_large": {
+        "en": "The upload is {mb:.1f} MB; at most {max:g} MB fit. Make the pictures smaller "
+        "(1000 pixels wide is plenty).",
+        "sv": "Uppladdningen är {mb:.1f} MB; högst {max:g} MB ryms. Gör bilderna mindre "
+        "(1000 pixlar breda räcker gott).",
+    },
+    "zip_again": {"en": "{why}; zip the deck again", "sv": "{why}; zippa kortleken igen"},
+    "top_folder_and": {"en": "the top folder, {others}", "sv": "översta mappen, {others}"},
+    "several_decks": {
+        "en": "holds {count} decks ({listed}) and none was taken: upload each deck folder as "
+        "a zip of its own",
+        "sv": "innehåller {count} kortlekar ({listed}) och ingen togs: ladda upp varje "
+        "kortleksmapp som en egen zip-fil",
+    },
+    "zip_empty": {
+        "en": "is empty: zip the deck folder with its items.csv and pictures",
+        "sv": "är tom: zippa kortlekens mapp med dess items.csv och bilder",
+    },
+    "zip_is_workbook": {
+        "en": "is an Excel workbook: upload it (as .xlsx, not zipped) together with its pictures",
+        "sv": "är en Excel-arbetsbok: ladda upp den (som .xlsx, inte zippad) tillsammans med "
+        "dess bilder",
+    },
+    "pictures_1": {"en": "1 picture", "sv": "1 bild"},
+    "pictures_n": {"en": "{n} pictures", "sv": "{n} bilder"},
+    "other_files_1": {"en": "1 other file", "sv": "1 annan fil"},
+    "other_files_n": {"en": "{n} other files", "sv": "{n} andra filer"},
+    "and": {"en": "{first} and {then}", "sv": "{first} och {then}"},
+    "no_items": {
+        "en": "holds {found} but no {items}: a deck needs {items} (a card a row: image,answer) "
+        "next to its pictures",
+        "sv": "innehåller {found} men ingen {items}: en kortlek behöver {items} (ett kort per "
+        "rad: image,answer) bredvid sina bilder",
+    },
+    "no_items_rename": {
+        "en": "holds {found} but no {items}: a deck needs {items} (a card a row: image,answer) "
+        "next to its pictures; rename {table} to {to}",
+        "sv": "innehåller {found} men ingen {items}: en kortlek behöver {items} (ett kort per "
+        "rad: image,answer) bredvid sina bilder; döp om {table} till {to}",
+    },
+    "came_without_toml": {
+        "en": "{name} came without a deck.toml, so the deck names no licence for its pictures: "
+        '{how} with license = "CC-BY-4.0" (or the licence of the pictures) before sharing it',
+        "sv": "{name} kom utan deck.toml, så kortleken anger ingen licens för bilderna: "
+        '{how} med license = "CC-BY-4.0" (eller bildernas licens) innan du delar den',
+    },
+    "add_toml_to_zip": {"en": "add one to the zip", "sv": "lägg till en i zip-filen"},
+    "upload_toml_with_it": {
+        "en": "upload a deck.toml together with it",
+        "sv": "ladda upp en deck.toml tillsammans med den",
+    },
+    "none": {"en": "none", "sv": "ingen"},
+    "one_csv": {
+        "en": "Upload one CSV listing the cards (got {got}) together with its pictures, or the "
+        "deck folder as a .zip",
+        "sv": "Ladda upp en CSV som listar korten (fick {got}) tillsammans med dess bilder, "
+        "eller kortlekens mapp som .zip",
+    },
+    "not_csv": {
+        "en": "{name} is not a CSV file ({what}); save it as CSV UTF-8",
+        "sv": "{name} är ingen CSV-fil ({what}); spara den som CSV UTF-8",
+    },
+    "pictures_it_names": {"en": "the pictures it names", "sv": "bilderna som den nämner"},
+    "no_pictures": {
+        "en": "{name} came without any pictures: select its pictures ({named}) together with the "
+        "CSV when you upload, or upload the deck folder as a .zip",
+        "sv": "{name} kom utan några bilder: välj dess bilder ({named}) tillsammans med CSV-filen "
+        "när du laddar upp, eller ladda upp kortlekens mapp som .zip",
+    },
+    "same_name_twice": {
+        "en": "Two uploaded files are named {name!r}; upload one",
+        "sv": "Två uppladdade filer heter {name!r}; ladda upp en av dem",
+    },
+    "cannot_save_until_loads": {
+        "en": "The deck cannot be saved until it loads:",
+        "sv": "Kortleken kan inte sparas förrän den går att läsa in:",
+    },
+    "then_listed": {"en": "{before}\n  - {item}", "sv": "{before}\n  - {item}"},
+    "folder_exists": {
+        "en": "A deck folder {name!r} already exists: give the deck another name (in deck.toml) "
+        "or choose to replace it",
+        "sv": "Det finns redan en kortleksmapp {name!r}: ge kortleken ett annat namn (i "
+        "deck.toml) eller välj att ersätta den",
+    },
+    "not_saved": {
+        "en": "The deck could not be saved ({why}); nothing was changed",
+        "sv": "Kortleken kunde inte sparas ({why}); inget ändrades",
+    },
+    # --- what an Anki import left out ----------------------------------------------------------
+    "anki_no_licence": {
+        "en": "the Anki deck has no licence for its pictures (Anki packages carry none); save it "
+        "for everyone only if its pictures may be shared",
+        "sv": "Anki-kortleken anger ingen licens för bilderna (Anki-paket har ingen); spara den "
+        "för alla bara om bilderna får delas",
+    },
+    "notes_left_out": {
+        "en": "{count} of {of} notes were left out (a card needs a picture and a word)",
+        "sv": "{count} av {of} anteckningar togs inte med (ett kort behöver en bild och ett ord)",
+    },
+    "kept_without_audio_1": {
+        "en": "1 card kept without its recording",
+        "sv": "1 kort behölls utan sin inspelning",
+    },
+    "kept_without_audio_n": {
+        "en": "{n} cards kept without their recording",
+        "sv": "{n} kort behölls utan sin inspelning",
+    },
+    "left_out": {"en": "left out", "sv": "togs inte med"},
+    "kept_without_its": {"en": "kept without its recording", "sv": "behölls utan sin inspelning"},
+    "note": {"en": "Note {note}: {what}, {why}", "sv": "Anteckning {note}: {what}, {why}"},
+    "note_quoted": {
+        "en": "Note {note} (“{text}”): {what}, {why}",
+        "sv": "Anteckning {note} (”{text}”): {what}, {why}",
+    },
+    "more_notes_1": {"en": "… and 1 more note", "sv": "… och 1 anteckning till"},
+    "more_notes_n": {"en": "… and {n} more notes", "sv": "… och {n} anteckningar till"},
+    "more_cards_1": {"en": "… and 1 more card", "sv": "… och 1 kort till"},
+    "more_cards_n": {"en": "… and {n} more cards", "sv": "… och {n} kort till"},
 }
