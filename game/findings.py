@@ -541,4 +541,107 @@ FINDINGS: dict[str, dict[str, str]] = {
     "more_notes_n": {"en": "… and {n} more notes", "sv": "… och {n} anteckningar till"},
     "more_cards_1": {"en": "… and 1 more card", "sv": "… och 1 kort till"},
     "more_cards_n": {"en": "… and {n} more cards", "sv": "… och {n} kort till"},
+    # --- an Anki package (game/anki.py) --------------------------------------------------------
+    "left_out_line": {"en": "note {note}: {why}", "sv": "anteckning {note}: {why}"},
+    "left_out_quoted": {
+        "en": "note {note} (“{text}”): {why}",
+        "sv": "anteckning {note} (”{text}”): {why}",
+    },
+    "anki_picture": {"en": "picture", "sv": "bilden"},
+    "anki_sound": {"en": "sound", "sv": "ljudet"},
+    "skip_not_in_package": {
+        "en": "its {what} {name!r} is not in the package",
+        "sv": "{what} {name!r} finns inte i paketet",
+    },
+    "skip_unreadable_picture": {
+        "en": "its picture {name!r} is not a readable picture ({why})",
+        "sv": "bilden {name!r} går inte att läsa som bild ({why})",
+    },
+    "skip_picture_pixels": {
+        "en": "its picture {name!r} is over {n} megapixels",
+        "sv": "bilden {name!r} är över {n} megapixlar",
+    },
+    "skip_picture_kind": {
+        "en": "its picture {name!r} is a {kind} file; only PNG, JPEG and WebP are used",
+        "sv": "bilden {name!r} är en {kind}-fil; bara PNG, JPEG och WebP används",
+    },
+    "skip_picture_mb": {
+        "en": "its picture {name!r} is over {mb} MB",
+        "sv": "bilden {name!r} är över {mb} MB",
+    },
+    "skip_sound_kind": {
+        "en": "its sound {name!r} is not a wav, mp3, ogg, flac, m4a or webm file",
+        "sv": "ljudet {name!r} är ingen wav-, mp3-, ogg-, flac-, m4a- eller webm-fil",
+    },
+    "skip_sound_mb": {
+        "en": "its sound {name!r} is over {mb} MB",
+        "sv": "ljudet {name!r} är över {mb} MB",
+    },
+    "skip_no_note_type": {
+        "en": "its note type is missing from the collection",
+        "sv": "dess anteckningstyp saknas i samlingen",
+    },
+    "skip_no_field": {
+        "en": "its note type {type!r} has no field {field!r}",
+        "sv": "dess anteckningstyp {type!r} har inget fält {field!r}",
+    },
+    "skip_no_picture": {
+        "en": "it has no picture (no <img> in any field)",
+        "sv": "den har ingen bild (ingen <img> i något fält)",
+    },
+    "skip_answer_empty": {"en": "its answer is empty", "sv": "dess svar är tomt"},
+    "skip_answer_long": {
+        "en": "its answer is over {n} characters",
+        "sv": "dess svar är längre än {n} tecken",
+    },
+    "skip_same_answer": {
+        "en": "it has the same answer {answer!r} as note {other}",
+        "sv": "den har samma svar {answer!r} som anteckning {other}",
+    },
+    "anki_media_list": {
+        "en": "{name}: its media list cannot be read ({why})",
+        "sv": "{name}: dess medielista kan inte läsas ({why})",
+    },
+    "anki_no_notes": {
+        "en": "{name} holds no notes to import",
+        "sv": "{name} innehåller inga anteckningar att importera",
+    },
+    "anki_bad_field": {
+        "en": "{option} {wanted!r} is not a field of note type {type!r}; give a field name or "
+        "number among: {listed}",
+        "sv": "{option} {wanted!r} är inget fält i anteckningstypen {type!r}; ange ett fältnamn "
+        "eller nummer bland: {listed}",
+    },
+    "anki_no_cards": {
+        "en": "no note of {name} could become a card:",
+        "sv": "ingen anteckning i {name} kunde bli ett kort:",
+    },
+    # Anki's own menu and options are named as its English version names them.
+    "anki_new_format": {
+        "en": "{name} was exported in Anki's new format (collection.anki21b), which cannot be "
+        'imported. In Anki choose File › Export, pick "Anki Deck Package (*.apkg)", tick '
+        '"Support older Anki versions (slower/larger files)", export again and import that file.',
+        "sv": "{name} exporterades i Ankis nya format (collection.anki21b), som inte kan "
+        'importeras. Välj Arkiv › Exportera i Anki, välj "Anki Deck Package (*.apkg)", kryssa i '
+        '"Support older Anki versions (slower/larger files)", exportera igen och importera den '
+        "filen.",
+    },
+    "anki_not_package": {
+        "en": "{name} is a zip but not an Anki package: it holds no collection.anki2 or "
+        "collection.anki21; export the deck from Anki as .apkg",
+        "sv": "{name} är en zip-fil men inget Anki-paket: den innehåller ingen collection.anki2 "
+        "eller collection.anki21; exportera kortleken från Anki som .apkg",
+    },
+    "anki_not_zip": {
+        "en": "{name} is not an Anki package (not a zip file); export it from Anki as .apkg",
+        "sv": "{name} är inget Anki-paket (ingen zip-fil); exportera den från Anki som .apkg",
+    },
+    "anki_export_again": {
+        "en": "{why}; export the deck from Anki again",
+        "sv": "{why}; exportera kortleken från Anki igen",
+    },
+    "anki_not_collection": {
+        "en": "{name}: {member} is not an Anki collection ({why})",
+        "sv": "{name}: {member} är ingen Anki-samling ({why})",
+    },
 }
