@@ -14,6 +14,7 @@ from game.deck import HINT_COLUMNS, TEXT_KEYS, Problem
 from game.findings import FINDINGS, Finding, at, in_lang
 from tests.conftest import png_bytes
 from tests.english import english_in, words
+from tests.test_anki import GOOD, make_apkg, picture
 from tests.test_swedish_screens import CARD_WORDS, SV, ctx  # noqa: F401 (a fixture)
 from tests.test_ui_handlers import zipped
 from ui import decks
@@ -115,7 +116,6 @@ def test_a_swedish_report_of_a_deck_with_many_mistakes_has_no_english(ctx, make_
         },
     )
     report, *_ = decks.upload(ctx, [zipped(broken, tmp_path / "broken.zip")], "", {}, SV)
-    print(report)
     assert "rad 3: svaret 'hund' finns två gånger" in report
     assert report.count("\n  - ") == 9, report
     assert english_in(report, CARD_WORDS | set(NAMES) | {"broken", "zip"}) == [], report
@@ -129,7 +129,6 @@ def test_a_swedish_report_of_a_decks_warnings_has_no_english(ctx, make_deck, tmp
     )
     (warned / "katt.png").rename(warned / "Katt.PNG")  # a name that differs in case
     report, *_ = decks.upload(ctx, [zipped(warned, tmp_path / "varnad.zip")], "", {}, SV)
-    print(report)
     assert "Varningar" in report and report.count("\n- ") == 6, report
     keys = {"varnad", "zip", "colour", "röd", *words(" ".join(TEXT_KEYS))}  # deck.toml's keys
     assert english_in(report, CARD_WORDS | set(NAMES) | keys) == [], report
@@ -147,3 +146,20 @@ def test_the_english_report_is_as_before(ctx, make_deck, tmp_path):  # noqa: F81
     broken = make_deck(["hund.png,hund,en,,,", "hund.png,hund,en,,,"])
     report, *_ = decks.upload(ctx, [zipped(broken, tmp_path / "b.zip")], "", {})
     assert "  - items.csv, line 3: duplicate answer 'hund' (also on line 2)" in report
+
+
+def test_a_swedish_report_of_what_an_anki_import_left_out(ctx, tmp_path):  # noqa: F811
+    notes = [
+        GOOD,
+        ["", "katt", "cat"],  # no picture
+        ['<img src="hund.png">', "hund", "[sound:saknas.mp3]"],  # kept, without its recording
+        ['<img src="bmp.png">', "mus", ""],
+    ]
+    media = {"good.png": picture(), "hund.png": picture(), "bmp.png": picture("BMP")}
+    report, *_ = decks.upload(ctx, [make_apkg(tmp_path / "djur.apkg", notes, media)], "", {}, SV)
+    assert "- djur.apkg: 2 av 4 anteckningar togs inte med" in report, report
+    assert (
+        "- Anteckning 3 (”hund”): behölls utan sin inspelning, ljudet 'saknas.mp3' finns " in report
+    )
+    names = {"djur", "apkg", "katt", "hund", "mus", "bmp", "png", "saknas", "mp", "img"}
+    assert english_in(report, CARD_WORDS | names) == [], report
