@@ -30,6 +30,7 @@ from PIL import Image
 
 from game import files
 from game.deck import COLUMNS, HINT_COLUMNS, DeckLimits, write_deck_file
+from game.findings import Finding
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused, flat_name, member_path
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,6 @@ _PICTURE_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "MPO": ".jpg", "WEBP": ".web
 _RESERVED_NAMES = ("deck.toml", "items.csv")
 _COLLECTIONS = ("collection.anki21", "collection.anki2")  # the first one found is read
 
-_NEW_FORMAT = (
-    "{name} was exported in Anki's new format (collection.anki21b), which cannot be imported. "
-    'In Anki choose File › Export, pick "Anki Deck Package (*.apkg)", tick '
-    '"Support older Anki versions (slower/larger files)", export again and import that file.'
-)
 _IMG_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 _SOUND_RE = re.compile(r"\[sound:([^\]]+)\]")
 _BREAK_RE = re.compile(r"<\s*/?\s*(?:br|div|p|li)\b[^>]*>", re.I)
@@ -72,9 +68,15 @@ class LeftOut:
     text: str  # the start of its first field with text, to recognise it by ("" if none)
     reason: str  # why, worded to follow "left out, ": "it has no picture"
 
+    @property
+    def said(self) -> Finding:
+        """ "note 3 (“hund”): its answer is empty", in any language of `game.findings`."""
+        if self.text:
+            return Finding("left_out_quoted", note=self.note, text=self.text, why=self.reason)
+        return Finding("left_out_line", note=self.note, why=self.reason)
+
     def __str__(self) -> str:
-        text = f" (“{self.text}”)" if self.text else ""
-        return f"note {self.note}{text}: {self.reason}"
+        return str(self.said)
 
 
 @dataclass(frozen=True)
@@ -138,13 +140,13 @@ class _Package:
             for member, real in media_map.items():
                 self._members.setdefault(unicodedata.normalize("NFC", str(real)), str(member))
         except (OSError, ValueError, AttributeError) as e:
-            raise AnkiImportError(f"{self.name}: its media list cannot be read ({e})") from e
+            raise AnkiImportError(Finding("anki_media_list", name=self.name, why=str(e))) from e
 
     def load(self, name: str, what: str) -> Path:
         member = self._members.get(unicodedata.normalize("NFC", name))
         path = self.paths.get(member_path(member)) if member is not None else None
         if path is None:
-            raise _Skip(f"its {what} {name!r} is not in the package")
+            raise _Skip(Finding("skip_not_in_package", what=Finding(f"anki_{what}"), name=name))
         return path
 
     def picture(self, source: str) -> tuple[Path, str]:
@@ -165,15 +167,13 @@ class _Package:
                     img.verify()
         except Exception as e:  # Pillow raises many types on hostile input; all mean "unusable"
             why = type(e).__name__
-            raise _Skip(f"its picture {source!r} is not a readable picture ({why})") from None
+            raise _Skip(Finding("skip_unreadable_picture", name=source, why=why)) from None
         if pixels > MAX_PIXELS:
-            raise _Skip(f"its picture {source!r} is over {MAX_PIXELS // 10**6} megapixels")
+            raise _Skip(Finding("skip_picture_pixels", name=source, n=MAX_PIXELS // 10**6))
         if kind not in _PICTURE_SUFFIXES:
-            raise _Skip(
-                f"its picture {source!r} is a {kind} file; only PNG, JPEG and WebP are used"
-            )
+            raise _Skip(Finding("skip_picture_kind", name=source, kind=str(kind)))
         if path.stat().st_size > MAX_PICTURE_BYTES:
-            raise _Skip(f"its picture {source!r} is over {MAX_PICTURE_BYTES // 2**20} MB")
+            raise _Skip(Finding("skip_picture_mb", name=source, mb=MAX_PICTURE_BYTES // 2**20))
         return path, _PICTURE_SUFFIXES[kind]
 
     def recording(self, source: str) -> Path:
@@ -181,9 +181,9 @@ class _Package:
         with path.open("rb") as f:
             head = f.read(16)
         if not files.is_recording(head):
-            raise _Skip(f"its sound {source!r} is not a wav, mp3, ogg, flac, m4a or webm file")
+            raise _Skip(Finding("skip_sound_kind", name=source))
         if path.stat().st_size > MAX_AUDIO_BYTES:
-            raise _Skip(f"its sound {source!r} is over {MAX_AUDIO_BYTES // 2**20} MB")
+            raise _Skip(Finding("skip_sound_mb", name=source, mb=MAX_AUDIO_BYTES // 2**20))
         return path
 
     def add(self, source: str, path: Path, suffix: str = "") -> str:
@@ -231,7 +231,7 @@ def import_anki(
         package.read_media_map()
         counts = collections.Counter(mid for _, mid, _ in col.notes if mid in col.models)
         if not counts:
-            raise AnkiImportError(f"{apkg.name} holds no notes to import")
+            raise AnkiImportError(Finding("anki_no_notes", name=apkg.name))
         model = col.models[counts.most_common(1)[0][0]]
         for option, wanted in (
             ("answer_field", answer_field),
@@ -239,10 +239,10 @@ def import_anki(
         ):
             if wanted is not None and _find_field(model.fields, wanted) is None:
                 listed = ", ".join(f"{i}: {f!r}" for i, f in enumerate(model.fields))
-                raise AnkiImportError(
-                    f"{option} {wanted!r} is not a field of note type {model.name!r}; "
-                    f"give a field name or number among: {listed}"
+                said = Finding(
+                    "anki_bad_field", option=option, wanted=wanted, type=model.name, listed=listed
                 )
+                raise AnkiImportError(said)
         if pronunciation_field is None:
             pronunciation_field = next(
                 (f for f in model.fields if f.strip().casefold() in PRONUNCIATION_FIELDS), None
@@ -250,8 +250,10 @@ def import_anki(
         fields = _Fields(answer_field, pronunciation_field)
         rows, skipped, no_audio, used = _build_rows(col, package, fields)
         if not rows:
-            reasons = "\n".join(f"  - {s}" for s in skipped[:10])
-            raise AnkiImportError(f"no note of {apkg.name} could become a card:\n{reasons}")
+            said = Finding("anki_no_cards", name=apkg.name)
+            for note in skipped[:10]:
+                said = Finding("then_listed", before=said, item=note.said)
+            raise AnkiImportError(said)
         deck_name = (name or "").strip() or _deck_name(col, used) or apkg.stem
         _write_deck(out_dir, deck_name, apkg.name, rows, package.files)
     logger.info("imported %d cards from %s, skipped %d notes", len(rows), apkg, len(skipped))
@@ -265,20 +267,16 @@ def _unpack(apkg: Path, tmp: Path, limits: ZipLimits | None) -> _Package:
         archive = SafeZip(apkg, apkg.name, limits)
         # New-format packages also hold a dummy collection.anki2 that says "update Anki".
         if "collection.anki21b" in archive.names:
-            raise AnkiImportError(_NEW_FORMAT.format(name=apkg.name))
+            raise AnkiImportError(Finding("anki_new_format", name=apkg.name))
         if not any(m in archive.names for m in _COLLECTIONS):
-            raise AnkiImportError(
-                f"{apkg.name} is a zip but not an Anki package: it holds no collection.anki2 "
-                "or collection.anki21; export the deck from Anki as .apkg"
-            )
+            raise AnkiImportError(Finding("anki_not_package", name=apkg.name))
         return _Package(apkg.name, archive.extract(tmp / "package"), tmp / "converted")
     except BrokenZip as e:
         if archive is None:  # not even a zip: a download gone wrong, or another file renamed
-            why = "is not an Anki package (not a zip file); export it from Anki as .apkg"
-            raise AnkiImportError(f"{apkg.name} {why}") from e
-        raise AnkiImportError(f"{e}; export the deck from Anki again") from e
+            raise AnkiImportError(Finding("anki_not_zip", name=apkg.name)) from e
+        raise AnkiImportError(Finding("anki_export_again", why=e.args[0])) from e
     except ZipRefused as e:
-        raise AnkiImportError(str(e)) from e
+        raise AnkiImportError(e.args[0]) from e
     finally:
         if archive is not None:
             archive.close()
@@ -295,7 +293,8 @@ def _read_collection(package: _Package) -> _Collection:
             db.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
             return _query_collection(db)
     except (sqlite3.Error, ValueError, TypeError, KeyError, AttributeError) as e:
-        raise AnkiImportError(f"{package.name}: {member} is not an Anki collection ({e})") from e
+        said = Finding("anki_not_collection", name=package.name, member=member, why=str(e))
+        raise AnkiImportError(said) from e
 
 
 def _query_collection(db: sqlite3.Connection) -> _Collection:
@@ -341,7 +340,7 @@ def _build_rows(
         try:
             row, sound_lost = _note_row(col.models.get(mid), fields, package, chosen, answers)
         except _Skip as reason:
-            skipped.append(LeftOut(place, preview, str(reason)))
+            skipped.append(LeftOut(place, preview, reason.args[0]))
             continue
         if sound_lost:  # the card still works without its recording
             no_audio.append(LeftOut(place, preview, sound_lost))
@@ -361,7 +360,7 @@ def _note_row(
 ) -> tuple[dict[str, str], str]:
     """The note's items.csv row, and why its recording was left out ("" if it was not)."""
     if model is None:
-        raise _Skip("its note type is missing from the collection")
+        raise _Skip(Finding("skip_no_note_type"))
     answer_field = chosen.answer
     said = (
         _find_field(model.fields, chosen.pronunciation)
@@ -376,20 +375,20 @@ def _note_row(
         )
         index = next(texts, None)
     elif (index := _find_field(model.fields, answer_field)) is None:
-        raise _Skip(f"its note type {model.name!r} has no field {answer_field!r}")
+        raise _Skip(Finding("skip_no_field", type=model.name, field=answer_field))
     source = _first_picture(fields)
     if source is None:
-        raise _Skip("it has no picture (no <img> in any field)")
+        raise _Skip(Finding("skip_no_picture"))
     answer = _clean_text(fields[index]) if index is not None and index < len(fields) else ""
     if not answer:
-        raise _Skip("its answer is empty")
+        raise _Skip(Finding("skip_answer_empty"))
     article = ""
     if match := _ARTICLE_RE.fullmatch(answer):
         article, answer = match[1].casefold(), match[2]
     if len(answer) > MAX_ANSWER_CHARS:
-        raise _Skip(f"its answer is over {MAX_ANSWER_CHARS} characters")
+        raise _Skip(Finding("skip_answer_long", n=MAX_ANSWER_CHARS))
     if (key := answer.casefold()) in answers:
-        raise _Skip(f"it has the same answer {answer!r} as note {answers[key]}")
+        raise _Skip(Finding("skip_same_answer", answer=answer, other=answers[key]))
     picture, suffix = package.picture(source)
     audio, sound_lost = "", ""
     if sound := next((m for f in fields for m in _SOUND_RE.findall(f)), None):
@@ -397,7 +396,7 @@ def _note_row(
         try:
             audio = package.add(sound, package.recording(sound))
         except _Skip as reason:
-            sound_lost = str(reason)
+            sound_lost = reason.args[0]
     image = package.add(source, picture, suffix)
     row = dict(image=image, answer=answer, article=article, accept="", hint="", audio=audio)
     row["pronunciation"] = _field_text(model, fields, chosen.pronunciation)

@@ -22,6 +22,7 @@ import tomli_w
 
 from game import files, messages, phonemes, sheets, swedish
 from game.cards import ARTICLES, Card, Deck, card_id
+from game.findings import Finding, at
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +64,23 @@ class DeckLimits:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a deck, and where."""
+    """One thing wrong with a deck, and where; `message` is a `Finding` where the checker
+    wrote it (so it can be said in Swedish too), else any text."""
 
     file: str
     message: str
     line: int | None = None
 
+    @property
+    def said(self) -> Finding:
+        """The problem and where it is, as a `Finding`: its `str` is the English line."""
+        return at(self.file, self.message, self.line)
+
+    def text(self, lang: str = "en") -> str:
+        return self.said.text(lang)
+
     def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+        return str(self.said)
 
 
 class DeckError(ValueError):
@@ -111,15 +120,16 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
     report = _Report()
     folder = Path(path)
     if not folder.is_dir():
-        what = "is not a folder" if folder.exists() else "does not exist"
+        what = Finding("not_a_folder" if folder.exists() else "no_such_folder")
         if folder.suffix.casefold() == ".zip":
-            what += "; unzip it first"
-        raise DeckError(path, [Problem(str(path), f"{what}; a deck is a folder with {DECK_FILE}")])
+            what = Finding("unzip_first", what=what)
+        said = Finding("deck_is_a_folder", what=what, deck_file=DECK_FILE)
+        raise DeckError(path, [Problem(str(path), said)])
     root = folder.resolve()
     if not (root / DECK_FILE).exists() and (inner := find_decks(root)):
         # A zipped deck often unzips into a folder of its own: djur.zip -> djur/djur/deck.toml.
         names = ", ".join(str(p.relative_to(root)) for p in inner)
-        raise DeckError(path, [Problem(DECK_FILE, f"is missing here but found in: {names}")])
+        raise DeckError(path, [Problem(DECK_FILE, Finding("found_inside", names=names))])
     meta = _read_meta(root, report, limits)
     cards = _read_cards(root, report, limits)
     if report.errors:
@@ -133,7 +143,7 @@ def load_deck(path: Path | str, limits: DeckLimits | None = None) -> Deck:
         license=meta.get("license", ""),
         attribution=meta.get("attribution", ""),
         path=root,
-        warnings=tuple(str(w) for w in report.warnings),
+        warnings=tuple(w.said for w in report.warnings),
         name_sv=meta.get("name_sv", ""),
         name_en=meta.get("name_en", ""),
         description_sv=meta.get("description_sv", ""),
@@ -175,26 +185,24 @@ def find_decks(*roots: Path | str) -> list[Path]:
 
 def _read_text(path: Path, name: str, report: _Report, limits: DeckLimits) -> str | None:
     if not path.is_file():
-        report.error(name, "is missing")
+        report.error(name, Finding("missing"))
         return None
     try:
         if path.stat().st_size > limits.max_table_bytes:
-            report.error(name, f"is too large (over {limits.max_table_bytes // 1024} KB)")
+            report.error(name, Finding("too_large_kb", kb=limits.max_table_bytes // 1024))
             return None
         data = path.read_bytes()
     except OSError as e:
-        report.error(name, f"cannot be read ({e.strerror or e})")
+        report.error(name, Finding("cannot_be_read", why=e.strerror or str(e)))
         return None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        csv_file = name == ITEMS_FILE
-        how = "as 'CSV UTF-8' (Excel)" if csv_file else "with UTF-8 encoding"
+        csv_file = "_csv" if name == ITEMS_FILE else ""
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            what = "UTF-16 text (Excel's 'Unicode Text')" if csv_file else "UTF-16 text"
-            report.error(name, f"is {what}; save it {how}", 1)
+            report.error(name, Finding(f"utf16{csv_file}"), 1)
         else:
-            report.error(name, f"is not UTF-8 text; save it {how}", _line_at(data, e.start))
+            report.error(name, Finding(f"not_utf8{csv_file}"), _line_at(data, e.start))
         return None
 
 
@@ -210,27 +218,25 @@ def _read_meta(root: Path, report: _Report, limits: DeckLimits) -> dict[str, str
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        report.error(DECK_FILE, f"is not valid TOML: {e}")
+        report.error(DECK_FILE, Finding("bad_toml", why=str(e)))
         return {}
     meta: dict[str, str] = {}
     for key, value in raw.items():
         if key not in TEXT_KEYS:
-            report.warn(
-                DECK_FILE, f"unknown key {key!r} is ignored (known: {', '.join(TEXT_KEYS)})"
-            )
+            report.warn(DECK_FILE, Finding("unknown_key", key=key, known=", ".join(TEXT_KEYS)))
         elif not isinstance(value, str):
-            report.error(DECK_FILE, f"{key} must be text in quotes, not {value!r}")
+            report.error(DECK_FILE, Finding("not_text", key=key, value=repr(value)))
         else:
             meta[key] = unicodedata.normalize("NFC", value.strip())
     if not meta.get("name"):
-        report.error(DECK_FILE, 'needs a name, e.g. name = "Djur"')
+        report.error(DECK_FILE, Finding("needs_name"))
     language = meta.get("language")
     if language is None:
-        report.error(DECK_FILE, 'needs language = "sv"')
+        report.error(DECK_FILE, Finding("needs_language"))
     elif language not in LANGUAGES:
-        report.error(DECK_FILE, f'language {language!r} is not supported; use language = "sv"')
+        report.error(DECK_FILE, Finding("language_unsupported", language=language))
     if not meta.get("attribution") and not meta.get("license"):
-        report.warn(DECK_FILE, "has no license or attribution for its pictures")
+        report.warn(DECK_FILE, Finding("no_licence"))
     return meta
 
 
@@ -263,9 +269,7 @@ def _read_rows(text: str, report: _Report) -> list[tuple[int, dict[str, str]]]:
         return _read_table(_csv_records(reader, skipped), ITEMS_FILE, report, delimiter)
     except csv.Error as e:
         line = reader.line_num + skipped
-        report.error(
-            ITEMS_FILE, f'cannot be read from here on ({e}; is a quote " not closed?)', line
-        )
+        report.error(ITEMS_FILE, Finding("csv_broken", why=str(e)), line)
         return []
 
 
@@ -292,13 +296,9 @@ def _read_sheet(
         report.error(ITEMS_XLSX, e.message, e.line)
         return []
     for name in sheet.ignored_sheets:
-        report.warn(
-            ITEMS_XLSX, f"sheet {name!r} is ignored: only the first, {sheet.name!r}, is read"
-        )
+        report.warn(ITEMS_XLSX, Finding("sheet_ignored", sheet=name, first=sheet.name))
     if sheet.truncated:
-        report.error(
-            ITEMS_XLSX, f"has over {limits.max_cards} cards; at most {limits.max_cards} fit a deck"
-        )
+        report.error(ITEMS_XLSX, Finding("over_max_cards", n=limits.max_cards))
         return []
     return _read_table(((n, n, cells) for n, cells in sheet.rows), ITEMS_XLSX, report, None)
 
@@ -311,7 +311,7 @@ def _read_table(
     records = iter(records)
     header = next(records, None)
     if header is None:
-        report.error(table, f"is empty; it needs a header line: {','.join(COLUMNS)}")
+        report.error(table, Finding("no_header", columns=",".join(COLUMNS)))
         return []
     columns = [unicodedata.normalize("NFC", c).strip().casefold() for c in header[2]]
     # Excel writes an empty header cell for every column that was ever formatted: ignore those
@@ -328,23 +328,17 @@ def _read_table(
         if any(cells[i].strip() for i in extra):
             if delimiter is None:
                 column = sheets.column_letter(next(i for i in extra if cells[i].strip()))
-                why = f"has a value in column {column}, which has no header: name it or clear it"
+                why = Finding("value_without_header", column=column)
             else:
-                why = (
-                    f"has {len(cells)} cells but the header has {len(named)} columns "
-                    f"(a {delimiter!r} inside a value needs quotes)"
+                why = Finding(
+                    "cells_vs_header", cells=len(cells), columns=len(named), delimiter=delimiter
                 )
             report.error(table, why, start)
             continue
         padded = cells + [""] * len(columns)
         row = {columns[i]: unicodedata.normalize("NFC", padded[i]).strip() for i in named}
         if start != line and delimiter and _swallows_rows(row, delimiter):
-            report.error(
-                table,
-                f'a cell runs over lines {where}: close the quote " it opens, or remove the '
-                "line break in the cell",
-                start,
-            )
+            report.error(table, Finding("cell_over_lines", lines=where), start)
             continue
         for column in HINT_COLUMNS:  # a line break typed into a hint (Alt+Enter) is a space
             if column in row:
@@ -367,14 +361,16 @@ def _header_ok(columns: list[str], line: int, table: str, report: _Report) -> bo
     ok = True
     for column in dict.fromkeys(columns):
         if column not in COLUMNS:
-            report.error(table, f"unknown column {column!r} (known: {', '.join(COLUMNS)})", line)
+            report.error(
+                table, Finding("unknown_column", column=column, known=", ".join(COLUMNS)), line
+            )
             ok = False
         elif columns.count(column) > 1:
-            report.error(table, f"column {column!r} appears twice", line)
+            report.error(table, Finding("column_twice", column=column), line)
             ok = False
     for column in REQUIRED_COLUMNS:
         if column not in columns:
-            report.error(table, f"has no {column!r} column", line)
+            report.error(table, Finding("no_column", column=column), line)
             ok = False
     return ok
 
@@ -385,16 +381,16 @@ def _read_items(
     """The table that lists the cards (items.csv or items.xlsx) and its rows."""
     has_csv, has_sheet = (root / ITEMS_FILE).exists(), (root / ITEMS_XLSX).exists()
     if has_csv and has_sheet:
-        report.error(ITEMS_XLSX, f"the deck has both {ITEMS_FILE} and {ITEMS_XLSX}: keep one")
+        report.error(ITEMS_XLSX, Finding("csv_and_sheet", csv=ITEMS_FILE, sheet=ITEMS_XLSX))
         return ITEMS_XLSX, []
     if has_sheet:
         return ITEMS_XLSX, _read_sheet(root / ITEMS_XLSX, report, limits)
     if not has_csv:
         for name, what in sheets.OTHER_FORMATS.items():
             if (root / name).exists():
-                report.error(name, f"is {what}, which cannot be read: {sheets.SAVE_AS}")
+                report.error(name, Finding("other_format", what=what, save_as=sheets.SAVE_AS))
                 return name, []
-        report.error(ITEMS_FILE, f"is missing (a deck lists its cards in it or in {ITEMS_XLSX})")
+        report.error(ITEMS_FILE, Finding("no_table", sheet=ITEMS_XLSX))
         return ITEMS_FILE, []
     text = _read_text(root / ITEMS_FILE, ITEMS_FILE, report, limits)
     return ITEMS_FILE, [] if text is None else _read_rows(text, report)
@@ -404,9 +400,9 @@ def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
     errors_before = len(report.errors)
     table, rows = _read_items(root, report, limits)
     if not rows and len(report.errors) == errors_before:
-        report.error(table, "has no cards")
+        report.error(table, Finding("no_cards"))
     if len(rows) > limits.max_cards:
-        report.error(table, f"has {len(rows)} cards; at most {limits.max_cards} fit a deck")
+        report.error(table, Finding("too_many_cards", count=len(rows), n=limits.max_cards))
         return []
     cards: list[Card] = []
     seen_answers: dict[str, int] = {}
@@ -416,26 +412,22 @@ def _read_cards(root: Path, report: _Report, limits: DeckLimits) -> list[Card]:
         if card is None:
             continue
         if card.id in seen_answers:
-            report.error(
-                table,
-                f"duplicate answer {card.answer!r} (also on line {seen_answers[card.id]})",
-                line,
-            )
+            said = Finding("duplicate_answer", answer=card.answer, other=seen_answers[card.id])
+            report.error(table, said, line)
             continue
         seen_answers[card.id] = line
         if card.image is not None:  # a card read from a table always has its picture
             if card.image in seen_images:
-                report.warn(table, f"uses the same picture as line {seen_images[card.image]}", line)
+                report.warn(table, Finding("same_picture", other=seen_images[card.image]), line)
             seen_images.setdefault(card.image, line)
         cards.append(card)
     for card in cards:
         for other, _ in card.alternatives[1:]:
             if card_id(other) in seen_answers and card_id(other) != card.id:
-                report.warn(
-                    table,
-                    f"accepts {other!r}, the answer on line {seen_answers[card_id(other)]}",
-                    seen_answers[card.id],
+                said = Finding(
+                    "accepts_other_answer", word=other, other=seen_answers[card_id(other)]
                 )
+                report.warn(table, said, seen_answers[card.id])
     return cards
 
 
@@ -455,28 +447,25 @@ def _read_card(
     answer = " ".join(row.get("answer", "").split())
     article = row.get("article", "").casefold()
     if not answer:
-        report.error(table, "the answer is empty", line)
+        report.error(table, Finding("answer_empty"), line)
         ok = False
     elif len(answer) > limits.max_answer_chars:
-        report.error(table, f"the answer is over {limits.max_answer_chars} characters", line)
+        report.error(table, Finding("answer_long", n=limits.max_answer_chars), line)
         ok = False
     elif not swedish.normalize(answer):  # "?!" or "-": no spoken answer could ever match it
-        report.error(table, f"the answer {answer!r} has no letters", line)
+        report.error(table, Finding("answer_no_letters", answer=answer), line)
         ok = False
     first, _, rest = answer.partition(" ")
     if rest and first.casefold() in ARTICLES:
         if article and article != first.casefold():
-            report.error(
-                table, f"the answer starts with {first!r} but article is {article!r}", line
-            )
+            said = Finding("article_mismatch", first=first, article=article)
+            report.error(table, said, line)
             ok = False
         else:
-            report.warn(table, f"moved {first!r} from the answer to the article column", line)
+            report.warn(table, Finding("article_moved", first=first), line)
             article, answer = first.casefold(), rest
     if article not in ("", *ARTICLES):
-        report.error(
-            table, f"unknown article {row['article']!r}; use en, ett or leave it empty", line
-        )
+        report.error(table, Finding("unknown_article", article=row["article"]), line)
         ok = False
     accept = tuple(
         dict.fromkeys(a for a in (p.strip() for p in row.get("accept", "").split("|")) if a)
@@ -484,11 +473,10 @@ def _read_card(
     hints = {column: row.get(column, "") for column in HINT_COLUMNS}
     for column, hint in hints.items():
         if len(hint) > limits.max_hint_chars:
-            report.warn(
-                table, f"the {column} is long (over {limits.max_hint_chars} characters)", line
-            )
+            said = Finding("hint_long", column=Finding(f"column_{column}"), n=limits.max_hint_chars)
+            report.warn(table, said, line)
         if answer and _gives_away(hint, answer):
-            report.warn(table, f"the {column} gives the answer away", line)
+            report.warn(table, Finding("hint_gives_away", column=Finding(f"column_{column}")), line)
     image = files.check_file(root, row.get("image", ""), files.PICTURE, table, line, report)
     audio = None
     if row.get("audio"):
@@ -519,7 +507,5 @@ def _read_pronunciation(
     try:
         return phonemes.parse(cell)
     except phonemes.IpaError as e:
-        report.warn(
-            table, f"the pronunciation cannot be read, so Listen says the spelling: {e}", line
-        )
+        report.warn(table, Finding("pronunciation_unread", why=str(e)), line)
         return None

@@ -18,6 +18,8 @@ from typing import Protocol
 
 from PIL import Image, UnidentifiedImageError
 
+from game.findings import Finding
+
 PICTURE_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "MPO": "JPEG", "WEBP": "WebP"}
 MAX_PIXELS = 40_000_000  # a 40-megapixel picture is a photo straight off a camera, or a bomb
 MIN_SIDE = 128  # below this a picture is a blur at the size the app shows it
@@ -43,23 +45,23 @@ def _check_picture(path: Path) -> tuple[str | None, str | None]:
             with Image.open(path) as image:
                 kind = PICTURE_FORMATS.get(image.format or "")
                 if kind is None:
-                    return f"is a {image.format} picture; use PNG, JPEG or WebP", None
+                    return Finding("picture_format", format=str(image.format)), None
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    return f"is {width}x{height} pixels; scale it down below 40 megapixels", None
+                    return Finding("picture_huge", width=width, height=height), None
                 image.verify()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow refuses to open pictures this large at all: the size is the problem, not the kind.
-        return "is far too large (over 40 megapixels); scale it down", None
+        return Finding("picture_bomb"), None
     except UnidentifiedImageError:
-        return "is not a picture (PNG, JPEG or WebP)", None
+        return Finding("not_a_picture"), None
     except (OSError, SyntaxError, ValueError) as e:
-        return f"is a damaged picture ({e})", None
+        return Finding("picture_damaged", why=str(e)), None
     suffix = path.suffix.lower().lstrip(".")
     if suffix and suffix not in ("png", "jpg", "jpeg", "webp"):
-        return None, f"is a {kind} picture named .{suffix}"
+        return None, Finding("picture_misnamed", format=kind, suffix=suffix)
     if min(width, height) < MIN_SIDE:
-        return None, f"is only {width}x{height} pixels; it will look blurred (use {MIN_SIDE}+)"
+        return None, Finding("picture_small", width=width, height=height, min=MIN_SIDE)
     return None, None
 
 
@@ -87,7 +89,7 @@ def _check_audio(path: Path) -> tuple[str | None, str | None]:
         head = f.read(16)
     if is_recording(head):
         return None, None
-    return "is not a recording (wav, mp3, ogg, flac, m4a or webm)", None
+    return Finding("not_a_recording"), None
 
 
 PICTURE = FileKind("picture", 10 * 1024 * 1024, _check_picture)
@@ -101,54 +103,55 @@ def check_file(
 ) -> Path | None:
     """Resolve `rel` inside the deck folder `root` and check the file; None if it is bad."""
     if not rel:
-        report.error(table, f"no {kind.noun} given", line)
+        report.error(table, Finding(f"none_{kind.noun}"), line)
         return None
     # Decks made on Windows use backslashes.
     pure = PurePosixPath(rel.replace("\\", "/"))
     if pure.is_absolute() or _DRIVE.match(rel):
-        report.error(
-            table,
-            f"{kind.noun} {rel!r} is an absolute path; give it relative to the deck folder",
-            line,
-        )
+        report.error(table, _said(kind, rel, Finding("absolute_path")), line)
         return None
     if ".." in pure.parts:
-        report.error(table, f"{kind.noun} {rel!r} leaves the deck folder", line)
+        report.error(table, _said(kind, rel, Finding("leaves_folder")), line)
         return None
     try:
         found = _locate(root, pure, kind)
     except (OSError, RuntimeError) as e:  # a name too long for the disk; a symlink loop (3.11)
-        found = f"cannot be opened ({getattr(e, 'strerror', None) or e})"
+        found = Finding("cannot_be_opened", why=getattr(e, "strerror", None) or str(e))
     if isinstance(found, str):
-        report.error(table, f"{kind.noun} {rel!r} {found}", line)
+        report.error(table, _said(kind, rel, found), line)
         return None
     path, real = found
     if unicodedata.normalize("NFC", path.name) != unicodedata.normalize("NFC", pure.name):
-        report.warn(table, f"{kind.noun} {rel!r} is named {path.name!r} in the folder", line)
+        report.warn(table, _said(kind, rel, Finding("named_otherwise", real=path.name)), line)
     try:
         error, warning = kind.check(real)
     except OSError as e:
-        error, warning = f"cannot be read ({e.strerror or e})", None
+        error, warning = Finding("cannot_be_read", why=e.strerror or str(e)), None
     if warning:
-        report.warn(table, f"{kind.noun} {rel!r} {warning}", line)
+        report.warn(table, _said(kind, rel, warning), line)
     if error:
-        report.error(table, f"{kind.noun} {rel!r} {error}", line)
+        report.error(table, _said(kind, rel, error), line)
         return None
     return real
+
+
+def _said(kind: FileKind, rel: str, what: str) -> Finding:
+    """ "picture 'hund.png' is not a picture (PNG, JPEG or WebP)": the file, then what is wrong."""
+    return Finding("file_is", noun=Finding(f"noun_{kind.noun}"), name=rel, what=what)
 
 
 def _locate(root: Path, rel: PurePosixPath, kind: FileKind) -> tuple[Path, Path] | str:
     """(the path as found, its real path), or why the file cannot be used."""
     path = _find(root, rel)
     if path is None:
-        return "not found in the deck folder"
+        return Finding("not_found")
     real = path.resolve()
     if not real.is_relative_to(root):
-        return "links out of the deck folder"
+        return Finding("links_out")
     if not real.is_file():
-        return "is not a file"
+        return Finding("not_a_file")
     if real.stat().st_size > kind.max_bytes:
-        return f"is too large (over {kind.max_bytes // (1024 * 1024)} MB)"
+        return Finding("too_large_mb", mb=kind.max_bytes // (1024 * 1024))
     return path, real
 
 

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from game.findings import Finding
+
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
@@ -51,7 +53,7 @@ class BrokenZip(ZipRefused):
 
     def __init__(self, archive: str, reason: str) -> None:
         self.archive, self.reason = archive, reason
-        super().__init__(f"{archive} cannot be unpacked ({reason})")
+        super().__init__(Finding("zip_broken", archive=archive, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -121,15 +123,12 @@ class SafeZip:
         self.zf.close()
 
     def refuse(self, why: str) -> ZipRefused:
-        return ZipRefused(f"{self.archive} {why}")
+        return ZipRefused(Finding("archive_says", archive=self.archive, why=why))
 
     def _check(self) -> tuple[Member, ...]:
         infos, limits = self.zf.infolist(), self.limits
         if len(infos) > limits.max_members:
-            raise self.refuse(
-                f"holds {len(infos)} files; at most {limits.max_members} fit: "
-                "split the deck, or leave out what it does not use"
-            )
+            raise self.refuse(Finding("zip_many_files", count=len(infos), n=limits.max_members))
         members: dict[str, Member] = {}
         for info in infos:
             parts = self._parts(info)
@@ -137,7 +136,7 @@ class SafeZip:
                 continue
             member = Member(info, parts)
             if member.path in members:  # "äpple.png" twice, once decomposed: one file after NFC
-                raise self.refuse(f"holds two files named {member.path!r}; keep one")
+                raise self.refuse(Finding("zip_same_name", name=member.path))
             members[member.path] = member
         for member in members.values():
             self._check_size(member)
@@ -155,25 +154,23 @@ class SafeZip:
                 raw = raw.encode("cp437").decode("utf-8")
         shown = unicodedata.normalize("NFC", raw).replace("\\", "/")
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise self.refuse(f"holds a link ({shown!r}); zip the real files instead")
+            raise self.refuse(Finding("zip_link", name=shown))
         if shown.startswith("/") or _DRIVE.match(shown):
-            raise self.refuse(f"holds an absolute path ({shown!r}); zip the deck folder instead")
+            raise self.refuse(Finding("zip_absolute", name=shown))
         parts = tuple(p for p in member_path(shown).split("/") if p)
         if ".." in parts:
-            raise self.refuse(f"holds a path that leaves its folder ({shown!r}); refused")
+            raise self.refuse(Finding("zip_leaves", name=shown))
         return parts
 
     def _check_size(self, member: Member) -> None:
         info, limits = member.info, self.limits
         if info.flag_bits & 0x1:
-            raise self.refuse(
-                f"is password-protected ({member.path}); make it again without a password"
-            )
+            raise self.refuse(Finding("zip_password", name=member.path))
         if info.file_size > limits.max_member_bytes:
             raise self.refuse(self._member_too_large(member))
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_grace_bytes and ratio > limits.max_ratio:
-            raise self.refuse(f"looks like a zip bomb ({member.path} shrank {ratio:.0f}:1)")
+            raise self.refuse(Finding("zip_bomb_ratio", name=member.path, ratio=ratio))
 
     def write(self, member: Member, target: Path) -> None:
         """Stream one member to the new file `target`, counting the bytes really written."""
@@ -190,13 +187,13 @@ class SafeZip:
                     if count > limits.max_member_bytes:
                         raise self.refuse(self._member_too_large(member))
                     if count > ratio_cap:
-                        raise self.refuse(f"looks like a zip bomb ({member.path} grows and grows)")
+                        raise self.refuse(Finding("zip_bomb_grows", name=member.path))
                     sink.write(chunk)
         except FileExistsError as e:  # "Items.CSV" and "items.csv", both written as items.csv
-            raise self.refuse(f"holds two files named {target.name!r}; keep one") from e
+            raise self.refuse(Finding("zip_same_name", name=target.name)) from e
         except OSError as e:
             why = e.strerror or type(e).__name__
-            raise self.refuse(f"cannot be unpacked: {member.path!r} ({why})") from e
+            raise self.refuse(Finding("zip_cannot_unpack", name=member.path, why=why)) from e
         except _ZIP_ERRORS as e:
             raise BrokenZip(self.archive, f"{member.path}: {e}") from e
         self.written += count
@@ -212,10 +209,10 @@ class SafeZip:
         log.info("%s: unpacked %d files, %d bytes", self.archive, len(written), self.written)
         return written
 
-    def _too_large(self) -> str:
+    def _too_large(self) -> Finding:
         limit = self.limits.max_total_bytes / MB
-        return f"unpacks to over {limit:g} MB, too large: make it smaller (or its pictures)"
+        return Finding("zip_too_large", mb=limit)
 
-    def _member_too_large(self, member: Member) -> str:
+    def _member_too_large(self, member: Member) -> Finding:
         limit = self.limits.max_member_bytes / MB
-        return f"is too large: {member.path} is over {limit:g} MB unpacked; leave it out"
+        return Finding("zip_member_too_large", name=member.path, mb=limit)

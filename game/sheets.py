@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from game.findings import Finding
+
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 ITEMS_XLSX = "items.xlsx"
-SAVE_AS = "save it as .xlsx (Excel Workbook) or as CSV UTF-8"
+SAVE_AS = Finding("save_as")
+SAVE_AGAIN = Finding("save_again")
 # Spreadsheets openpyxl cannot read: found next to (or instead of) items.csv, they get advice.
 OTHER_FORMATS = {
-    "items.xls": "an old Excel workbook (.xls)",
-    "items.ods": "an OpenDocument spreadsheet (.ods)",
-    "items.numbers": "a Numbers spreadsheet",
+    "items.xls": Finding("format_xls"),
+    "items.ods": Finding("format_ods"),
+    "items.numbers": Finding("format_numbers"),
 }
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls, and also any password-protected .xlsx
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError)
@@ -76,7 +79,7 @@ def read_sheet(path: Path, *, max_bytes: int, max_unpacked_bytes: int, max_rows:
             raise
         except Exception as e:  # as in _open: a sheet's XML may be broken anywhere
             log.debug("openpyxl cannot read %s", path, exc_info=True)
-            raise SheetError(f"cannot be read as an Excel workbook ({e}); {SAVE_AS} again") from e
+            raise SheetError(Finding("not_workbook", why=str(e), save_as=SAVE_AGAIN)) from e
 
 
 def _open(path: Path, *, data_only: bool) -> Any:
@@ -88,7 +91,7 @@ def _open(path: Path, *, data_only: bool) -> Any:
         return load_workbook(path, read_only=True, data_only=data_only)
     except Exception as e:  # a damaged workbook fails anywhere, with anything from KeyError up
         log.debug("openpyxl cannot open %s", path, exc_info=True)
-        raise SheetError(f"cannot be read as an Excel workbook ({e}); {SAVE_AS} again") from e
+        raise SheetError(Finding("not_workbook", why=str(e), save_as=SAVE_AGAIN)) from e
 
 
 def _check_container(path: Path, max_bytes: int, max_unpacked_bytes: int) -> None:
@@ -98,18 +101,15 @@ def _check_container(path: Path, max_bytes: int, max_unpacked_bytes: int) -> Non
         with path.open("rb") as f:
             head = f.read(512)
     except OSError as e:
-        raise SheetError(f"cannot be read ({e.strerror or e})") from e
+        raise SheetError(Finding("cannot_be_read", why=e.strerror or str(e))) from e
     if size > max_bytes:
-        raise SheetError(f"is too large (over {max_bytes // MB} MB)")
+        raise SheetError(Finding("too_large_mb", mb=max_bytes // MB))
     if head.startswith(_OLE_MAGIC):
-        raise SheetError(
-            f"is an old Excel workbook (.xls) or a password-protected one: remove the password "
-            f"and {SAVE_AS}"
-        )
+        raise SheetError(Finding("xls_or_password", save_as=SAVE_AS))
     if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         if head and b"\x00" not in head:
-            raise SheetError("is text, not an Excel workbook: name it items.csv if it is a CSV")
-        raise SheetError(f"is not an Excel workbook; {SAVE_AS}")
+            raise SheetError(Finding("sheet_is_text"))
+        raise SheetError(Finding("not_excel", save_as=SAVE_AS))
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
@@ -118,18 +118,20 @@ def _check_container(path: Path, max_bytes: int, max_unpacked_bytes: int) -> Non
             unpacked = sum(info.file_size for info in zf.infolist())
             kind = zf.read("mimetype")[:100] if "mimetype" in names else b""
     except _ZIP_ERRORS as e:
-        raise SheetError(f"is a damaged Excel workbook ({e}); {SAVE_AS} again") from e
+        raise SheetError(Finding("workbook_damaged", why=str(e), save_as=SAVE_AGAIN)) from e
     if unpacked > max_unpacked_bytes:
-        raise SheetError(f"unpacks to over {max_unpacked_bytes // MB} MB; {SAVE_AS} again")
+        raise SheetError(
+            Finding("sheet_unpacks_large", mb=max_unpacked_bytes // MB, save_as=SAVE_AGAIN)
+        )
     if b"opendocument.spreadsheet" in kind:
-        raise SheetError(f"is an OpenDocument spreadsheet (.ods), not Excel; {SAVE_AS}")
+        raise SheetError(Finding("sheet_is_ods", save_as=SAVE_AS))
     if "[Content_Types].xml" not in names:
-        raise SheetError(f"is a zip file, not an Excel workbook; {SAVE_AS}")
+        raise SheetError(Finding("sheet_is_zip", save_as=SAVE_AS))
 
 
 def _first_sheet(values: Any, formulas: Any, max_rows: int) -> Sheet:
     if not values.worksheets:
-        raise SheetError("has no sheet with cells (only charts?)")
+        raise SheetError(Finding("no_sheet"))
     sheet = values.worksheets[0]
     rows: list[tuple[int, list[str]]] = []
     truncated = False
@@ -178,11 +180,7 @@ def _refuse_formulas_without_values(
             first_empty = first_empty or (number, cell.coordinate)
     if first_empty:
         number, coordinate = first_empty
-        raise SheetError(
-            f"cell {coordinate} holds a formula without a saved result: open the file in Excel "
-            "and save it once",
-            number,
-        )
+        raise SheetError(Finding("formula_without_result", cell=coordinate), number)
 
 
 def _has_text(sheet: Any) -> bool:
@@ -195,7 +193,7 @@ def _text(cell: Any, number: int) -> str:
     """A cell as the text a teacher sees in it."""
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", None) == "e":  # "#N/A", "#REF!": a formula that failed
-        raise SheetError(f"cell {cell.coordinate} shows the error {value}; fix it in Excel", number)
+        raise SheetError(Finding("cell_error", cell=cell.coordinate, error=str(value)), number)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -36,6 +36,7 @@ from game.deck import (
     load_deck,
     write_deck_file,
 )
+from game.findings import Finding
 from game.safezip import BrokenZip, SafeZip, ZipLimits, ZipRefused
 from game.sheets import SheetError, read_sheet
 
@@ -50,16 +51,17 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})  # made by Finder and Explorer
 MAX_REPORTED = 10  # lines about what an import left out; the rest are counted
 _MAGIC = (  # what a file really is, by its first bytes, to say so when it is not what it claims
-    (b"\x89PNG", "a PNG picture"),
-    (b"\xff\xd8\xff", "a JPEG picture"),
-    (b"GIF8", "a GIF picture"),
-    (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel or Word file (.xls, .doc)"),
+    (b"\x89PNG", Finding("is_png")),
+    (b"\xff\xd8\xff", Finding("is_jpeg")),
+    (b"GIF8", Finding("is_gif")),
+    (b"%PDF", Finding("is_pdf")),
+    (b"\xd0\xcf\x11\xe0", Finding("is_ole")),
 )
 
 
 class UploadError(Exception):
-    """An upload that cannot become a deck; the message says what to do about it."""
+    """An upload that cannot become a deck; the message says what to do about it (a `Finding`
+    where this module words it, so it can be said in Swedish too)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ class UploadLimits:
 @dataclass(frozen=True)
 class _Unpacked:
     deck_dir: Path
-    notes: tuple[str, ...] = ()  # what the teacher should know: notes an import left out
-    licence: str | None = None  # the warning to give when the deck.toml we wrote has no licence
+    notes: tuple[Finding, ...] = ()  # what the teacher should know: notes an import left out
+    licence: Finding | None = None  # the warning when the deck.toml we wrote has no licence
 
 
 def load_upload(
@@ -115,10 +117,7 @@ def _unpack(
 ) -> _Unpacked:
     uploads = [Path(f) for f in files if Path(f).name.casefold() not in JUNK_NAMES]
     if not uploads:
-        raise UploadError(
-            "Nothing was uploaded: choose a deck folder as .zip, an Anki .apkg, "
-            "or a CSV together with its pictures."
-        )
+        raise UploadError(Finding("nothing_uploaded"))
     heads = _check_uploads(uploads, limits)
     zips = [
         p
@@ -128,11 +127,11 @@ def _unpack(
     ]
     for path in uploads:
         if path not in zips and path.suffix.casefold() in ZIP_SUFFIXES:
-            what = f" but {_describe(heads[path]) or 'something else'}"
-            raise UploadError(f"{path.name} is not a zip file{what}; download or export it again")
+            what = _describe(heads[path]) or Finding("something_else")
+            raise UploadError(Finding("not_a_zip", name=path.name, what=what))
     if zips and len(uploads) > 1:
         others = ", ".join(p.name for p in uploads if p != zips[0])
-        raise UploadError(f"Upload {zips[0].name} on its own, without {others}.")
+        raise UploadError(Finding("zip_on_its_own", name=zips[0].name, others=others))
     workdir.mkdir(parents=True, exist_ok=True)
     out = Path(tempfile.mkdtemp(prefix="upload-", dir=workdir))
     deck_dir = out / "deck"
@@ -157,22 +156,20 @@ def _check_uploads(uploads: list[Path], limits: UploadLimits) -> dict[Path, byte
                 heads[path] = f.read(512)
             total += path.stat().st_size
         except OSError as e:
-            raise UploadError(f"{path.name} did not arrive ({_why(e)}); upload it again") from e
+            raise UploadError(Finding("did_not_arrive", name=path.name, why=_why(e))) from e
         if not heads[path]:
-            raise UploadError(f"{path.name} is empty (0 bytes); upload it again")
+            raise UploadError(Finding("empty_upload", name=path.name))
     if total > limits.max_upload_bytes:
-        raise UploadError(
-            f"The upload is {total / MB:.1f} MB; at most {limits.max_upload_bytes / MB:g} MB fit. "
-            "Make the pictures smaller (1000 pixels wide is plenty)."
-        )
+        said = Finding("upload_too_large", mb=total / MB, max=limits.max_upload_bytes / MB)
+        raise UploadError(said)
     return heads
 
 
-def _describe(head: bytes) -> str | None:
+def _describe(head: bytes) -> Finding | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "a WebP picture"
+        return Finding("is_webp")
     if head.lstrip()[:20].lower().startswith((b"<!doctype html", b"<html")):
-        return "a web page (HTML), not the file itself"
+        return Finding("is_html")
     return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
 
 
@@ -182,48 +179,45 @@ def _unpack_zip(path: Path, deck_dir: Path, name: str | None, limits: ZipLimits)
             if not ANKI_MEMBERS & archive.names:
                 return _extract_deck(archive, deck_dir, name)
     except BrokenZip as e:
-        raise UploadError(f"{e}; zip the deck again") from e
+        raise UploadError(Finding("zip_again", why=e.args[0])) from e
     except ZipRefused as e:
-        raise UploadError(str(e)) from e
+        raise UploadError(e.args[0]) from e
     try:  # checked by the same SafeZip rules; the package is unpacked next to the deck
         result = import_anki(path, deck_dir, name=name, limits=limits, workdir=deck_dir.parent)
     except AnkiImportError as e:
-        raise UploadError(str(e)) from e
-    licence = (
-        f"{path.name}: the Anki deck has no licence for its pictures (Anki packages carry none); "
-        "save it for everyone only if its pictures may be shared"
-    )
+        raise UploadError(e.args[0] if len(e.args) == 1 else str(e)) from e
+    licence = Finding("at_file", file=path.name, message=Finding("anki_no_licence"))
     return _Unpacked(deck_dir, _import_report(path.name, result), licence)
 
 
-def _import_report(archive: str, result: AnkiImport) -> tuple[str, ...]:
+def _import_report(archive: str, result: AnkiImport) -> tuple[Finding, ...]:
     """What an Anki import left out, in lines for the upload report."""
-    lines: list[str] = []
+    lines: list[Finding] = []
     if skipped := result.skipped:
-        lines.append(
-            f"{archive}: {len(skipped)} of {result.cards + len(skipped)} notes were left out "
-            "(a card needs a picture and a word)"
-        )
-        lines += _capped([_note_line(s, "left out") for s in skipped], "note")
+        of = result.cards + len(skipped)
+        said = Finding("notes_left_out", count=len(skipped), of=of)
+        lines.append(Finding("at_file", file=archive, message=said))
+        lines += _capped([_note_line(s, Finding("left_out")) for s in skipped], "note")
     if lost := result.no_audio:
-        kept = (
-            "1 card kept without its" if len(lost) == 1 else f"{len(lost)} cards kept without their"
-        )
-        lines.append(f"{archive}: {kept} recording")
-        lines += _capped([_note_line(s, "kept without its recording") for s in lost], "card")
+        n = len(lost)
+        said = Finding("kept_without_audio_1") if n == 1 else Finding("kept_without_audio_n", n=n)
+        lines.append(Finding("at_file", file=archive, message=said))
+        lines += _capped([_note_line(s, Finding("kept_without_its")) for s in lost], "card")
     return tuple(lines)
 
 
-def _note_line(note: LeftOut, what: str) -> str:
-    text = f" (“{note.text}”)" if note.text else ""
-    return f"Note {note.note}{text}: {what}, {note.reason}"
+def _note_line(note: LeftOut, what: Finding) -> Finding:
+    if note.text:
+        return Finding("note_quoted", note=note.note, text=note.text, what=what, why=note.reason)
+    return Finding("note", note=note.note, what=what, why=note.reason)
 
 
-def _capped(lines: list[str], noun: str) -> list[str]:
+def _capped(lines: list[Finding], noun: str) -> list[Finding]:
     if len(lines) <= MAX_REPORTED:
         return lines
     more = len(lines) - MAX_REPORTED
-    return [*lines[:MAX_REPORTED], f"… and {more} more {noun}{'s' * (more != 1)}"]
+    said = Finding(f"more_{noun}s_1") if more == 1 else Finding(f"more_{noun}s_n", n=more)
+    return [*lines[:MAX_REPORTED], said]
 
 
 def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpacked:
@@ -235,11 +229,10 @@ def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpack
     if not roots:
         raise archive.refuse(_what_was_found([m.parts for m in members]))
     if len(roots) > 1:
-        listed = ", ".join("/".join(r) + "/" if r else "the top folder" for r in roots)
-        raise archive.refuse(
-            f"holds {len(roots)} decks ({listed}) and none was taken: "
-            "upload each deck folder as a zip of its own"
-        )
+        listed: str = ", ".join("/".join(r) + "/" for r in roots if r)
+        if () in roots:  # sorted first
+            listed = Finding("top_folder_and", others=listed)
+        raise archive.refuse(Finding("several_decks", count=len(roots), listed=listed))
     root = roots[0]
     chosen = [(m, m.parts[len(root) :]) for m in members if m.parts[: len(root)] == root]
     deck_dir.mkdir(parents=True)
@@ -254,60 +247,58 @@ def _extract_deck(archive: SafeZip, deck_dir: Path, name: str | None) -> _Unpack
     return _Unpacked(deck_dir, licence=_no_licence(archive.archive))
 
 
-def _no_licence(upload: str, how: str = "add one to the zip") -> str:
-    return (
-        f"{upload} came without a deck.toml, so the deck names no licence for its pictures: "
-        f'{how} with license = "CC-BY-4.0" (or the licence of the pictures) before sharing it'
-    )
+def _no_licence(upload: str, how: str = "add_toml_to_zip") -> Finding:
+    return Finding("came_without_toml", name=upload, how=Finding(how))
 
 
 def _is_junk(parts: tuple[str, ...]) -> bool:
     return "__MACOSX" in parts or parts[-1].startswith("._") or parts[-1].casefold() in JUNK_NAMES
 
 
-def _what_was_found(paths: list[tuple[str, ...]]) -> str:
+def _what_was_found(paths: list[tuple[str, ...]]) -> Finding:
     if not paths:
-        return "is empty: zip the deck folder with its items.csv and pictures"
+        return Finding("zip_empty")
     if any(p[0] == "xl" for p in paths):
-        return "is an Excel workbook: upload it (as .xlsx, not zipped) together with its pictures"
+        return Finding("zip_is_workbook")
     names = [p[-1] for p in paths]
     pictures = sum(n.casefold().endswith(PICTURE_SUFFIXES) for n in names)
     tables = [n for n in names if n.casefold().endswith((*TABLE_SUFFIXES, *SHEET_SUFFIXES))]
     others = len(names) - pictures - len(tables)
-    found = [f"{pictures} picture{'s' * (pictures != 1)}"] * bool(pictures) + tables
-    found += [f"{others} other file{'s' * (others != 1)}"] * bool(others)
+    found: list[str] = [_count("pictures", pictures)] * bool(pictures) + tables
+    found += [_count("other_files", others)] * bool(others)
     wanted = ITEMS_XLSX if tables and tables[0].casefold().endswith(SHEET_SUFFIXES) else ITEMS_FILE
-    advice = f"; rename {tables[0]} to {wanted}" if len(tables) == 1 else ""
-    return (
-        f"holds {' and '.join(found)} but no {ITEMS_FILE}: a deck needs {ITEMS_FILE} "
-        f"(a card a row: image,answer) next to its pictures{advice}"
-    )
+    said = found[0]
+    for more in found[1:]:
+        said = Finding("and", first=said, then=more)
+    if len(tables) == 1:
+        return Finding("no_items_rename", found=said, items=ITEMS_FILE, table=tables[0], to=wanted)
+    return Finding("no_items", found=said, items=ITEMS_FILE)
 
 
-def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str | None:
+def _count(noun: str, n: int) -> Finding:
+    """ "1 picture", "3 other files"."""
+    return Finding(f"{noun}_1") if n == 1 else Finding(f"{noun}_n", n=n)
+
+
+def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> Finding | None:
     """A CSV with its pictures: the CSV becomes items.csv; each file goes where the CSV says.
     Returns the licence warning for the deck.toml written when none was uploaded."""
     tomls = [p for p in uploads if p.name.casefold() == DECK_FILE]
     tables = [p for p in uploads if p.suffix.casefold() in (*TABLE_SUFFIXES, *SHEET_SUFFIXES)]
     media = [p for p in uploads if p not in tomls and p not in tables]
     if len(tables) != 1:
-        raise UploadError(
-            f"Upload one CSV listing the cards (got {', '.join(p.name for p in tables) or 'none'}) "
-            "together with its pictures, or the deck folder as a .zip"
-        )
+        got = ", ".join(p.name for p in tables) or Finding("none")
+        raise UploadError(Finding("one_csv", got=got))
     data = tables[0].read_bytes()
     sheet = tables[0].suffix.casefold() in SHEET_SUFFIXES  # load_deck says if it is not one
-    what = _describe(data[:512]) or ("not text" if b"\x00" in data[:8192] else None)
+    what = _describe(data[:512]) or (Finding("not_text_file") if b"\x00" in data[:8192] else None)
     # UTF-16 text, or a workbook (a zip): load_deck explains what is wrong with it.
     if what and not sheet and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UploadError(f"{tables[0].name} is not a CSV file ({what}); save it as CSV UTF-8")
+        raise UploadError(Finding("not_csv", name=tables[0].name, what=what))
     places = _sheet_places(tables[0]) if sheet else _places(data)
     if not media:
-        named = ", ".join(list(places.values())[:5]) or "the pictures it names"
-        raise UploadError(
-            f"{tables[0].name} came without any pictures: select its pictures ({named}) together "
-            "with the CSV when you upload, or upload the deck folder as a .zip"
-        )
+        named = ", ".join(list(places.values())[:5]) or Finding("pictures_it_names")
+        raise UploadError(Finding("no_pictures", name=tables[0].name, named=named))
     deck_dir.mkdir(parents=True)
     (deck_dir / (ITEMS_XLSX if sheet else ITEMS_FILE)).write_bytes(data)
     licence = None
@@ -315,7 +306,7 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str 
         shutil.copyfile(tomls[0], deck_dir / DECK_FILE)
     else:
         _write_deck_file(deck_dir, name or tables[0].stem)
-        licence = _no_licence(tables[0].name, "upload a deck.toml together with it")
+        licence = _no_licence(tables[0].name, "upload_toml_with_it")
     for path in media:
         nfc = unicodedata.normalize("NFC", path.name)
         target = deck_dir.joinpath(*places.get(nfc.casefold(), nfc).split("/"))
@@ -324,7 +315,7 @@ def _unpack_table(uploads: list[Path], deck_dir: Path, name: str | None) -> str 
             with path.open("rb") as source, open(target, "xb") as sink:
                 shutil.copyfileobj(source, sink)
         except FileExistsError as e:
-            raise UploadError(f"Two uploaded files are named {nfc!r}; upload one") from e
+            raise UploadError(Finding("same_name_twice", name=nfc)) from e
     return licence
 
 
@@ -397,15 +388,14 @@ def save_deck(deck_dir: Path, decks_root: Path, *, overwrite: bool = False) -> P
     try:
         deck = load_deck(deck_dir)
     except DeckError as e:
-        problems = "\n".join(f"  - {problem}" for problem in e.problems)
-        raise UploadError(f"The deck cannot be saved until it loads:\n{problems}") from e
+        said = Finding("cannot_save_until_loads")
+        for problem in e.problems:
+            said = Finding("then_listed", before=said, item=problem.said)
+        raise UploadError(said) from e
     decks_root.mkdir(parents=True, exist_ok=True)
     target = decks_root / deck_folder_name(deck.name)
     if target.exists() and not overwrite:
-        raise UploadError(
-            f"A deck folder {target.name!r} already exists: give the deck another name "
-            "(in deck.toml) or choose to replace it"
-        )
+        raise UploadError(Finding("folder_exists", name=target.name))
     staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=decks_root))
     try:
         shutil.copytree(deck_dir.resolve(), staging / "deck", ignore=_not_copied)
@@ -419,7 +409,7 @@ def save_deck(deck_dir: Path, decks_root: Path, *, overwrite: bool = False) -> P
         else:
             (staging / "deck").rename(target)
     except OSError as e:
-        raise UploadError(f"The deck could not be saved ({_why(e)}); nothing was changed") from e
+        raise UploadError(Finding("not_saved", why=_why(e))) from e
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log.info("saved deck %r to %s", deck.name, target)

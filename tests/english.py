@@ -1,7 +1,8 @@
 """Finding English on a page meant to be Swedish, by its words.
 
 A text is split into words, and a word is English when the app's own English (every English
-entry of ui/text.py, game/messages.py and classroom's errors; the built-in decks' English names,
+entry of ui/text.py, game/messages.py and classroom's errors; the deck checker's findings,
+game/findings.py, less the words their Swedish uses too; the built-in decks' English names,
 descriptions, credits and hints) or a short list of common English words holds it, unless it is
 Swedish too (`SHARED`: "min", "PIN", "in"). Card words, deck names and the names people type are
 passed as `allowed`. Used by tests/test_swedish_screens.py (the handlers' screens) and
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from classroom.errors import SAID
 from game import find_decks, load_deck
+from game.findings import FINDINGS
 from game.messages import MESSAGES
 from ui.text import STRINGS
 
@@ -84,8 +86,19 @@ andra anki apkg be csv disk driver e excel form första i in just mb min per pin
 utc xlsx zip
 """.split()
 )
+
+
+def _findings_english() -> set[str]:
+    """The words of the findings' English that their Swedish does not use: a word both say is a
+    name (deck.toml, a column, a format, CC-BY) or Swedish too ("en", "text")."""
+    english = {w for t in FINDINGS.values() for w in words(t["en"])}
+    return english - {w for t in FINDINGS.values() for w in words(t["sv"])}
+
+
 ENGLISH = (
-    frozenset(w for text in [*_english_texts(), *COMMON] for w in words(text)) | _built_in_english()
+    frozenset(w for text in [*_english_texts(), *COMMON] for w in words(text))
+    | _built_in_english()
+    | _findings_english()
 ) - SHARED
 
 

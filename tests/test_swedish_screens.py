@@ -189,7 +189,6 @@ def test_the_deck_tab_in_swedish_has_no_english_but_the_checkers(ctx, make_deck,
     assert english([CHECKER_LINE.sub("", text) for text in texts]) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="the deck checker's problems and warnings are English")
 def test_the_deck_checkers_findings_in_swedish(ctx, make_deck, tmp_path):
     lines = [m for text in upload_texts(ctx, make_deck, tmp_path)
              for m in CHECKER_LINE.findall(text)]  # fmt: skip

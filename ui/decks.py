@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 import game
+from game.findings import in_lang
 from game.library import DeckNameTaken
 from ui import render
 from ui.context import (
@@ -116,8 +117,8 @@ def credits(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs | None = No
 def upload(ctx: Context, files: list[str] | None, name: str | None, uploaded: Uploaded,
            prefs: Prefs | None = None,
            request: gr.Request | None = None) -> tuple[str, Uploaded, Update, Update]:  # fmt: skip
-    """Check an uploaded deck and offer it at once; every problem is listed (the problems
-    themselves in English: they quote the teacher's files, rows and columns)."""
+    """Check an uploaded deck and offer it at once; every problem and warning is listed, in the
+    page's language (quoting the teacher's files, rows and columns as they are)."""
     from game.upload import UploadError, load_upload
 
     lang = lang_of(prefs, request)
@@ -135,7 +136,8 @@ def upload(ctx: Context, files: list[str] | None, name: str | None, uploaded: Up
     uploaded = {**uploaded, key: deck}
     report = f"### ✓ {say('deck_ready', lang, name=deck.name, n=len(deck.cards))}"
     if deck.warnings:
-        report += f"\n\n{say('warnings', lang)}\n" + "\n".join(f"- {w}" for w in deck.warnings)
+        warnings = "\n".join(f"- {in_lang(w, lang)}" for w in deck.warnings)
+        report += f"\n\n{say('warnings', lang)}\n{warnings}"
     saving = gr.update(visible=ctx.options.allow_saving_decks)
     return report, uploaded, deck_menu(ctx, key, uploaded, prefs, request), saving
 
@@ -168,20 +170,27 @@ def save_for_everyone(ctx: Context, key: str, uploaded: Uploaded, prefs: Prefs |
         folder = save_deck(deck.path, ctx.options.decks_dir)
         ctx.library.add(game.load_deck(folder))
     except (UploadError, game.DeckError, DeckNameTaken) as e:
-        raise gr.Error(str(e), title=say("error_title", lang)) from e
+        raise gr.Error(as_said(e, lang), title=say("error_title", lang)) from e
     return f"### ✓ {say('saved', lang, name=deck.name)}"
 
 
 def as_uploaded(error: Exception, files: list[str], lang: str = "en") -> str:
-    """The error in the teacher's terms: their file names, never the server's work folder. (The
-    deck checker's own problems are in English: `game` writes them.)"""
+    """The error in the teacher's terms and the page's language: their file names, never the
+    server's work folder."""
     if isinstance(error, DeckTooLarge):
         return error.said(lang)
     if not isinstance(error, game.DeckError):
-        return str(error)
+        return as_said(error, lang)
     names = ", ".join(Path(f).name for f in files)
     count = len(error.problems)
-    lines = "\n".join(f"  - {problem}" for problem in error.problems)
+    lines = "\n".join(f"  - {problem.text(lang)}" for problem in error.problems)
     head = say("deck_problems_1", lang, names=names) if count == 1 else say(
         "deck_problems_n", lang, names=names, n=count)  # fmt: skip
     return f"{head}\n{lines}"
+
+
+def as_said(error: Exception, lang: str) -> str:
+    """An error's message in `lang` where `game` wrote it as a `Finding` (an `UploadError`, a
+    problem); any other message as it is."""
+    message = error.args[0] if len(error.args) == 1 and isinstance(error.args[0], str) else None
+    return in_lang(message, lang) if message is not None else str(error)
