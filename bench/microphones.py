@@ -74,6 +74,7 @@ class ClassRun:
     wall_s: float
     late_after: float
     press_s: float | None = None  # the press-to-record answer's wait, seconds
+    press_error: str = ""  # why the press-to-record answer got no reply (step and error)
     peak_mb: float = float("nan")
 
     @property
@@ -264,18 +265,27 @@ def _rewind(got: game.session.Round) -> game.session.Round:
     return replace(got, position=got.position - 1, results=got.results[:-1], turn=turn)
 
 
+class PressFailed(RuntimeError):
+    """The press-to-record answer got no reply; the message says at which step and why."""
+
+
 async def press_answer(http: httpx.AsyncClient, app: App, deck: str, wav: bytes) -> float:
     """One press-to-record answer (its own tab), and how long it took."""
     session = Session(http, app)
+    step = "new round"
     try:
         new_round = app.event(api_name="new_round")
         await session.call(new_round, {new_round.inputs[1]: deck})
         answer = app.event(api_name="answer_audio")
         started = time.monotonic()
+        step = "upload"
         recording = await session.upload(wav)
         values = {answer.inputs[0]: recording, answer.inputs[2]: deck, answer.inputs[5]: True}
+        step = "answer"
         await session.call(answer, values, timeout=REPLY_TIMEOUT)
         return time.monotonic() - started
+    except (TimeoutError, httpx.HTTPError, RuntimeError) as e:
+        raise PressFailed(f"{step}: {type(e).__name__}: {e}") from e
     finally:
         await session.stop()
 
@@ -299,16 +309,16 @@ async def run_class(url: str, size: int, deck: str, words: list[np.ndarray], pre
             signal, ends = stream_signal(said, lead, options, seed=0 if options.same_bytes else i)
             streams.append(tab.speak(signal, ends, learner))
 
-        async def pressed() -> float | None:
+        async def pressed() -> tuple[float | None, str]:
             await asyncio.sleep(options.period)  # while every microphone is open
             try:
-                return await press_answer(http, app, deck, press)
-            except (TimeoutError, httpx.HTTPError, RuntimeError):
-                return None
+                return await press_answer(http, app, deck, press), ""
+            except PressFailed as e:
+                return None, str(e)
 
-        *_, press_s = await asyncio.gather(*streams, pressed())
+        *_, (press_s, press_error) = await asyncio.gather(*streams, pressed())
         return ClassRun(size, options.answers, learners, time.monotonic() - started,
-                        options.late_after, press_s)  # fmt: skip
+                        options.late_after, press_s, press_error=press_error)  # fmt: skip
 
 
 def spoken_words(deck: game.Deck, folder: Path) -> list[np.ndarray]:
@@ -344,6 +354,8 @@ def table(runs: list[ClassRun]) -> str:
             f"| {told} | {run.late} | {run.lost} | {run.crossed} | {len(run.errors)} | {press} "
             f"| {run.peak_mb:.0f} |"
         )
+    lines += [f"\npress-to-record failed at {run.size} learners: {run.press_error}"
+              for run in runs if run.press_error]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
