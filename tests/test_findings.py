@@ -14,9 +14,9 @@ from game.deck import HINT_COLUMNS, TEXT_KEYS, Problem
 from game.findings import FINDINGS, Finding, at, in_lang
 from tests.conftest import png_bytes
 from tests.english import english_in, words
-from tests.test_anki import GOOD, make_apkg, picture
 from tests.test_swedish_screens import CARD_WORDS, SV, ctx  # noqa: F401 (a fixture)
 from tests.test_ui_handlers import zipped
+from tests.test_upload_report import apkg_with_notes_left_out
 from ui import decks
 
 
@@ -149,14 +149,8 @@ def test_the_english_report_is_as_before(ctx, make_deck, tmp_path):  # noqa: F81
 
 
 def test_a_swedish_report_of_what_an_anki_import_left_out(ctx, tmp_path):  # noqa: F811
-    notes = [
-        GOOD,
-        ["", "katt", "cat"],  # no picture
-        ['<img src="hund.png">', "hund", "[sound:saknas.mp3]"],  # kept, without its recording
-        ['<img src="bmp.png">', "mus", ""],
-    ]
-    media = {"good.png": picture(), "hund.png": picture(), "bmp.png": picture("BMP")}
-    report, *_ = decks.upload(ctx, [make_apkg(tmp_path / "djur.apkg", notes, media)], "", {}, SV)
+    apkg = apkg_with_notes_left_out(tmp_path / "djur.apkg")
+    report, *_ = decks.upload(ctx, [apkg], "", {}, SV)
     assert "- djur.apkg: 2 av 4 anteckningar togs inte med" in report, report
     assert (
         "- Anteckning 3 (”hund”): behölls utan sin inspelning, ljudet 'saknas.mp3' finns " in report

@@ -115,7 +115,9 @@ def test_a_lying_package_member_is_stopped_while_streaming(
 # --- What an import left out ----------------------------------------------------------------
 
 
-def test_notes_left_out_are_in_the_decks_warnings(tmp_path: Path, workdir: Path) -> None:
+def apkg_with_notes_left_out(path: Path) -> Path:
+    """An Anki package of four notes: one good, one without a picture (left out), one kept
+    without its recording, one whose picture is a BMP (left out)."""
     notes = [
         GOOD,
         ["", "katt", "cat"],  # no picture
@@ -123,7 +125,11 @@ def test_notes_left_out_are_in_the_decks_warnings(tmp_path: Path, workdir: Path)
         ['<img src="bmp.png">', "mus", ""],
     ]
     media = {"good.png": picture(), "hund.png": picture(), "bmp.png": picture("BMP")}
-    deck = load_upload([make_apkg(tmp_path / "djur.apkg", notes, media)], workdir)
+    return make_apkg(path, notes, media)
+
+
+def test_notes_left_out_are_in_the_decks_warnings(tmp_path: Path, workdir: Path) -> None:
+    deck = load_upload([apkg_with_notes_left_out(tmp_path / "djur.apkg")], workdir)
     assert len(deck.cards) == 2
     assert deck.warnings[:5] == (
         "djur.apkg: 2 of 4 notes were left out (a card needs a picture and a word)",
